@@ -1,0 +1,5 @@
+"""mailroom: document capture for an assistance company's back office."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

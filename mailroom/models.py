@@ -1,0 +1,251 @@
+"""The Document that flows through the stages, and its small frozen parts.
+
+What the CLI prints with ``--json`` is :meth:`Document.to_record`, the serialisation of this
+model described in CONTRACT.md, never a hand-written dict. Pixels never live here: pages hold
+object-store keys, not arrays. Money is ``Decimal`` and dates are ``date`` inside; they become
+the contract's strings only at the edge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from mailroom.errors import QuarantineReason
+
+
+class DocType(StrEnum):
+    INVOICE = "invoice"
+    RECEIPT = "receipt"
+    MEDICAL_CERTIFICATE = "medical_certificate"
+    BANK_DETAILS = "bank_details"
+    CLAIM_LETTER = "claim_letter"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    RECEIVED = "received"  # in flight; never a final status
+    FILED = "filed"
+    NEEDS_REVIEW = "needs_review"
+    QUARANTINED = "quarantined"
+    DUPLICATE = "duplicate"
+
+
+Channel = Literal["scan", "email", "upload"]
+TextSource = Literal["pdf_text", "ocr", "mixed"]
+FieldValue = str | Decimal | date
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BBox(Frozen):
+    """A rectangle in PDF points from the page's top-left corner."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @classmethod
+    def union(cls, boxes: list[BBox]) -> BBox:
+        return cls(
+            x0=min(b.x0 for b in boxes),
+            y0=min(b.y0 for b in boxes),
+            x1=max(b.x1 for b in boxes),
+            y1=max(b.y1 for b in boxes),
+        )
+
+    def as_list(self) -> list[float]:
+        return [round(self.x0, 2), round(self.y0, 2), round(self.x1, 2), round(self.y1, 2)]
+
+
+class Word(Frozen):
+    """One word as read, with its box and the reader's confidence (0-100)."""
+
+    text: str
+    bbox: BBox
+    confidence: float = 100.0
+    line: int = 0  # line number within the page, in reading order
+    block: int = 0
+
+
+class Page(Frozen):
+    number: int  # 1-based
+    width: float  # PDF points, of the upright page
+    height: float
+    text: str
+    words: tuple[Word, ...] = ()
+    text_source: Literal["pdf_text", "ocr"]
+    ocr_confidence: float | None = None  # mean word confidence 0-100, OCR pages only
+    rotation: int = 0  # degrees applied to make the page upright (0/90/180/270)
+    deskew_angle: float = 0.0
+    image_key: str | None = None  # object-store key of the upright page image, when rendered
+
+
+class ExtractedField(Frozen):
+    value: FieldValue
+    confidence: float  # 0-1
+    page: int | None = None
+    bbox: BBox | None = None
+    source: str = "text"  # "text", "facturx", "correction", ...
+
+    @field_serializer("value")
+    def _value(self, value: FieldValue) -> str:
+        return format_value(value)
+
+    @field_serializer("bbox")
+    def _bbox(self, bbox: BBox | None) -> list[float] | None:
+        return None if bbox is None else bbox.as_list()
+
+
+def format_value(value: FieldValue) -> str:
+    """The contract's text form: amounts with two decimals, ISO dates, strings as they are."""
+    if isinstance(value, Decimal):
+        return f"{value.quantize(Decimal('0.01')):f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class Check(Frozen):
+    code: str
+    status: Literal["pass", "warn", "fail"]
+    message: str
+    blocking: bool = False
+
+
+class MatchCandidate(Frozen):
+    dossier_id: str
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+class Match(Frozen):
+    status: Literal["matched", "ambiguous", "unmatched"]
+    dossier_id: str | None = None
+    score: float | None = None
+    candidates: tuple[MatchCandidate, ...] = ()
+
+
+class EmailInfo(Frozen):
+    message_id: str | None = None
+    from_: str | None = Field(default=None, alias="from", serialization_alias="from")
+    subject: str | None = None
+    date: datetime | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Source(Frozen):
+    channel: Channel = "upload"
+    path: str | None = None  # where the input was found; for an email part: "<eml path>#<part>"
+    email: EmailInfo | None = None
+    filename: str | None = None  # the name the sender gave; never used as a path
+
+
+class Document(BaseModel):
+    """One document, from its original bytes to its final status."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    document_id: str
+    sha256: str
+    source: Source
+    media_type: str | None = None
+    size: int = 0
+    received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    original_key: str | None = None
+    parent_id: str | None = None  # the email a body or attachment came from
+    page_count: int | None = None
+    pages: list[Page] = Field(default_factory=list)
+    doc_type: DocType | None = None
+    doc_type_confidence: float | None = None
+    fields: dict[str, ExtractedField] = Field(default_factory=dict)
+    match: Match | None = None
+    checks: list[Check] = Field(default_factory=list)
+    status: Status = Status.RECEIVED
+    reason: str | None = None
+    quarantine_reason: QuarantineReason | None = None
+    duplicate_of: str | None = None
+    ged_entry_id: str | None = None
+    completeness_request_id: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)  # stage name -> seconds
+
+    @property
+    def text_source(self) -> TextSource | None:
+        sources = {p.text_source for p in self.pages}
+        if not sources:
+            return None
+        if len(sources) > 1:
+            return "mixed"
+        return "pdf_text" if sources == {"pdf_text"} else "ocr"
+
+    @property
+    def ocr_confidence(self) -> float | None:
+        """Mean word confidence over the OCR'd pages, weighted by their word count."""
+        total = 0.0
+        count = 0
+        for page in self.pages:
+            if page.text_source == "ocr" and page.words:
+                total += sum(w.confidence for w in page.words)
+                count += len(page.words)
+        return round(total / count, 1) if count else None
+
+    @property
+    def text(self) -> str:
+        return "\n\f".join(p.text for p in self.pages)
+
+    def to_record(self) -> dict[str, Any]:
+        """The contract's JSON record. Stages not yet run are left out rather than faked."""
+        record: dict[str, Any] = {
+            "document_id": self.document_id,
+            "sha256": self.sha256,
+            "source": self.source.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "page_count": self.page_count,
+        }
+        if self.doc_type is not None:
+            record["doc_type"] = self.doc_type.value
+            record["doc_type_confidence"] = self.doc_type_confidence
+        if self.pages:
+            record["text_source"] = self.text_source
+            if self.ocr_confidence is not None:
+                record["ocr_confidence"] = self.ocr_confidence
+        if self.doc_type is not None:
+            record["fields"] = {
+                name: f.model_dump(mode="json", exclude={"source"}, exclude_none=True)
+                for name, f in self.fields.items()
+            }
+        if self.match is not None:
+            record["match"] = self.match.model_dump(mode="json", exclude_none=True)
+        if self.checks:
+            record["checks"] = [
+                c.model_dump(mode="json", exclude={"blocking"}) for c in self.checks
+            ]
+        record["status"] = self.status.value
+        if self.reason is not None:
+            record["reason"] = self.reason
+        if self.quarantine_reason is not None:
+            record["quarantine_reason"] = self.quarantine_reason.value
+        if self.duplicate_of is not None:
+            record["duplicate_of"] = self.duplicate_of
+        if self.parent_id is not None:
+            record["parent_id"] = self.parent_id
+        record["ged_entry_id"] = self.ged_entry_id
+        record["completeness_request_id"] = self.completeness_request_id
+        return record
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_id_for(sha256: str) -> str:
+    """The stable id of a document: the same bytes always give the same id."""
+    return f"doc-{sha256[:20]}"
