@@ -34,6 +34,10 @@ class Status(StrEnum):
     NEEDS_REVIEW = "needs_review"
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
+    SPLIT = "split"  # an e-mail whose parts became documents of their own; never printed
+
+
+FINAL_STATUSES = frozenset({Status.FILED, Status.NEEDS_REVIEW, Status.QUARANTINED, Status.DUPLICATE})
 
 
 Channel = Literal["scan", "email", "upload"]

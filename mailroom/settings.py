@@ -92,4 +92,4 @@ class Settings(BaseSettings):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     classify: ClassifySettings = Field(default_factory=ClassifySettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
-    log_level: str = Field(default="INFO", description="Logging level of the entry point.")
+    log_level: str = Field(default="WARNING", description="Logging level of the entry point.")

@@ -1,0 +1,415 @@
+"""The pipeline: the ordered stages a document goes through, and the runner with the one error
+boundary.
+
+    ingest (sniff, store the original, spot duplicates, split e-mails)
+      -> read (text layer or OCR) -> classify -> extract -> check -> decide
+
+Every stage is timed into ``Document.timings``. A bad document ends ``quarantined`` with its
+reason and its original kept, and the batch goes on; storage that cannot be reached is not a
+document problem and stops the run (it is retried by the caller, never quarantined).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from classify.base import Classifier
+from extract.facturx import cross_check, read_facturx
+from extract.fields import extract_fields
+from extract.reader import Reader
+from ingest.email import parse_email
+from ingest.sniff import SUPPORTED, describe, sniff
+from mailroom.errors import (
+    DocumentError,
+    MailroomError,
+    NoText,
+    QuarantineReason,
+    TooLarge,
+    UnsupportedType,
+)
+from mailroom.logs import document_context
+from mailroom.models import (
+    Check,
+    DocType,
+    Document,
+    EmailInfo,
+    Source,
+    Status,
+    document_id_for,
+)
+from mailroom.settings import Settings
+from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, original_key
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass
+class Work:
+    """What the stages need besides the Document: where its bytes are, what they are."""
+
+    path: Path
+    media_type: str
+    workdir: Path
+
+
+class Stage(Protocol):
+    def __call__(self, doc: Document, work: Work, pipeline: Pipeline, /) -> None: ...
+
+
+def read_text(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    image_dir = work.workdir / "pages"
+    result = pipeline.reader.read(work.path, work.media_type, image_dir=image_dir)
+    pages = []
+    for page in result.pages:
+        image = result.page_images.get(page.number)
+        if image is not None:
+            key = derived_key(doc.sha256, f"page-{page.number:04d}.png")
+            pipeline.objects.put_file(key, image, content_type="image/png")
+            page = page.model_copy(update={"image_key": key})
+        pages.append(page)
+    doc.pages = pages
+    doc.page_count = len(pages)
+    if not any(p.words for p in pages):
+        raise NoText(f"{len(pages)} page(s) sans mot lisible")
+
+
+def classify_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    result = pipeline.classifier.classify(doc.pages)
+    doc.doc_type = result.doc_type
+    doc.doc_type_confidence = round(result.confidence, 3)
+
+
+def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    assert doc.doc_type is not None
+    fields = extract_fields(doc.pages, doc.doc_type)
+    if work.media_type == "application/pdf":
+        invoice = read_facturx(work.path)
+        if invoice is not None:
+            xml_fields = invoice.fields()
+            doc.checks = [*doc.checks, *cross_check(xml_fields, fields)]
+            fields = {**fields, **xml_fields}
+            if doc.doc_type is not DocType.INVOICE:
+                doc.checks = [
+                    *doc.checks,
+                    Check(
+                        code="facturx.type_mismatch",
+                        status="warn",
+                        message=(
+                            f"Le PDF contient une facture Factur-X mais a été classé "
+                            f"« {doc.doc_type.value} »."
+                        ),
+                        blocking=True,
+                    ),
+                ]
+    doc.fields = fields
+
+
+def decide(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    """Choose the final status. Only a document nothing is uncertain about could be filed."""
+    reasons: list[str] = []
+    threshold = pipeline.settings.classify.review_threshold
+    if doc.doc_type_confidence is not None and doc.doc_type_confidence < threshold:
+        reasons.append(
+            f"type de document incertain ({doc.doc_type}, confiance {doc.doc_type_confidence:.2f})"
+        )
+    field_threshold = pipeline.settings.extract.review_threshold
+    weak = sorted(n for n, f in doc.fields.items() if f.confidence < field_threshold)
+    if weak:
+        reasons.append("champs à vérifier : " + ", ".join(weak))
+    blocking = [c for c in doc.checks if c.blocking and c.status != "pass"]
+    reasons.extend(c.message for c in blocking)
+    # Filing needs a dossier: until a registry of dossiers is loaded and matched, a person files.
+    if doc.match is None or doc.match.status != "matched":
+        reasons.append("aucun dossier rattaché automatiquement")
+    doc.status = Status.NEEDS_REVIEW
+    doc.reason = " ; ".join(reasons)
+
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("read", read_text),
+    ("classify", classify_document),
+    ("extract", extract_document_fields),
+    ("decide", decide),
+)
+
+
+class Pipeline:
+    """Runs inputs through the stages with one error boundary. Build it with
+    :func:`build_pipeline`; close it (or use it as a context manager) to stop the OCR pool."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        objects: ObjectStore,
+        metadata: MetadataStore,
+        reader: Reader,
+        classifier: Classifier,
+        stages: tuple[tuple[str, Stage], ...] = STAGES,
+    ) -> None:
+        self.settings = settings
+        self.objects = objects
+        self.metadata = metadata
+        self.reader = reader
+        self.classifier = classifier
+        self.stages = stages
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.reader.close()
+        self.metadata.close()
+
+    # -- inputs -------------------------------------------------------------------------
+
+    def process_paths(
+        self,
+        paths: Iterable[Path],
+        *,
+        channel: str = "upload",
+        on_done: Callable[[Path, list[Document]], None] | None = None,
+    ) -> Iterator[Document]:
+        """Process files, in order, several at a time (pages go to the OCR pool meanwhile)."""
+        window = max(1, self.settings.ocr.workers)
+        pending: deque[tuple[Path, Future[list[Document]]]] = deque()
+        with ThreadPoolExecutor(max_workers=window, thread_name_prefix="doc") as pool:
+            for path in paths:
+                pending.append((path, pool.submit(self.process_file, path, channel=channel)))
+                if len(pending) >= window:
+                    yield from self._finish(pending.popleft(), on_done)
+            while pending:
+                yield from self._finish(pending.popleft(), on_done)
+
+    @staticmethod
+    def _finish(
+        item: tuple[Path, Future[list[Document]]],
+        on_done: Callable[[Path, list[Document]], None] | None,
+    ) -> list[Document]:
+        path, future = item
+        docs = future.result()
+        if on_done is not None:
+            on_done(path, docs)
+        return docs
+
+    def process_file(self, path: Path, *, channel: str = "upload") -> list[Document]:
+        source = Source(channel=channel, path=str(path), filename=path.name)  # type: ignore[arg-type]
+        with tempfile.TemporaryDirectory(prefix="mailroom-") as tmp:
+            return self._process_input(path, source, Path(tmp))
+
+    def process_bytes(self, data: bytes, source: Source) -> list[Document]:
+        with tempfile.TemporaryDirectory(prefix="mailroom-") as tmp:
+            path = Path(tmp) / "input"
+            path.write_bytes(data)
+            return self._process_input(path, source, Path(tmp))
+
+    # -- one input ----------------------------------------------------------------------
+
+    def _process_input(
+        self,
+        path: Path,
+        source: Source,
+        workdir: Path,
+        *,
+        media_type: str | None = None,
+        parent_id: str | None = None,
+    ) -> list[Document]:
+        sha256, size, head = _digest(path)
+        doc = Document(
+            document_id=document_id_for(sha256),
+            sha256=sha256,
+            source=source,
+            size=size,
+            parent_id=parent_id,
+        )
+        with document_context(doc.document_id):
+            existing = self.metadata.find_by_sha256(sha256)
+            if existing is not None and existing.status is not Status.RECEIVED:
+                return [self._duplicate(doc, existing)]
+            if media_type is None:
+                media_type = sniff(head)
+            doc.media_type = media_type
+            doc.original_key = original_key(sha256)
+            self.objects.put_file(
+                doc.original_key, path, content_type=media_type, metadata=_object_metadata(source)
+            )
+            self.metadata.save(doc)  # durable before any processing: nothing is ever lost
+            if media_type == "message/rfc822":
+                docs = self._split_email(doc, path, workdir)
+            else:
+                docs = [self._run_stages(doc, Work(path, media_type, workdir))]
+            return docs
+
+    def _run_stages(self, doc: Document, work: Work) -> Document:
+        """The error boundary: a bad document is quarantined, the batch goes on."""
+        try:
+            self._check_input(doc, work.media_type)
+            for name, stage in self.stages:
+                started = time.perf_counter()
+                try:
+                    stage(doc, work, self)
+                finally:
+                    doc.timings = {**doc.timings, name: round(time.perf_counter() - started, 4)}
+        except DocumentError as e:
+            self._quarantine(doc, e.reason, e.message)
+        except MailroomError:
+            raise  # storage unreachable, installation broken: not the document's fault
+        except Exception as e:  # noqa: BLE001 - the one boundary that turns bugs into records
+            log.exception("internal error while processing")
+            self._quarantine(doc, QuarantineReason.INTERNAL_ERROR, f"{type(e).__name__}: {e}")
+        self.metadata.save(doc)
+        self._record_arrival(doc, doc.status)
+        log.info("%s: %s", doc.status.value, doc.reason or doc.doc_type)
+        return doc
+
+    def _check_input(self, doc: Document, media_type: str) -> None:
+        if doc.size > self.settings.limits.max_file_bytes:
+            raise TooLarge(
+                f"{doc.size / 1e6:.1f} Mo pour {self.settings.limits.max_file_bytes / 1e6:.0f} Mo"
+            )
+        if media_type not in SUPPORTED and media_type != "text/plain":
+            raise UnsupportedType(describe(media_type))
+
+    def _split_email(self, container: Document, path: Path, workdir: Path) -> list[Document]:
+        try:
+            self._check_input(container, "message/rfc822")
+            parsed = parse_email(path.read_bytes())
+        except DocumentError as e:
+            self._quarantine(container, e.reason, e.message)
+            self.metadata.save(container)
+            self._record_arrival(container, container.status)
+            return [container]
+        info: EmailInfo = parsed.info
+        channel = "email"
+        parts: list[Document] = []
+        base = container.source.path or container.document_id
+        if parsed.body_text is not None:
+            body = workdir / "body.txt"
+            body.write_text(parsed.body_text, encoding="utf-8")
+            source = Source(channel=channel, path=f"{base}#body", email=info)
+            parts.extend(
+                self._process_input(
+                    body,
+                    source,
+                    _subdir(workdir, "body"),
+                    media_type="text/plain",
+                    parent_id=container.document_id,
+                )
+            )
+        for attachment in parsed.attachments:
+            sub = _subdir(workdir, f"part-{attachment.part_path}")
+            file = sub / "input"
+            file.write_bytes(attachment.data)
+            source = Source(
+                channel=channel,
+                path=f"{base}#{attachment.part_path}",
+                email=info,
+                filename=attachment.filename,
+            )
+            parts.extend(
+                self._process_input(
+                    file, source, sub, media_type=attachment.media_type,
+                    parent_id=container.document_id,
+                )
+            )
+        if parts:
+            container.status = Status.SPLIT
+            container.reason = f"{len(parts)} document(s) extrait(s) de l'e-mail"
+            self.metadata.save(container)
+            self._record_arrival(container, Status.SPLIT)
+            return parts
+        self._quarantine(
+            container,
+            QuarantineReason.NO_TEXT,
+            "L'e-mail ne contient ni texte ni pièce jointe exploitable.",
+        )
+        self.metadata.save(container)
+        self._record_arrival(container, container.status)
+        return [container]
+
+    def _duplicate(self, doc: Document, existing: Document) -> Document:
+        doc.status = Status.DUPLICATE
+        doc.duplicate_of = existing.document_id
+        doc.media_type = existing.media_type
+        doc.original_key = existing.original_key
+        doc.page_count = existing.page_count
+        doc.reason = (
+            f"Document déjà reçu le {existing.received_at:%d/%m/%Y à %H:%M} "
+            f"(statut : {existing.status.value})"
+        )
+        self._record_arrival(doc, Status.DUPLICATE)
+        log.info("duplicate of %s", existing.document_id)
+        return doc
+
+    def _quarantine(self, doc: Document, reason: QuarantineReason, message: str) -> None:
+        doc.status = Status.QUARANTINED
+        doc.quarantine_reason = reason
+        doc.reason = message
+        log.warning("quarantined (%s): %s", reason.value, message)
+
+    def _record_arrival(self, doc: Document, status: Status) -> None:
+        self.metadata.record_arrival(
+            Arrival(
+                document_id=doc.document_id,
+                sha256=doc.sha256,
+                source=doc.source,
+                status=status,
+            )
+        )
+
+
+def build_pipeline(settings: Settings) -> Pipeline:
+    """Choose every swappable part from the settings."""
+    from classify.model import load_classifier
+    from storage import build_metadata_store, build_object_store
+
+    return Pipeline(
+        settings,
+        objects=build_object_store(settings.storage),
+        metadata=build_metadata_store(settings.storage),
+        reader=Reader(settings.ocr, settings.limits),
+        classifier=load_classifier(settings.classify.model_path),
+    )
+
+
+def _digest(path: Path) -> tuple[str, int, bytes]:
+    sha = hashlib.sha256()
+    size = 0
+    head = b""
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            if not head:
+                head = chunk[:4096]
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size, head
+
+
+def _subdir(workdir: Path, name: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    path = workdir / safe
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(parents=True)
+    return path
+
+
+def _object_metadata(source: Source) -> dict[str, str]:
+    meta = {"channel": source.channel}
+    if source.filename:
+        meta["filename"] = source.filename
+    return meta
