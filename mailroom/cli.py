@@ -69,7 +69,9 @@ def _summary(docs: Sequence[Document], elapsed: float) -> str:
     return f"{len(docs)} document(s) en {elapsed:.1f} s : " + ", ".join(parts)
 
 
-def _run_ingest(settings: Settings, paths: list[Path], *, as_json: bool, channel: str) -> list[Document]:
+def _run_ingest(
+    settings: Settings, paths: list[Path], *, as_json: bool, channel: str
+) -> list[Document]:
     from ingest.files import iter_inputs
     from mailroom.pipeline import build_pipeline
 
@@ -156,7 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest.add_argument("--json", action="store_true", help="one JSON record per document")
     ingest.add_argument(
-        "--channel", choices=["scan", "email", "upload"], default="upload",
+        "--channel",
+        choices=["scan", "email", "upload"],
+        default="upload",
         help="how the files arrived (default: upload)",
     )
     ingest.set_defaults(func=cmd_ingest)

@@ -34,8 +34,7 @@ EXPLANATIONS: dict[QuarantineReason, str] = {
     QuarantineReason.EMPTY_FILE: "Le fichier est vide.",
     QuarantineReason.CORRUPT_FILE: "Le fichier est endommagé et ne peut pas être lu.",
     QuarantineReason.ENCRYPTED_PDF: (
-        "Le PDF est protégé par un mot de passe : demander à l'expéditeur une version non "
-        "protégée."
+        "Le PDF est protégé par un mot de passe : demander à l'expéditeur une version non protégée."
     ),
     QuarantineReason.TOO_LARGE: "Le fichier dépasse la taille maximale acceptée.",
     QuarantineReason.TOO_MANY_PAGES: "Le document dépasse le nombre de pages maximal accepté.",

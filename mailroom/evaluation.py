@@ -33,14 +33,17 @@ from typing import Any
 
 from lxml import etree
 
-from mailroom.models import DocType, Document, format_value
+from mailroom.models import Document, format_value
 from mailroom.settings import Settings
 
 DEFAULT_EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-data"
 SETS = ("samples", "invoice2data", "facturx", "sroie")
 
 AMOUNT_FIELDS = {
-    "total_excl_tax", "vat_amount", "total_incl_tax", "requested_amount",
+    "total_excl_tax",
+    "vat_amount",
+    "total_incl_tax",
+    "requested_amount",
 }
 DATE_FIELDS = {"invoice_date", "receipt_date", "issue_date", "incapacity_start", "incapacity_end"}
 
@@ -62,8 +65,20 @@ def _amount(value: Any) -> Decimal | None:
 
 
 _TRUTH_DATE_FORMATS = (
-    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
-    "%y-%m-%d", "%d %b %Y", "%d %B %Y", "%d/%b/%Y", "%d-%b-%Y", "%Y%m%d", "%m/%d/%Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d/%m/%y",
+    "%d-%m-%y",
+    "%d.%m.%y",
+    "%y-%m-%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d/%b/%Y",
+    "%d-%b-%Y",
+    "%Y%m%d",
+    "%m/%d/%Y",
 )
 
 
@@ -177,8 +192,14 @@ class Score:
     def as_dict(self) -> dict[str, Any]:
         def fields_dict(counts: dict[str, Counts]) -> dict[str, Any]:
             return {
-                n: {"precision": round(c.precision, 4), "recall": round(c.recall, 4),
-                    "f1": round(c.f1, 4), "tp": c.tp, "fp": c.fp, "fn": c.fn}
+                n: {
+                    "precision": round(c.precision, 4),
+                    "recall": round(c.recall, 4),
+                    "f1": round(c.f1, 4),
+                    "tp": c.tp,
+                    "fp": c.fp,
+                    "fn": c.fn,
+                }
                 for n, c in sorted(counts.items())
             }
 
@@ -192,7 +213,8 @@ class Score:
                 g: {
                     "documents": self.group_docs[g][0],
                     "type_accuracy": round(self.group_docs[g][1] / self.group_docs[g][0], 4)
-                    if self.group_docs[g][0] else None,
+                    if self.group_docs[g][0]
+                    else None,
                     "field_f1": round(self.total(c).f1, 4),
                     "fields": fields_dict(c),
                 }
@@ -207,19 +229,26 @@ class Score:
         d = self.as_dict()
         print(f"\n== {self.name}: {self.docs} documents, {self.seconds:.0f} s", file=out)
         if d["type_accuracy"] is not None:
-            print(f"type accuracy {d['type_accuracy']:.3f}   field F1 {d['field_f1']:.3f}", file=out)
+            print(
+                f"type accuracy {d['type_accuracy']:.3f}   field F1 {d['field_f1']:.3f}", file=out
+            )
         for key, value in self.extra.items():
             print(f"{key}: {value}", file=out)
         print(f"{'field':<22} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn", file=out)
         for n, c in sorted(self.fields.items()):
-            print(f"{n:<22} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f}  {c.tp}/{c.fp}/{c.fn}",
-                  file=out)
+            print(
+                f"{n:<22} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f}  {c.tp}/{c.fp}/{c.fn}",
+                file=out,
+            )
         if self.groups:
             print(f"{'group':<34} {'docs':>5} {'type':>6} {'F1':>6}", file=out)
             for g, gd in d["groups"].items():
                 ta = gd["type_accuracy"]
-                print(f"{g:<34} {gd['documents']:>5} {ta if ta is not None else '-':>6} "
-                      f"{gd['field_f1']:6.3f}", file=out)
+                print(
+                    f"{g:<34} {gd['documents']:>5} {ta if ta is not None else '-':>6} "
+                    f"{gd['field_f1']:6.3f}",
+                    file=out,
+                )
         for line in self.errors[:show_errors]:
             print(f"  ✗ {line}", file=out)
         if len(self.errors) > show_errors:
@@ -233,11 +262,11 @@ class Understander:
     """Reads, classifies and extracts one file without storing anything (external sets)."""
 
     def __init__(self, settings: Settings) -> None:
-        from classify.model import load_classifier
+        from classify.model import SklearnClassifier
         from extract.reader import Reader
 
         self.reader = Reader(settings.ocr, settings.limits)
-        self.classifier = load_classifier(settings.classify.model_path)
+        self.classifier = SklearnClassifier(settings.classify.model_path)
 
     def __call__(self, path: Path, media_type: str) -> tuple[str, dict[str, str]]:
         from extract.fields import extract_fields
@@ -299,8 +328,9 @@ def _find_part(docs: list[Document], part: dict[str, Any]) -> Document | None:
     return None
 
 
-def _add_doc(score: Score, label: str, doc: Document | None, truth: dict[str, Any],
-             rendering: str) -> None:
+def _add_doc(
+    score: Score, label: str, doc: Document | None, truth: dict[str, Any], rendering: str
+) -> None:
     truth_type = truth.get("doc_type")
     groups = [f"type:{truth_type}", f"rendering:{rendering}"]
     if doc is None or doc.doc_type is None:
@@ -308,8 +338,9 @@ def _add_doc(score: Score, label: str, doc: Document | None, truth: dict[str, An
         score.add(label, None, truth_type, {}, truth.get("fields", {}), groups)
         score.errors.append(f"{label}: not understood ({reason})")
         return
-    score.add(label, doc.doc_type.value, truth_type, _record_fields(doc),
-              truth.get("fields", {}), groups)
+    score.add(
+        label, doc.doc_type.value, truth_type, _record_fields(doc), truth.get("fields", {}), groups
+    )
 
 
 INVOICE2DATA_KEYS = {
@@ -334,9 +365,11 @@ def eval_invoice2data(settings: Settings, root: Path, limit: int | None = None) 
             truth_raw = json.loads(truth_file.read_text())
             truth_raw = truth_raw[0] if isinstance(truth_raw, list) else truth_raw
             truth = {
-                ours: str(truth_raw[theirs]).replace(" ", "") if ours == "supplier_vat_number"
+                ours: str(truth_raw[theirs]).replace(" ", "")
+                if ours == "supplier_vat_number"
                 else truth_raw[theirs]
-                for theirs, ours in INVOICE2DATA_KEYS.items() if theirs in truth_raw
+                for theirs, ours in INVOICE2DATA_KEYS.items()
+                if theirs in truth_raw
             }
             for ext in ("pdf", "png"):
                 path = truth_file.with_suffix(f".{ext}")
@@ -344,8 +377,15 @@ def eval_invoice2data(settings: Settings, root: Path, limit: int | None = None) 
                     continue
                 doc_type, fields = understand(path, _media_type(path))
                 label = path.name
-                counts = score.add(label, doc_type, "invoice", fields, truth,
-                                   [f"rendering:{ext}"], only=truth.keys())
+                counts = score.add(
+                    label,
+                    doc_type,
+                    "invoice",
+                    fields,
+                    truth,
+                    [f"rendering:{ext}"],
+                    only=truth.keys(),
+                )
                 ok = all(counts[n].tp for n in HEADLINE if n in counts)
                 all_right[ext][0] += ok
                 all_right[ext][1] += 1
@@ -383,17 +423,21 @@ def facturx_truth(xml_path: Path) -> dict[str, Any]:
         "invoice_number": first("/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID"),
         "supplier_name": first(f"{seller}/ram:Name"),
         "supplier_vat_number": first(
-            f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']"),
+            f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']"
+        ),
         "customer_name": first("//ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty/ram:Name"),
         "currency": first(f"{settlement}/ram:InvoiceCurrencyCode"),
         "total_excl_tax": first(f"{summation}/ram:TaxBasisTotalAmount"),
         "vat_amount": first(f"{summation}/ram:TaxTotalAmount"),
         "total_incl_tax": first(f"{summation}/ram:GrandTotalAmount"),
-        "iban": first(f"{settlement}/ram:SpecifiedTradeSettlementPaymentMeans"
-                      "/ram:PayeePartyCreditorFinancialAccount/ram:IBANID"),
+        "iban": first(
+            f"{settlement}/ram:SpecifiedTradeSettlementPaymentMeans"
+            "/ram:PayeePartyCreditorFinancialAccount/ram:IBANID"
+        ),
     }
-    issued = first("/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:IssueDateTime"
-                   "/udt:DateTimeString")
+    issued = first(
+        "/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString"
+    )
     if issued and re.fullmatch(r"\d{8}", issued):
         truth["invoice_date"] = date(int(issued[:4]), int(issued[4:6]), int(issued[6:])).isoformat()
     legal = first(f"{seller}/ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0009']")
@@ -429,7 +473,9 @@ def eval_facturx(settings: Settings, root: Path, limit: int | None = None) -> li
             text_score.add(pdf.name, doc_type, "invoice", fields, truth, group, only=truth.keys())
             invoice = read_facturx(pdf)
             xml_fields = (
-                {k: format_value(v.value) for k, v in invoice.fields().items()} if invoice else {}
+                {k: format_value(v.value) for k, v in invoice.to_fields().items()}
+                if invoice
+                else {}
             )
             xml_score.add(pdf.name, None, None, xml_fields, truth, group, only=truth.keys())
     finally:
@@ -465,8 +511,14 @@ RUNNERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def run(settings: Settings, which: Sequence[str], *, samples: Path, eval_data: Path,
-        limit: int | None = None) -> list[Score]:
+def run(
+    settings: Settings,
+    which: Sequence[str],
+    *,
+    samples: Path,
+    eval_data: Path,
+    limit: int | None = None,
+) -> list[Score]:
     roots = {
         "samples": samples,
         "invoice2data": eval_data / "invoice2data-compare",
@@ -489,10 +541,16 @@ def run(settings: Settings, which: Sequence[str], *, samples: Path, eval_data: P
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sets", nargs="*", choices=[*SETS, "all"], default=["samples"],
-                        help="which sets to score (default: samples)")
-    parser.add_argument("--samples", type=Path,
-                        default=Path(__file__).resolve().parent.parent / "samples")
+    parser.add_argument(
+        "sets",
+        nargs="*",
+        choices=[*SETS, "all"],
+        default=["samples"],
+        help="which sets to score (default: samples)",
+    )
+    parser.add_argument(
+        "--samples", type=Path, default=Path(__file__).resolve().parent.parent / "samples"
+    )
     parser.add_argument("--eval-data", type=Path, default=DEFAULT_EVAL_DATA)
     parser.add_argument("--limit", type=int, default=None, help="first N documents of each set")
     parser.add_argument("--json-out", type=Path, default=None, help="write all scores as JSON")
@@ -501,14 +559,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     which = list(SETS) if "all" in args.sets else list(dict.fromkeys(args.sets))
-    scores = run(settings, which, samples=args.samples, eval_data=args.eval_data,
-                 limit=args.limit)
+    scores = run(settings, which, samples=args.samples, eval_data=args.eval_data, limit=args.limit)
     for s in scores:
         s.render(show_errors=args.errors)
     if args.json_out:
-        args.json_out.write_text(json.dumps([s.as_dict() for s in scores], indent=2,
-                                            ensure_ascii=False))
+        args.json_out.write_text(
+            json.dumps([s.as_dict() for s in scores], indent=2, ensure_ascii=False)
+        )
     return 0
-
-
-__all__ = ["DocType", "Score", "run", "facturx_truth", "same_value", "truth_dates"]

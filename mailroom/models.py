@@ -9,12 +9,12 @@ the contract's strings only at the edge.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mailroom.errors import QuarantineReason
 
@@ -37,7 +37,9 @@ class Status(StrEnum):
     SPLIT = "split"  # an e-mail whose parts became documents of their own; never printed
 
 
-FINAL_STATUSES = frozenset({Status.FILED, Status.NEEDS_REVIEW, Status.QUARANTINED, Status.DUPLICATE})
+FINAL_STATUSES = frozenset(
+    {Status.FILED, Status.NEEDS_REVIEW, Status.QUARANTINED, Status.DUPLICATE}
+)
 
 
 Channel = Literal["scan", "email", "upload"]
@@ -94,19 +96,56 @@ class Page(Frozen):
 
 
 class ExtractedField(Frozen):
+    """One field's value, how sure we are of it, and where it is on which page.
+
+    ``kind`` says how ``value`` is typed so that a stored record reads back exactly (JSON has
+    no Decimal or date); it is inferred from the value when not given.
+    """
+
     value: FieldValue
     confidence: float  # 0-1
     page: int | None = None
     bbox: BBox | None = None
     source: str = "text"  # "text", "facturx", "correction", ...
+    kind: Literal["text", "amount", "date"] = "text"
 
-    @field_serializer("value")
-    def _value(self, value: FieldValue) -> str:
-        return format_value(value)
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_value(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "value" not in data:
+            return data
+        data = dict(data)
+        value = data["value"]
+        kind = data.get("kind")
+        if kind is None:
+            kind = (
+                "amount"
+                if isinstance(value, Decimal)
+                else "date"
+                if isinstance(value, date)
+                else "text"
+            )
+            data["kind"] = kind
+        if kind == "amount" and not isinstance(value, Decimal):
+            data["value"] = Decimal(str(value))
+        elif kind == "date" and isinstance(value, str):
+            data["value"] = date.fromisoformat(value)
+        if isinstance(data.get("bbox"), list | tuple):
+            x0, y0, x1, y1 = data["bbox"]
+            data["bbox"] = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+        return data
 
-    @field_serializer("bbox")
-    def _bbox(self, bbox: BBox | None) -> list[float] | None:
-        return None if bbox is None else bbox.as_list()
+    def record(self) -> dict[str, Any]:
+        """The contract's form: ``{"value", "confidence", "page", "bbox"}``."""
+        out: dict[str, Any] = {
+            "value": format_value(self.value),
+            "confidence": round(self.confidence, 3),
+        }
+        if self.page is not None:
+            out["page"] = self.page
+        if self.bbox is not None:
+            out["bbox"] = self.bbox.as_list()
+        return out
 
 
 def format_value(value: FieldValue) -> str:
@@ -164,7 +203,7 @@ class Document(BaseModel):
     source: Source
     media_type: str | None = None
     size: int = 0
-    received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     original_key: str | None = None
     parent_id: str | None = None  # the email a body or attachment came from
     page_count: int | None = None
@@ -222,10 +261,7 @@ class Document(BaseModel):
             if self.ocr_confidence is not None:
                 record["ocr_confidence"] = self.ocr_confidence
         if self.doc_type is not None:
-            record["fields"] = {
-                name: f.model_dump(mode="json", exclude={"source"}, exclude_none=True)
-                for name, f in self.fields.items()
-            }
+            record["fields"] = {name: f.record() for name, f in self.fields.items()}
         if self.match is not None:
             record["match"] = self.match.model_dump(mode="json", exclude_none=True)
         if self.checks:

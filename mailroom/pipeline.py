@@ -16,10 +16,12 @@ import hashlib
 import logging
 import tempfile
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -46,6 +48,7 @@ from mailroom.models import (
     Source,
     Status,
     document_id_for,
+    format_value,
 )
 from mailroom.settings import Settings
 from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, original_key
@@ -53,6 +56,7 @@ from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, origi
 log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
+_REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED})
 
 
 @dataclass
@@ -97,9 +101,16 @@ def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> No
     if work.media_type == "application/pdf":
         invoice = read_facturx(work.path)
         if invoice is not None:
-            xml_fields = invoice.fields()
+            # The XML is the invoice's legal content: its values win, the visible text is
+            # cross-checked against it (a disagreement is a check, never a silent override),
+            # and where both agree the field keeps its place on the page.
+            xml_fields = invoice.to_fields()
             doc.checks = [*doc.checks, *cross_check(xml_fields, fields)]
-            fields = {**fields, **xml_fields}
+            for name, xml_field in xml_fields.items():
+                seen = fields.get(name)
+                if seen is not None and format_value(seen.value) == format_value(xml_field.value):
+                    xml_field = xml_field.model_copy(update={"page": seen.page, "bbox": seen.bbox})
+                fields[name] = xml_field
             if doc.doc_type is not DocType.INVOICE:
                 doc.checks = [
                     *doc.checks,
@@ -239,7 +250,9 @@ class Pipeline:
         )
         with document_context(doc.document_id):
             existing = self.metadata.find_by_sha256(sha256)
-            if existing is not None and existing.status is not Status.RECEIVED:
+            # An unfinished (crashed) or quarantined document is processed again; anything
+            # else seen before is a duplicate.
+            if existing is not None and existing.status not in _REPROCESSED:
                 return [self._duplicate(doc, existing)]
             if media_type is None:
                 media_type = sniff(head)
@@ -297,6 +310,18 @@ class Pipeline:
         info: EmailInfo = parsed.info
         channel = "email"
         parts: list[Document] = []
+        defects = (
+            [
+                Check(
+                    code="email.malformed_mime",
+                    status="warn",
+                    message="E-mail mal formé, parties récupérées au mieux : "
+                    + "; ".join(parsed.defects),
+                )
+            ]
+            if parsed.defects
+            else []
+        )
         base = container.source.path or container.document_id
         if parsed.body_text is not None:
             body = workdir / "body.txt"
@@ -323,11 +348,19 @@ class Pipeline:
             )
             parts.extend(
                 self._process_input(
-                    file, source, sub, media_type=attachment.media_type,
+                    file,
+                    source,
+                    sub,
+                    media_type=attachment.media_type,
                     parent_id=container.document_id,
                 )
             )
         if parts:
+            for part in parts:
+                if defects and part.status is not Status.DUPLICATE:
+                    part.checks = [*part.checks, *defects]
+                    self.metadata.save(part)
+            container.checks = defects
             container.status = Status.SPLIT
             container.reason = f"{len(parts)} document(s) extrait(s) de l'e-mail"
             self.metadata.save(container)
@@ -365,6 +398,8 @@ class Pipeline:
     def _record_arrival(self, doc: Document, status: Status) -> None:
         self.metadata.record_arrival(
             Arrival(
+                arrival_id=uuid.uuid4().hex,
+                received_at=datetime.now(UTC),
                 document_id=doc.document_id,
                 sha256=doc.sha256,
                 source=doc.source,
@@ -375,7 +410,7 @@ class Pipeline:
 
 def build_pipeline(settings: Settings) -> Pipeline:
     """Choose every swappable part from the settings."""
-    from classify.model import load_classifier
+    from classify.model import SklearnClassifier
     from storage import build_metadata_store, build_object_store
 
     return Pipeline(
@@ -383,7 +418,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         objects=build_object_store(settings.storage),
         metadata=build_metadata_store(settings.storage),
         reader=Reader(settings.ocr, settings.limits),
-        classifier=load_classifier(settings.classify.model_path),
+        classifier=SklearnClassifier(settings.classify.model_path),
     )
 
 

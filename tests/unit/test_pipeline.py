@@ -1,0 +1,236 @@
+"""The runner: originals kept, duplicates spotted, e-mails split, one error boundary."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import mailroom.pipeline as pipeline_module
+from classify.fake import FixedClassifier
+from extract.reader import ReadResult
+from mailroom.errors import CorruptFile, QuarantineReason, StorageError
+from mailroom.models import BBox, DocType, ExtractedField, Page, Status, Word
+from mailroom.pipeline import Pipeline
+from mailroom.settings import LimitSettings, Settings
+from storage.base import original_key
+from storage.memory import MemoryMetadataStore, MemoryObjectStore
+
+CONTRACT_KEYS = {
+    "document_id", "sha256", "source", "page_count", "doc_type", "doc_type_confidence",
+    "text_source", "fields", "status", "reason", "ged_entry_id", "completeness_request_id",
+}
+
+
+def _png(colour: int = 255, size: int = 32) -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (size, size), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+class FakeReader:
+    """Gives one page saying 'Facture F-42' for any input; raises what it is told to."""
+
+    def __init__(self, failures: dict[str, Exception] | None = None) -> None:
+        self.failures = failures or {}
+        self.calls: list[tuple[Path, str]] = []
+
+    def read(self, path: Path, media_type: str, *, image_dir: Path | None = None) -> ReadResult:
+        self.calls.append((path, media_type))
+        if path.name in self.failures:
+            raise self.failures[path.name]
+        if media_type == "text/plain":
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = "Facture F-42"
+        words = tuple(
+            Word(text=t, bbox=BBox(x0=10 + 40 * i, y0=10, x1=45 + 40 * i, y1=20), confidence=95)
+            for i, t in enumerate(text.split())
+        )
+        page = Page(number=1, width=595, height=842, text=text, words=words, text_source="ocr")
+        return ReadResult(pages=[page])
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    def extract(pages: object, doc_type: DocType) -> dict[str, ExtractedField]:
+        return {
+            "invoice_number": ExtractedField(
+                value="F-42", confidence=0.93, page=1, bbox=BBox(x0=50, y0=10, x1=85, y1=20)
+            ),
+            "total_incl_tax": ExtractedField(value=Decimal("120"), confidence=0.9, page=1),
+        }
+
+    monkeypatch.setattr(pipeline_module, "extract_fields", extract)
+
+
+@pytest.fixture
+def reader() -> FakeReader:
+    return FakeReader()
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, reader: FakeReader, fake_fields: None) -> Pipeline:
+    settings = Settings(limits=LimitSettings(max_file_bytes=100_000))
+    settings.ocr.workers = 1
+    return Pipeline(
+        settings,
+        objects=MemoryObjectStore(),
+        metadata=MemoryMetadataStore(),
+        reader=reader,  # type: ignore[arg-type]
+        classifier=FixedClassifier(DocType.INVOICE, 0.95),
+    )
+
+
+def test_a_read_document_gives_a_contract_record_with_fields(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = tmp_path / "scan.png"
+    path.write_bytes(_png())
+    [doc] = pipeline.process_file(path, channel="scan")
+    record = doc.to_record()
+    assert CONTRACT_KEYS <= set(record)
+    assert record["doc_type"] == "invoice"
+    assert record["fields"]["invoice_number"] == {
+        "value": "F-42", "confidence": 0.93, "page": 1, "bbox": [50.0, 10.0, 85.0, 20.0]
+    }
+    assert record["fields"]["total_incl_tax"]["value"] == "120.00"
+    assert record["source"]["channel"] == "scan"
+    assert record["status"] == "needs_review"  # no dossier registry yet: a person files
+    assert set(doc.timings) == {"read", "classify", "extract", "decide"}
+
+
+def test_original_is_stored_before_processing(pipeline: Pipeline, tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    path.write_bytes(_png())
+    [doc] = pipeline.process_file(path)
+    assert pipeline.objects.get_bytes(original_key(doc.sha256)) == path.read_bytes()
+    assert pipeline.metadata.get(doc.document_id) == doc
+
+
+def test_same_bytes_twice_give_one_document_and_a_duplicate_record(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    first, second = tmp_path / "a.png", tmp_path / "copy-of-a.png"
+    first.write_bytes(_png())
+    second.write_bytes(_png())
+    [a] = pipeline.process_file(first)
+    [b] = pipeline.process_file(second)
+    assert b.status is Status.DUPLICATE
+    assert b.document_id == a.document_id and b.duplicate_of == a.document_id
+    assert len(reader.calls) == 1  # the duplicate was not read again
+    assert len(pipeline.metadata.list_documents()) == 1
+    arrivals = pipeline.metadata.arrivals(a.document_id)
+    assert [x.status for x in arrivals] == [Status.NEEDS_REVIEW, Status.DUPLICATE]
+
+
+def test_bad_document_is_quarantined_and_the_batch_goes_on(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    paths = []
+    for i, colour in enumerate((10, 128, 250)):
+        p = tmp_path / f"doc{i}.png"
+        p.write_bytes(_png(colour))
+        paths.append(p)
+    reader.failures["doc1.png"] = CorruptFile("truncated")
+    docs = list(pipeline.process_paths(paths))
+    assert [d.status for d in docs] == [Status.NEEDS_REVIEW, Status.QUARANTINED, Status.NEEDS_REVIEW]
+    bad = docs[1]
+    assert bad.quarantine_reason is QuarantineReason.CORRUPT_FILE
+    assert "endommagé" in (bad.reason or "")
+    assert pipeline.objects.exists(original_key(bad.sha256))  # the original is kept
+
+
+def test_a_bug_becomes_an_internal_error_quarantine_not_a_crash(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    p = tmp_path / "x.png"
+    p.write_bytes(_png())
+    reader.failures["x.png"] = ZeroDivisionError("boom")
+    [doc] = pipeline.process_file(p)
+    assert doc.status is Status.QUARANTINED
+    assert doc.quarantine_reason is QuarantineReason.INTERNAL_ERROR
+    assert "ZeroDivisionError" in (doc.reason or "")
+
+
+def test_unreachable_storage_stops_the_run_instead_of_quarantining(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    p = tmp_path / "x.png"
+    p.write_bytes(_png())
+    reader.failures["x.png"] = StorageError("disk gone")
+    with pytest.raises(StorageError):
+        pipeline.process_file(p)
+
+
+def test_unsupported_and_too_large_inputs_are_quarantined_with_reasons(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    zip_file = tmp_path / "lettre.pdf"
+    zip_file.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    big = tmp_path / "big.png"
+    big.write_bytes(_png(size=16) + b"\x00" * 200_000)
+    [z] = pipeline.process_file(zip_file)
+    [b] = pipeline.process_file(big)
+    assert z.quarantine_reason is QuarantineReason.UNSUPPORTED_TYPE
+    assert b.quarantine_reason is QuarantineReason.TOO_LARGE
+
+
+def test_a_quarantined_document_is_processed_again_when_it_comes_back(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    p = tmp_path / "x.png"
+    p.write_bytes(_png())
+    reader.failures["x.png"] = CorruptFile("flaky")
+    [first] = pipeline.process_file(p)
+    del reader.failures["x.png"]
+    [second] = pipeline.process_file(p)
+    assert first.status is Status.QUARANTINED
+    assert second.status is Status.NEEDS_REVIEW and second.document_id == first.document_id
+
+
+def _email(tmp_path: Path) -> Path:
+    msg = EmailMessage()
+    msg["From"] = "Claire Martin <claire.martin@example.fr>"
+    msg["To"] = "remboursements@assistance.example"
+    msg["Subject"] = "Demande de remboursement — dossier AST-2026-004217"
+    msg["Message-ID"] = "<abc@example.fr>"
+    msg.set_content(
+        "Bonjour, suite à la panne de mon véhicule je vous prie de bien vouloir me rembourser "
+        "la facture du dépanneur ci-jointe, pour le dossier AST-2026-004217.\nClaire Martin"
+    )
+    msg.add_attachment(_png(30), maintype="image", subtype="png", filename="facture dépannage.png")
+    msg.add_attachment(_png(200), maintype="image", subtype="png", filename="../../rib.png")
+    path = tmp_path / "message.eml"
+    path.write_bytes(bytes(msg))
+    return path
+
+
+def test_an_email_body_and_each_attachment_become_documents(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = _email(tmp_path)
+    docs = pipeline.process_file(path, channel="email")
+    assert len(docs) == 3
+    body, *attachments = docs
+    assert body.source.path is not None and body.source.path.endswith("#body")
+    assert body.media_type == "text/plain"
+    assert "AST-2026-004217" in body.pages[0].text
+    assert [a.source.filename for a in attachments] == ["facture dépannage.png", "../../rib.png"]
+    container = pipeline.metadata.get(docs[0].parent_id or "")
+    assert container is not None and container.status is Status.SPLIT
+    for doc in docs:
+        assert doc.source.channel == "email"
+        assert doc.source.email is not None
+        assert doc.source.email.subject == "Demande de remboursement — dossier AST-2026-004217"
+        assert doc.to_record()["source"]["email"]["from"].startswith("Claire Martin")
+    # The same e-mail again is one duplicate record, not three new documents.
+    [again] = pipeline.process_file(path, channel="email")
+    assert again.status is Status.DUPLICATE
