@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -82,6 +82,46 @@ class ExtractSettings(BaseModel):
     )
 
 
+class DossierSettings(BaseModel):
+    match_threshold: float = Field(
+        default=0.80, description="A dossier is matched automatically only at or above this score."
+    )
+    match_margin: float = Field(
+        default=0.15, description="... and only this far ahead of the runner-up; else ambiguous."
+    )
+    event_window_days: int = Field(
+        default=180, description="A document dated this long after the event still fits it."
+    )
+    amount_tolerance_pct: float = Field(
+        default=5.0,
+        description="A provider invoice above the mission's agreed amount by more is an écart.",
+    )
+    amount_tolerance_abs: float = Field(
+        default=2.0, description="... and by more than this many euros."
+    )
+
+
+class RequestSettings(BaseModel):
+    delivery: Literal["outbox", "smtp"] = Field(
+        default="outbox", description="Write completeness requests to files, or send them by SMTP."
+    )
+    outbox_dir: Path | None = Field(
+        default=None, description="Where requests are written (default: <data_dir>/outbox)."
+    )
+    reminder_after_days: int = Field(
+        default=15, description="A pending request is reminded (relance) after this many days."
+    )
+    sender: str = Field(
+        default="Service remboursements <remboursements@assistance.example>",
+        description="From: of the requests sent by e-mail.",
+    )
+    smtp_host: str = Field(default="localhost", description="SMTP server.")
+    smtp_port: int = Field(default=25, description="SMTP port.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP link with STARTTLS.")
+    smtp_user: str | None = Field(default=None, description="SMTP user, when it needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MAILROOM_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -92,4 +132,6 @@ class Settings(BaseSettings):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     classify: ClassifySettings = Field(default_factory=ClassifySettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
+    dossiers: DossierSettings = Field(default_factory=DossierSettings)
+    requests: RequestSettings = Field(default_factory=RequestSettings)
     log_level: str = Field(default="WARNING", description="Logging level of the entry point.")

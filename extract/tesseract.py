@@ -1,0 +1,170 @@
+"""Tesseract through pytesseract: the only module that imports it.
+
+The page image is written as an uncompressed PGM (a header and the raw bytes, no encoder) and
+its path handed to pytesseract, so that one call costs little more than a raw ``tesseract``
+run. Tesseract gets ``OMP_THREAD_LIMIT=1``: pages are parallelised by processes, not threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytesseract
+
+from extract.base import OcrWord, Orientation
+from mailroom.errors import ConfigurationError, OcrFailed, ReadTimeout
+
+log = logging.getLogger(__name__)
+
+_ROTATE = re.compile(r"Rotate:\s*(\d+)")
+_ORIENT_CONF = re.compile(r"Orientation confidence:\s*([\d.]+)")
+
+
+def write_pgm(image: np.ndarray, path: Path) -> None:
+    """Write a 2-D uint8 array as a binary PGM (P5): fast, lossless, read by Leptonica."""
+    if image.ndim != 2 or image.dtype != np.uint8:
+        raise ValueError("write_pgm expects a 2-D uint8 array")
+    h, w = image.shape
+    with open(path, "wb") as f:
+        f.write(f"P5\n{w} {h}\n255\n".encode("ascii"))
+        f.write(np.ascontiguousarray(image).tobytes())
+
+
+def _single_thread_env() -> None:
+    # pytesseract hands os.environ to its subprocess; one OpenMP thread per Tesseract.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+@dataclass(frozen=True)
+class TesseractEngine:
+    """Tesseract 4/5 via pytesseract, ``--psm 3`` by default."""
+
+    languages: str = "fra+eng"
+    psm: int = 3
+    name: str = "tesseract"
+
+    def check(self) -> None:
+        try:
+            version = pytesseract.get_tesseract_version()
+            installed = set(pytesseract.get_languages(config=""))
+        except pytesseract.TesseractNotFoundError as e:
+            raise ConfigurationError(
+                "the tesseract program is not installed or not on PATH"
+            ) from e
+        except (OSError, pytesseract.TesseractError) as e:
+            raise ConfigurationError(f"tesseract cannot run: {e}") from e
+        missing = [lang for lang in self.languages.split("+") if lang not in installed]
+        if missing:
+            raise ConfigurationError(
+                f"tesseract {version} lacks the language packs {', '.join(missing)}"
+            )
+
+    def _run(self, image: np.ndarray, dpi: int, timeout_s: float, what: str, config: str) -> str:
+        _single_thread_env()
+        with tempfile.TemporaryDirectory(prefix="mailroom-ocr-") as tmp:
+            path = Path(tmp) / "page.pgm"
+            write_pgm(image, path)
+            try:
+                if what == "osd":
+                    return str(
+                        pytesseract.image_to_osd(str(path), config=config, timeout=timeout_s)
+                    )
+                return str(
+                    pytesseract.image_to_data(
+                        str(path), lang=self.languages, config=config, timeout=timeout_s
+                    )
+                )
+            except pytesseract.TesseractNotFoundError as e:
+                raise ConfigurationError(
+                    "the tesseract program is not installed or not on PATH"
+                ) from e
+            except RuntimeError as e:
+                # pytesseract raises a bare RuntimeError when it killed the process on timeout;
+                # TesseractError is a RuntimeError too and is handled by the caller.
+                if isinstance(e, pytesseract.TesseractError):
+                    raise
+                if "timeout" in str(e).lower():
+                    raise ReadTimeout(f"OCR of a page took more than {timeout_s:g} s") from e
+                raise OcrFailed(str(e)) from e
+            except OSError as e:
+                raise OcrFailed(f"tesseract could not be run: {e}") from e
+
+    def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
+        config = f"--psm {self.psm} --dpi {dpi}"
+        try:
+            tsv = self._run(image, dpi, timeout_s, "data", config)
+        except pytesseract.TesseractError as e:
+            raise OcrFailed(f"tesseract failed: {e.message}") from e
+        return parse_tsv(tsv)
+
+    def detect_orientation(
+        self, image: np.ndarray, *, dpi: int, timeout_s: float
+    ) -> Orientation | None:
+        config = f"--psm 0 --dpi {dpi} -c min_characters_to_try=10"
+        try:
+            out = self._run(image, dpi, timeout_s, "osd", config)
+        except pytesseract.TesseractError as e:
+            # "Too few characters" and friends: OSD cannot tell, which is not a failure.
+            log.debug("orientation detection gave no answer: %s", e.message)
+            return None
+        return parse_osd(out)
+
+
+def parse_osd(out: str) -> Orientation | None:
+    rotate = _ROTATE.search(out)
+    conf = _ORIENT_CONF.search(out)
+    if rotate is None:
+        return None
+    value = int(rotate.group(1)) % 360
+    if value not in (0, 90, 180, 270):
+        return None
+    return Orientation(rotate=value, confidence=float(conf.group(1)) if conf else 0.0)
+
+
+def parse_tsv(tsv: str) -> list[OcrWord]:
+    """Tesseract's TSV into words: level 5 rows with text and a confidence >= 0."""
+    words: list[OcrWord] = []
+    lines = tsv.splitlines()
+    if not lines:
+        return words
+    header = lines[0].split("\t")
+    try:
+        col = {name: header.index(name) for name in (
+            "level", "block_num", "par_num", "line_num", "left", "top", "width", "height",
+            "conf", "text",
+        )}
+    except ValueError as e:
+        raise OcrFailed("tesseract returned an unexpected TSV header") from e
+    for row in lines[1:]:
+        cells = row.split("\t")
+        if len(cells) < len(header):
+            cells += [""] * (len(header) - len(cells))
+        if cells[col["level"]] != "5":
+            continue
+        text = cells[col["text"]].strip()
+        try:
+            conf = float(cells[col["conf"]])
+        except ValueError:
+            continue
+        if not text or conf < 0:
+            continue
+        words.append(
+            OcrWord(
+                text=text,
+                left=int(cells[col["left"]]),
+                top=int(cells[col["top"]]),
+                width=int(cells[col["width"]]),
+                height=int(cells[col["height"]]),
+                confidence=conf,
+                block=int(cells[col["block_num"]]),
+                paragraph=int(cells[col["par_num"]]),
+                line=int(cells[col["line_num"]]),
+            )
+        )
+    return words

@@ -1,0 +1,149 @@
+"""OCR results to pages, orientation handling, TSV/OSD parsing, with the fake engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from extract.base import FakeOcrEngine, OcrWord
+from extract.preprocess import estimate_skew, prepare, rotate_small_angle
+from extract.reader import OcrRead, ocr_image, page_from_ocr, reads_sideways
+from extract.tesseract import parse_osd, parse_tsv, write_pgm
+
+
+def _page_with_mark(h: int = 400, w: int = 300) -> np.ndarray:
+    img = np.full((h, w), 255, dtype=np.uint8)
+    img[20:80, 20:80] = 0  # the fake engine's "upright" mark, top-left
+    return img
+
+
+def test_pixel_boxes_become_points_from_top_left() -> None:
+    words = [
+        OcrWord(
+            "Total",
+            left=300,
+            top=600,
+            width=150,
+            height=50,
+            confidence=90.0,
+            block=1,
+            paragraph=1,
+            line=1,
+        )
+    ]
+    image = np.zeros((3508, 2480), dtype=np.uint8)
+    page = page_from_ocr(1, OcrRead(words, image, 0, 0.0, ()), dpi=300)
+    box = page.words[0].bbox
+    assert (box.x0, box.y0, box.x1, box.y1) == pytest.approx((72.0, 144.0, 108.0, 156.0))
+    assert page.width == pytest.approx(595.2) and page.height == pytest.approx(841.92)
+    assert page.text_source == "ocr" and page.ocr_confidence == 90.0
+
+
+def test_ocr_lines_follow_block_paragraph_line() -> None:
+    def w(text: str, block: int, par: int, line: int, conf: float = 80.0) -> OcrWord:
+        return OcrWord(text, 0, 0, 10, 10, conf, block, par, line)
+
+    words = [
+        w("Facture", 1, 1, 1),
+        w("42", 1, 1, 1),
+        w("Total", 2, 1, 1, 60.0),
+        w("TTC", 2, 1, 1),
+        w("Merci", 2, 2, 1),
+    ]
+    page = page_from_ocr(3, OcrRead(words, np.zeros((10, 10), np.uint8), 90, 1.5, ()), dpi=72)
+    assert page.text == "Facture 42\nTotal TTC\nMerci"
+    assert [x.line for x in page.words] == [0, 0, 1, 1, 2]
+    assert page.ocr_confidence == 76.0
+    assert page.rotation == 90 and page.deskew_angle == 1.5 and page.number == 3
+
+
+def test_page_without_words_has_no_confidence() -> None:
+    page = page_from_ocr(1, OcrRead([], np.zeros((10, 10), np.uint8), 0, 0.0, ()), dpi=300)
+    assert page.text == "" and page.ocr_confidence is None
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_turned_page_is_read_upright_and_rotation_recorded(turns: int, tmp_path: Path) -> None:
+    log = tmp_path / "calls.txt"
+    engine = FakeOcrEngine(calls_log=str(log))
+    # np.rot90 turns counter-clockwise; the page needs (90 * turns) clockwise to come back
+    turned = np.rot90(_page_with_mark(), turns).copy()
+    read = ocr_image(turned, 300, engine, timeout_s=5)
+    assert read.rotation == 90 * turns
+    assert read.words[0].text == "Facture"
+    assert FakeOcrEngine._dark_quadrant(read.image) == 0
+    assert log.read_text().split() == ["recognize", "osd", "recognize"]
+
+
+def test_upright_page_good_reading_skips_orientation_detection(tmp_path: Path) -> None:
+    log = tmp_path / "calls.txt"
+    read = ocr_image(_page_with_mark(), 300, FakeOcrEngine(calls_log=str(log)), timeout_s=5)
+    assert read.rotation == 0
+    assert log.read_text().split() == ["recognize"]
+
+
+def test_words_read_in_vertical_lines_mean_a_sideways_page() -> None:
+    tall = [OcrWord("Facture", 0, 0, 30, 200, 95.0) for _ in range(5)]
+    wide = [OcrWord("Facture", 0, 0, 200, 30, 95.0) for _ in range(5)]
+    assert reads_sideways(tall) and not reads_sideways(wide)
+
+
+def test_skew_is_measured_and_corrected() -> None:
+    img = np.full((1200, 900), 255, dtype=np.uint8)
+    for y in range(100, 1100, 40):
+        for x in range(80, 820, 60):
+            img[y : y + 14, x : x + 45] = 0  # words on lines
+    skewed = rotate_small_angle(img, 3.0)
+    angle = estimate_skew(skewed)
+    assert angle == pytest.approx(-3.0, abs=0.3)
+    assert estimate_skew(img) == 0.0
+    prepared = prepare(skewed)
+    assert prepared.deskew_angle == pytest.approx(-3.0, abs=0.3)
+    assert abs(estimate_skew(prepared.image)) < 0.3
+
+
+def test_clean_page_is_left_untouched() -> None:
+    img = np.full((1200, 900), 250, dtype=np.uint8)
+    for y in range(100, 1100, 40):
+        img[y : y + 14, 80:820:2] = 10
+    prepared = prepare(img)
+    assert prepared.enhanced == () and prepared.deskew_angle == 0.0
+    assert prepared.image is img
+
+
+def test_uneven_lighting_is_flattened() -> None:
+    img = np.full((1200, 900), 245, dtype=np.float64)
+    img *= np.linspace(0.45, 1.0, 900)[None, :]  # a shadow over the left of the page
+    for y in range(100, 1100, 40):
+        img[y : y + 14, 80:820:3] *= 0.25
+    prepared = prepare(img.astype(np.uint8))
+    assert "flatten" in prepared.enhanced
+    paper = prepared.image[60:90, :]  # a band of paper between lines
+    assert float(paper[:, :100].mean()) == pytest.approx(float(paper[:, -100:].mean()), abs=25)
+
+
+def test_tesseract_tsv_keeps_words_with_confidence() -> None:
+    tsv = (
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+        "1\t1\t0\t0\t0\t0\t0\t0\t2480\t3508\t-1\t\n"
+        "5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t96.5\tFacture\n"
+        "5\t1\t1\t1\t1\t2\t50\t20\t30\t40\t-1\t \n"
+        "5\t1\t2\t1\t1\t1\t10\t90\t30\t40\t0\t€\n"
+    )
+    words = parse_tsv(tsv)
+    assert [(w.text, w.confidence, w.block) for w in words] == [("Facture", 96.5, 1), ("€", 0.0, 2)]
+
+
+def test_osd_output_is_parsed() -> None:
+    out = "Page number: 0\nOrientation in degrees: 270\nRotate: 90\nOrientation confidence: 7.2\n"
+    osd = parse_osd(out)
+    assert osd is not None and osd.rotate == 90 and osd.confidence == 7.2
+    assert parse_osd("nonsense") is None
+
+
+def test_pgm_is_written_byte_exact(tmp_path: Path) -> None:
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    write_pgm(img, tmp_path / "x.pgm")
+    assert (tmp_path / "x.pgm").read_bytes() == b"P5\n4 3\n255\n" + bytes(range(12))

@@ -1,0 +1,235 @@
+"""The Reader end to end with the fake OCR engine: media types, sources, images, errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from extract.base import FakeOcrEngine, OcrWord
+from extract.images import choose_dpi, frame_count, load_frame
+from extract.reader import Reader
+from mailroom.errors import (
+    CorruptFile,
+    DecompressionBomb,
+    EncryptedPdf,
+    TooManyPages,
+    UnsupportedType,
+)
+from mailroom.settings import LimitSettings, OcrSettings
+
+LIMITS = LimitSettings(max_pages=10, max_image_pixels=20_000_000)
+
+
+def _marked(w: int = 600, h: int = 800) -> Image.Image:
+    img = Image.new("L", (w, h), 255)
+    img.paste(0, (20, 20, 120, 120))  # top-left mark: "upright" for the fake engine
+    return img
+
+
+@pytest.fixture(scope="module")
+def reader() -> Iterator[Reader]:
+    with Reader(OcrSettings(workers=1, dpi=100, page_timeout_s=20), LIMITS, FakeOcrEngine()) as r:
+        yield r
+
+
+def _mixed_pdf(path: Path) -> Path:
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 760, "Facture numéro F2026-0042 pour le dossier AST-2026-004217")
+    c.drawString(72, 740, "Total TTC 180,00 EUR, merci de votre confiance")
+    c.showPage()
+    buf = io.BytesIO()
+    _marked().save(buf, format="PNG")
+    c.drawImage(ImageReader(io.BytesIO(buf.getvalue())), 0, 0, *A4)
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_mixed_pdf_gives_text_and_ocr_pages(reader: Reader, tmp_path: Path) -> None:
+    pdf = _mixed_pdf(tmp_path / "mixed.pdf")
+    result = reader.read(pdf, "application/pdf", image_dir=tmp_path / "img")
+    assert [p.text_source for p in result.pages] == ["pdf_text", "ocr"]
+    first, second = result.pages
+    assert "F2026-0042" in first.text and first.ocr_confidence is None
+    assert second.text.startswith("Facture numéro 42") and second.ocr_confidence == 91.0
+    assert second.width == pytest.approx(A4[0], abs=1) and second.height == pytest.approx(
+        A4[1], abs=1
+    )
+    assert sorted(result.page_images) == [1, 2]
+    assert result.page_images[2].name == "page-0002.png"
+    assert all(p.is_file() for p in result.page_images.values())
+
+
+def test_text_page_words_have_boxes_in_points_from_top_left(reader: Reader, tmp_path: Path) -> None:
+    result = reader.read(_mixed_pdf(tmp_path / "m.pdf"), "application/pdf")
+    word = next(w for w in result.pages[0].words if w.text == "Facture")
+    assert word.bbox.x0 == pytest.approx(72, abs=1)
+    assert word.bbox.y1 == pytest.approx(A4[1] - 760, abs=4)  # baseline 760 pt from the bottom
+    assert result.page_images == {}
+
+
+def test_multi_page_tiff_gives_every_frame(reader: Reader, tmp_path: Path) -> None:
+    path = tmp_path / "scan.tif"
+    frames = [_marked(), _marked(), _marked()]
+    frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(150, 150))
+    result = reader.read(path, "image/tiff")
+    assert [p.number for p in result.pages] == [1, 2, 3]
+    assert result.pages[0].width == pytest.approx(600 * 72 / 150)
+
+
+def test_exif_orientation_is_honoured(tmp_path: Path) -> None:
+    upright = _marked(300, 400)
+    # stored turned, with EXIF Orientation 6 (display rotated 90 clockwise)
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "photo.jpg"
+    stored.save(path, exif=exif)
+    loaded = load_frame(path, 0, LIMITS)
+    assert loaded.pixels.shape == (400, 300)
+    assert loaded.pixels[:150, :150].mean() < loaded.pixels[-150:, -150:].mean()
+
+
+def test_phone_photo_without_dpi_is_sized_about_a4_wide() -> None:
+    dpi = choose_dpi(3024, 4032, None)
+    assert 3024 * 72 / dpi == pytest.approx(595, abs=2)
+    assert choose_dpi(2480, 3508, (300, 300)) == 300
+    assert choose_dpi(2480, 3508, (72, 72)) != 72  # a 72-dpi default is not believed
+    assert choose_dpi(2480, 3508, (0, 0)) > 0
+
+
+def test_text_plain_is_rendered_and_read_from_its_text_layer(
+    reader: Reader, tmp_path: Path
+) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text(
+        "Bonjour,\n\nJe vous adresse la facture du dépannage (dossier AST-2026-004217).\n"
+        "Montant : 180,00 €\n\nCordialement,\nClaire Martin\n",
+        encoding="utf-8",
+    )
+    result = reader.read(body, "text/plain")
+    assert [p.text_source for p in result.pages] == ["pdf_text"]
+    text = result.pages[0].text
+    assert "AST-2026-004217" in text and "dépannage" in text and "180,00 €" in text
+    assert text.splitlines()[0] == "Bonjour,"
+
+
+def test_unsupported_media_type_is_refused(reader: Reader, tmp_path: Path) -> None:
+    path = tmp_path / "x.docx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnsupportedType):
+        reader.read(path, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+def test_truncated_pdf_is_corrupt(reader: Reader, tmp_path: Path) -> None:
+    pdf = _mixed_pdf(tmp_path / "full.pdf").read_bytes()
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(pdf[: len(pdf) // 3])
+    try:
+        result = reader.read(broken, "application/pdf")
+    except CorruptFile:
+        return
+    assert result.pages  # PDFium repaired what it could: read, never a crash
+
+
+def test_garbage_bytes_are_corrupt(reader: Reader, tmp_path: Path) -> None:
+    path = tmp_path / "noise.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(CorruptFile):
+        reader.read(path, "image/png")
+    with pytest.raises(CorruptFile):
+        reader.read(path, "application/pdf")
+
+
+def test_too_many_pages(reader: Reader, tmp_path: Path) -> None:
+    path = tmp_path / "long.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    for n in range(11):
+        c.drawString(72, 700, f"Page {n}")
+        c.showPage()
+    c.save()
+    with pytest.raises(TooManyPages):
+        reader.read(path, "application/pdf")
+
+
+def test_huge_image_is_a_decompression_bomb(tmp_path: Path) -> None:
+    path = tmp_path / "big.png"
+    Image.new("L", (6000, 4000), 255).save(path)  # 24 Mpx > 20 Mpx limit
+    with pytest.raises(DecompressionBomb):
+        frame_count(path, LIMITS)
+
+
+def test_huge_pdf_page_is_a_decompression_bomb(reader: Reader, tmp_path: Path) -> None:
+    path = tmp_path / "poster.pdf"
+    c = canvas.Canvas(str(path), pagesize=(14000, 14000), invariant=1)
+    c.rect(10, 10, 100, 100, fill=1)
+    c.showPage()
+    c.save()
+    with pytest.raises(DecompressionBomb):
+        reader.read(path, "application/pdf")
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+def test_password_protected_pdf_is_encrypted(reader: Reader, tmp_path: Path) -> None:
+    plain = _mixed_pdf(tmp_path / "plain.pdf")
+    locked = tmp_path / "locked.pdf"
+    subprocess.run(
+        ["qpdf", "--encrypt", "u", "o", "256", "--", str(plain), str(locked)], check=True
+    )
+    with pytest.raises(EncryptedPdf):
+        reader.read(locked, "application/pdf")
+    owner_only = tmp_path / "owner.pdf"
+    subprocess.run(
+        ["qpdf", "--encrypt", "", "o", "256", "--", str(plain), str(owner_only)], check=True
+    )
+    assert reader.read(owner_only, "application/pdf").pages[0].text_source == "pdf_text"
+
+
+@dataclass(frozen=True)
+class _CrashingEngine(FakeOcrEngine):
+    """Dies like a C library segfaulting in the worker."""
+
+    def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
+        os._exit(139)
+
+
+def test_a_crash_in_a_worker_is_a_corrupt_file_and_the_pool_recovers(tmp_path: Path) -> None:
+    with Reader(OcrSettings(workers=1, dpi=100), LIMITS, _CrashingEngine()) as r:
+        with pytest.raises(CorruptFile):
+            r.read(_mixed_pdf(tmp_path / "a.pdf"), "application/pdf")
+        # the text-only part of a document still reads on the rebuilt pool
+        body = tmp_path / "b.txt"
+        body.write_text("Madame, Monsieur, veuillez trouver ci-joint ma demande de remboursement.")
+        assert r.read(body, "text/plain").pages[0].text_source == "pdf_text"
+
+
+def test_a_worker_killed_from_outside_does_not_fail_the_next_document(tmp_path: Path) -> None:
+    with Reader(OcrSettings(workers=1, dpi=100), LIMITS, FakeOcrEngine()) as r:
+        r.warm_up()
+        pool = r._executor()
+        for process in list(pool._processes.values()):
+            os.kill(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not pool._broken and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.read(_mixed_pdf(tmp_path / "b.pdf"), "application/pdf").pages
+
+
+def test_fake_mark_helper_is_sane() -> None:
+    arr = np.asarray(_marked())
+    assert FakeOcrEngine._dark_quadrant(arr) == 0
