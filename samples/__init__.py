@@ -1,0 +1,1 @@
+"""Synthetic French back-office documents with their ground truth (see ``samples/README.md``)."""

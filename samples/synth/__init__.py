@@ -1,0 +1,1 @@
+"""Building blocks of the sample generator: identifiers, formats, world, layouts, renderings."""
