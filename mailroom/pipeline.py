@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from classify.base import Classifier
-from extract.facturx import cross_check, read_facturx
+from extract.facturx import InvalidFacturX, cross_check, read_facturx
 from extract.fields import extract_fields
 from extract.reader import Reader
 from ingest.email import parse_email
@@ -99,7 +99,18 @@ def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> No
     assert doc.doc_type is not None
     fields = extract_fields(doc.pages, doc.doc_type)
     if work.media_type == "application/pdf":
-        invoice = read_facturx(work.path)
+        try:
+            invoice = read_facturx(work.path)
+        except InvalidFacturX as e:
+            invoice = None
+            doc.checks = [
+                *doc.checks,
+                Check(
+                    code="facturx.unreadable",
+                    status="warn",
+                    message=f"XML Factur-X présent mais illisible, facture lue sur le texte : {e}",
+                ),
+            ]
         if invoice is not None:
             # The XML is the invoice's legal content: its values win, the visible text is
             # cross-checked against it (a disagreement is a check, never a silent override),

@@ -381,9 +381,7 @@ def build_emails(
             "part": "inline",
             "filename": "logo-signature.png",
             "content_type": "image/png",
-            "doc_type": "other",
-            "fields": {},
-            "dossier_id": None,
+            "reason": "a signature logo is not a document: the e-mail reader skips tiny inline images",
         }
         name = f"email-{k:02d}-claim"
         expected: dict[str, Any] = {
@@ -398,7 +396,8 @@ def build_emails(
             "fields": {},
             "dossier_id": dossier.dossier_id if dossier else None,
             "hard_cases": ["unknown_sender"] if unknown else [],
-            "parts": [body_entry, *parts, inline],
+            "parts": [body_entry, *parts],
+            "skipped_parts": [inline],
         }
         out.append((name, raw, expected))
     return out

@@ -88,7 +88,8 @@ def build_medical(
     y += 40
     width = W - 2 * left
     fields = {
-        "practitioner_name": fmt.fold(doctor_printed),
+        # A title (Dr, Docteur) is not part of the name, as M./Mme are not.
+        "practitioner_name": fmt.fold(doctor),
         "practitioner_id": pid,
         "patient_name": fmt.fold(patient_name),
         "issue_date": issue.isoformat(),
