@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ingest.errors import InputNotFound
 from mailroom import __version__
 from mailroom.errors import MailroomError
 from mailroom.logs import configure
@@ -190,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure(args.log_level or settings.log_level, json_lines=args.log_json)
     try:
         return int(args.func(args, settings))
+    except InputNotFound as e:
+        print(f"mailroom: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except MailroomError as e:
         print(f"mailroom: {e}", file=sys.stderr)
         return EXIT_CANNOT_RUN

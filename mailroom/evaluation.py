@@ -291,23 +291,33 @@ def _record_fields(doc: Document) -> dict[str, str]:
     return {k: format_value(v.value) for k, v in doc.fields.items()}
 
 
-def eval_samples(settings: Settings, root: Path, limit: int | None = None) -> Score:
-    """The generator's ground truth, through the whole pipeline (e-mails split into parts)."""
+def process_samples(
+    settings: Settings, root: Path, limit: int | None = None
+) -> dict[Path, list[Document]]:
+    """Run every sample through the whole pipeline (fresh temporary stores); documents by input."""
     from mailroom.pipeline import build_pipeline
 
-    score = Score("samples")
     expected_files = sorted((root / "expected").glob("*.json"))[:limit]
+    paths = [root / json.loads(p.read_text())["file"] for p in expected_files]
+    by_path: dict[Path, list[Document]] = {p: [] for p in paths}
     with tempfile.TemporaryDirectory(prefix="mailroom-eval-") as tmp:
         settings = settings.model_copy(deep=True)
         settings.storage.data_dir = Path(tmp)
         with build_pipeline(settings) as pipeline:
-            paths = [root / json.loads(p.read_text())["file"] for p in expected_files]
-            by_path: dict[Path, list[Document]] = {}
             for doc in pipeline.process_paths(paths):
-                by_path.setdefault(Path(str(doc.source.path).split("#")[0]), []).append(doc)
-    for exp_file, path in zip(expected_files, paths, strict=True):
+                by_path[Path(str(doc.source.path).split("#")[0])].append(doc)
+    return by_path
+
+
+def score_samples(root: Path, by_path: dict[Path, list[Document]]) -> Score:
+    """Compare the pipeline's documents with the generator's truth (e-mails part by part)."""
+    score = Score("samples")
+    for exp_file in sorted((root / "expected").glob("*.json")):
         expected = json.loads(exp_file.read_text())
-        docs = by_path.get(path, [])
+        path = root / expected["file"]
+        if path not in by_path:
+            continue
+        docs = by_path[path]
         rendering = expected.get("rendering", "unknown")
         if "parts" in expected:
             for part in expected["parts"]:
@@ -317,6 +327,11 @@ def eval_samples(settings: Settings, root: Path, limit: int | None = None) -> Sc
         else:
             _add_doc(score, path.name, docs[0] if docs else None, expected, rendering)
     return score
+
+
+def eval_samples(settings: Settings, root: Path, limit: int | None = None) -> Score:
+    """The generator's ground truth, through the whole pipeline."""
+    return score_samples(root, process_samples(settings, root, limit))
 
 
 def _find_part(docs: list[Document], part: dict[str, Any]) -> Document | None:

@@ -33,6 +33,7 @@ from ingest.email import parse_email
 from ingest.sniff import SUPPORTED, describe, sniff
 from mailroom.errors import (
     DocumentError,
+    EmptyFile,
     MailroomError,
     NoText,
     QuarantineReason,
@@ -302,6 +303,8 @@ class Pipeline:
         return doc
 
     def _check_input(self, doc: Document, media_type: str) -> None:
+        if doc.size == 0:
+            raise EmptyFile("0 octet")
         if doc.size > self.settings.limits.max_file_bytes:
             raise TooLarge(
                 f"{doc.size / 1e6:.1f} Mo pour {self.settings.limits.max_file_bytes / 1e6:.0f} Mo"
