@@ -151,7 +151,6 @@ def _embedded_files_pdfium(pdf_path: Path) -> list[tuple[str, bytes]]:
 def _associated_files_pdfminer(pdf_path: Path) -> list[tuple[str, bytes]]:
     """Files listed in the catalog's or the pages' ``/AF`` arrays (PDF/A-3 associated files)."""
     from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import PDFStream, resolve1
     from pdfminer.psexceptions import PSException
@@ -176,10 +175,9 @@ def _associated_files_pdfminer(pdf_path: Path) -> list[tuple[str, bytes]]:
         with pdf_path.open("rb") as fh:
             parser = PDFParser(fh)
             document = PDFDocument(parser)
-            sources = [document.catalog.get("AF")]
-            for page in PDFPage.create_pages(document):
-                sources.append(page.attrs.get("AF"))
-            for af in sources:
+            # Factur-X (PDF/A-3) lists its XML in the catalog's /AF; pages are not walked, so
+            # a long or hostile PDF costs nothing more here.
+            for af in [document.catalog.get("AF")]:
                 if af is None:
                     continue
                 for spec in filespecs(af):
@@ -190,8 +188,10 @@ def _associated_files_pdfminer(pdf_path: Path) -> list[tuple[str, bytes]]:
                     stream = resolve1(ef.get("UF") or ef.get("F"))
                     if isinstance(stream, PDFStream):
                         found.append((name, stream.get_data()))
-    except (PSException, ValueError, KeyError, TypeError, AttributeError) as e:
+    except (PSException, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         log.debug("no associated files read from %s: %s", pdf_path, e)
+    except Exception as e:  # noqa: BLE001 - pdfminer raises its own zoo on hostile files
+        log.debug("no associated files read from %s: %s: %s", pdf_path, type(e).__name__, e)
     return found
 
 

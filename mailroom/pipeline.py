@@ -2,7 +2,7 @@
 boundary.
 
     ingest (sniff, store the original, spot duplicates, split e-mails)
-      -> read (text layer or OCR) -> classify -> extract -> check -> decide
+      -> read (text layer or OCR) -> classify -> extract -> match -> check -> file
 
 Every stage is timed into ``Document.timings``. A bad document ends ``quarantined`` with its
 reason and its original kept, and the batch goes on; storage that cannot be reached is not a
@@ -15,12 +15,13 @@ import contextlib
 import hashlib
 import logging
 import tempfile
+import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -53,6 +54,12 @@ from mailroom.models import (
 )
 from mailroom.settings import Settings
 from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, original_key
+from storage.dossiers import DossierRegistry
+from validate.checks import run_checks
+from validate.completeness import RequestAction, make_sender, run_completeness
+from validate.dossiers import RowError, load_dossiers
+from validate.ged import make_ged_entry, make_searchable_pdf
+from validate.matching import DossierIndex, match_document
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +74,7 @@ class Work:
     path: Path
     media_type: str
     workdir: Path
+    page_images: dict[int, Path] = field(default_factory=dict)
 
 
 class Stage(Protocol):
@@ -76,6 +84,7 @@ class Stage(Protocol):
 def read_text(doc: Document, work: Work, pipeline: Pipeline) -> None:
     image_dir = work.workdir / "pages"
     result = pipeline.reader.read(work.path, work.media_type, image_dir=image_dir)
+    work.page_images = dict(result.page_images)
     pages = []
     for page in result.pages:
         image = result.page_images.get(page.number)
@@ -139,32 +148,89 @@ def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> No
     doc.fields = fields
 
 
-def decide(doc: Document, work: Work, pipeline: Pipeline) -> None:
-    """Choose the final status. Only a document nothing is uncertain about could be filed."""
+def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    doc.match = match_document(doc, pipeline.dossier_index(), pipeline.settings.dossiers)
+
+
+def check_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    dossier = None
+    if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
+        dossier = pipeline.registry.get(doc.match.dossier_id)
+    doc.checks = [
+        *doc.checks,
+        *run_checks(
+            doc,
+            dossier,
+            registry=pipeline.registry,
+            settings=pipeline.settings.dossiers,
+            today=datetime.now(UTC).date(),
+        ),
+    ]
+
+
+def review_reasons(doc: Document, settings: Settings) -> list[str]:
+    """Why a person must look at this document; empty when it can be filed as it is."""
     reasons: list[str] = []
-    threshold = pipeline.settings.classify.review_threshold
+    threshold = settings.classify.review_threshold
     if doc.doc_type_confidence is not None and doc.doc_type_confidence < threshold:
         reasons.append(
             f"type de document incertain ({doc.doc_type}, confiance {doc.doc_type_confidence:.2f})"
         )
-    field_threshold = pipeline.settings.extract.review_threshold
-    weak = sorted(n for n, f in doc.fields.items() if f.confidence < field_threshold)
+    weak = sorted(
+        n for n, f in doc.fields.items() if f.confidence < settings.extract.review_threshold
+    )
     if weak:
         reasons.append("champs à vérifier : " + ", ".join(weak))
-    blocking = [c for c in doc.checks if c.blocking and c.status != "pass"]
-    reasons.extend(c.message for c in blocking)
-    # Filing needs a dossier: until a registry of dossiers is loaded and matched, a person files.
-    if doc.match is None or doc.match.status != "matched":
-        reasons.append("aucun dossier rattaché automatiquement")
-    doc.status = Status.NEEDS_REVIEW
-    doc.reason = " ; ".join(reasons)
+    reasons.extend(c.message for c in doc.checks if c.blocking and c.status != "pass")
+    match = doc.match
+    if match is None or match.status == "unmatched":
+        reasons.append("aucun dossier correspondant")
+    elif match.status == "ambiguous":
+        ranked = ", ".join(c.dossier_id for c in match.candidates[:3])
+        reasons.append(f"dossier à choisir parmi : {ranked}")
+    return reasons
+
+
+def file_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    """File in the GED what nothing is uncertain about; send the rest to review."""
+    reasons = review_reasons(doc, pipeline.settings)
+    if reasons:
+        doc.status = Status.NEEDS_REVIEW
+        doc.reason = " ; ".join(reasons)
+        return
+    assert doc.match is not None and doc.match.dossier_id is not None
+    entry = make_ged_entry(
+        doc,
+        doc.match.dossier_id,
+        searchable_pdf_key=_searchable_copy(doc, work, pipeline),
+        filed_at=datetime.now(UTC),
+    )
+    pipeline.registry.add_ged_entry(entry)
+    doc.ged_entry_id = entry.ged_entry_id
+    doc.status = Status.FILED
+    doc.reason = None
+
+
+def _searchable_copy(doc: Document, work: Work, pipeline: Pipeline) -> str | None:
+    """The original when it is a PDF with its own text; otherwise a PDF made of the page
+    images with an invisible text layer from the words read."""
+    if work.media_type == "application/pdf" and doc.text_source == "pdf_text":
+        return doc.original_key
+    out = work.workdir / "searchable.pdf"
+    images = [work.page_images.get(p.number) for p in doc.pages]
+    make_searchable_pdf(doc.pages, images, out)
+    key = derived_key(doc.sha256, "searchable.pdf")
+    pipeline.objects.put_file(key, out, content_type="application/pdf")
+    return key
 
 
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("read", read_text),
     ("classify", classify_document),
     ("extract", extract_document_fields),
-    ("decide", decide),
+    ("match", match_dossier),
+    ("check", check_document),
+    ("file", file_document),
 )
 
 
@@ -180,6 +246,7 @@ class Pipeline:
         metadata: MetadataStore,
         reader: Reader,
         classifier: Classifier,
+        registry: DossierRegistry,
         stages: tuple[tuple[str, Stage], ...] = STAGES,
     ) -> None:
         self.settings = settings
@@ -187,7 +254,35 @@ class Pipeline:
         self.metadata = metadata
         self.reader = reader
         self.classifier = classifier
+        self.registry = registry
         self.stages = stages
+        self._index: DossierIndex | None = None
+        self._index_lock = threading.Lock()
+
+    def dossier_index(self) -> DossierIndex:
+        """The dossiers to match against, indexed once (again after :meth:`refresh_dossiers`)."""
+        with self._index_lock:
+            if self._index is None:
+                self._index = DossierIndex(self.registry.all())
+            return self._index
+
+    def refresh_dossiers(self) -> None:
+        with self._index_lock:
+            self._index = None
+
+    def import_dossiers(self, path: Path) -> tuple[Counter[str], list[RowError]]:
+        """Load a dossier file into the registry: created / updated / unchanged counts."""
+        dossiers, errors = load_dossiers(path)
+        counts: Counter[str] = Counter(self.registry.upsert(d) for d in dossiers)
+        self.refresh_dossiers()
+        return counts, errors
+
+    def request_missing_pieces(self) -> list[RequestAction]:
+        """Compare open dossiers with what they received; send, remind or close requests."""
+        sender = make_sender(self.settings.requests, self.settings.storage.data_dir)
+        return run_completeness(
+            self.registry, sender, now=datetime.now(UTC), settings=self.settings.requests
+        )
 
     def __enter__(self) -> Pipeline:
         return self
@@ -198,6 +293,7 @@ class Pipeline:
     def close(self) -> None:
         self.reader.close()
         self.metadata.close()
+        self.registry.close()
 
     # -- inputs -------------------------------------------------------------------------
 
@@ -426,6 +522,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     """Choose every swappable part from the settings."""
     from classify.model import SklearnClassifier
     from storage import build_metadata_store, build_object_store
+    from storage.dossiers import SqliteDossierRegistry
 
     return Pipeline(
         settings,
@@ -433,6 +530,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         metadata=build_metadata_store(settings.storage),
         reader=Reader(settings.ocr, settings.limits),
         classifier=SklearnClassifier(settings.classify.model_path),
+        registry=SqliteDossierRegistry(settings.storage.sqlite_path),
     )
 
 

@@ -48,7 +48,6 @@ STANDARD_FAMILIES = [
 ]
 STANDARD_MONO = [FontFamily("Courier", "Courier-Bold", "Courier-Oblique")]
 _registered = False
-rl_config.useA85 = 0  # embed images as binary streams: smaller files, faster writes
 
 
 def register_fonts() -> tuple[list[FontFamily], list[FontFamily]]:
@@ -274,6 +273,15 @@ def render_pdf(sheets: list[Sheet], *, title: str = "", author: str = "") -> byt
     ``invariant=1`` makes the bytes reproducible for the same input.
     """
     buf = io.BytesIO()
+    previous = rl_config.useA85
+    rl_config.useA85 = 0  # images as binary streams: smaller files; restored below
+    try:
+        return _render(buf, sheets, title=title, author=author)
+    finally:
+        rl_config.useA85 = previous
+
+
+def _render(buf: io.BytesIO, sheets: list[Sheet], *, title: str, author: str) -> bytes:
     c = canvas.Canvas(
         buf, pagesize=(sheets[0].width, sheets[0].height), invariant=1, pageCompression=1
     )

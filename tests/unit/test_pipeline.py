@@ -16,8 +16,10 @@ from extract.reader import ReadResult
 from mailroom.errors import CorruptFile, QuarantineReason, StorageError
 from mailroom.models import BBox, DocType, ExtractedField, Page, Status, Word
 from mailroom.pipeline import Pipeline
-from mailroom.settings import LimitSettings, Settings
+from mailroom.settings import LimitSettings, Settings, StorageSettings
 from storage.base import original_key
+from storage.dossiers import MemoryDossierRegistry
+from validate.dossiers import Dossier
 from storage.memory import MemoryMetadataStore, MemoryObjectStore
 
 CONTRACT_KEYS = {
@@ -78,7 +80,10 @@ def reader() -> FakeReader:
 
 @pytest.fixture
 def pipeline(tmp_path: Path, reader: FakeReader, fake_fields: None) -> Pipeline:
-    settings = Settings(limits=LimitSettings(max_file_bytes=100_000))
+    settings = Settings(
+        limits=LimitSettings(max_file_bytes=100_000),
+        storage=StorageSettings(data_dir=tmp_path / "data"),
+    )
     settings.ocr.workers = 1
     return Pipeline(
         settings,
@@ -86,6 +91,7 @@ def pipeline(tmp_path: Path, reader: FakeReader, fake_fields: None) -> Pipeline:
         metadata=MemoryMetadataStore(),
         reader=reader,  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
+        registry=MemoryDossierRegistry(),
     )
 
 
@@ -103,8 +109,9 @@ def test_a_read_document_gives_a_contract_record_with_fields(
     }
     assert record["fields"]["total_incl_tax"]["value"] == "120.00"
     assert record["source"]["channel"] == "scan"
-    assert record["status"] == "needs_review"  # no dossier registry yet: a person files
-    assert set(doc.timings) == {"read", "classify", "extract", "decide"}
+    assert record["status"] == "needs_review"  # no dossier in the registry: a person files
+    assert record["match"] == {"status": "unmatched", "candidates": []}
+    assert set(doc.timings) == {"read", "classify", "extract", "match", "check", "file"}
 
 
 def test_original_is_stored_before_processing(pipeline: Pipeline, tmp_path: Path) -> None:
@@ -234,3 +241,59 @@ def test_an_email_body_and_each_attachment_become_documents(
     # The same e-mail again is one duplicate record, not three new documents.
     [again] = pipeline.process_file(path, channel="email")
     assert again.status is Status.DUPLICATE
+
+
+def _dossier(status: str = "open") -> Dossier:
+    return Dossier.model_validate(
+        {
+            "dossier_id": "AST-2026-004217",
+            "status": status,
+            "event_date": "2026-03-01",
+            "policy_number": "CTR88412077",
+            "beneficiary": {"first_name": "Claire", "last_name": "MARTIN"},
+            "required_documents": ["invoice", "bank_details"],
+        }
+    )
+
+
+def _cited(tmp_path: Path, reader: FakeReader) -> Path:
+    p = tmp_path / "facture.png"
+    p.write_bytes(_png())
+    original = reader.read
+
+    def read(path: Path, media_type: str, *, image_dir: Path | None = None) -> ReadResult:
+        result = original(path, media_type, image_dir=image_dir)
+        page = result.pages[0]
+        text = "Facture F-42 dossier AST-2026-004217"
+        words = (*page.words, Word(text="AST-2026-004217", bbox=BBox(x0=10, y0=40, x1=90, y1=50)))
+        return ReadResult(pages=[page.model_copy(update={"text": text, "words": words})])
+
+    reader.read = read  # type: ignore[method-assign]
+    return p
+
+
+def test_a_document_citing_an_open_dossier_is_matched_and_filed_in_the_ged(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    pipeline.registry.upsert(_dossier())
+    [doc] = pipeline.process_file(_cited(tmp_path, reader))
+    assert doc.match is not None and doc.match.status == "matched", doc.match
+    assert doc.match.dossier_id == "AST-2026-004217"
+    assert doc.status is Status.FILED, doc.reason
+    [entry] = pipeline.registry.ged_entries("AST-2026-004217")
+    assert doc.ged_entry_id == entry.ged_entry_id and entry.document_id == doc.document_id
+    assert entry.searchable_pdf_key and pipeline.objects.exists(entry.searchable_pdf_key)
+    # The dossier still lacks its RIB: one completeness request, and only one.
+    actions = pipeline.request_missing_pieces()
+    assert [(a.action, a.request.missing) for a in actions] == [("send", ("bank_details",))]
+    assert pipeline.request_missing_pieces() == []
+
+
+def test_a_document_citing_a_closed_dossier_goes_to_review(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    pipeline.registry.upsert(_dossier("closed"))
+    [doc] = pipeline.process_file(_cited(tmp_path, reader))
+    assert doc.match is not None and doc.match.status != "matched"
+    assert doc.status is Status.NEEDS_REVIEW
+    assert pipeline.registry.ged_entries() == []
