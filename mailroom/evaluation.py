@@ -33,7 +33,7 @@ from typing import Any
 
 from lxml import etree
 
-from mailroom.models import Document, format_value
+from mailroom.models import Document, Status, format_value
 from mailroom.settings import Settings
 
 DEFAULT_EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-data"
@@ -304,6 +304,8 @@ def process_samples(
         settings = settings.model_copy(deep=True)
         settings.storage.data_dir = Path(tmp)
         with build_pipeline(settings) as pipeline:
+            if (root / "dossiers.json").exists():
+                pipeline.import_dossiers(root / "dossiers.json")
             for doc in pipeline.process_paths(paths):
                 by_path[Path(str(doc.source.path).split("#")[0])].append(doc)
     return by_path
@@ -326,7 +328,50 @@ def score_samples(root: Path, by_path: dict[Path, list[Document]]) -> Score:
                 _add_doc(score, label, doc, part, rendering)
         else:
             _add_doc(score, path.name, docs[0] if docs else None, expected, rendering)
+    score.extra.update(_matching_figures(root, by_path))
     return score
+
+
+def _matching_figures(root: Path, by_path: dict[Path, list[Document]]) -> dict[str, Any]:
+    """Matching outcomes against the true dossier of each document, and straight-through."""
+    from validate.evaluate_matching import outcome
+
+    outcomes: dict[str, int] = defaultdict(int)
+    wrong: list[str] = []
+    finals = filed = 0
+    for exp_file in sorted((root / "expected").glob("*.json")):
+        expected = json.loads(exp_file.read_text())
+        path = root / expected["file"]
+        for doc in by_path.get(path, []):
+            if doc.status is Status.DUPLICATE:
+                continue
+            finals += 1
+            filed += doc.status is Status.FILED
+            if doc.match is None:
+                continue
+            truth = expected.get("dossier_id")
+            if "parts" in expected:
+                part = next((p for p in expected["parts"] if _find_part([doc], p)), None)
+                truth = part.get("dossier_id") if part else truth
+            result = outcome(doc, truth)
+            outcomes[result] += 1
+            if result in ("wrong", "review_misleading"):
+                wrong.append(f"{doc.source.path}: {result} ({doc.match.dossier_id} vs {truth})")
+    total = sum(outcomes.values())
+    correct = total - outcomes["wrong"] - outcomes["review_misleading"]
+    figures: dict[str, Any] = {
+        "matching outcomes": dict(sorted(outcomes.items())),
+        "wrong automatic matches": outcomes["wrong"],
+        "right dossier or correctly sent to review": (
+            f"{correct}/{total} = {correct / total:.1%}" if total else "-"
+        ),
+        "straight-through (filed without a person)": (
+            f"{filed}/{finals} = {filed / finals:.1%}" if finals else "-"
+        ),
+    }
+    if wrong:
+        figures["matching errors"] = wrong
+    return figures
 
 
 def eval_samples(settings: Settings, root: Path, limit: int | None = None) -> Score:
