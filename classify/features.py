@@ -85,7 +85,8 @@ def cue_vector(text: str) -> list[float]:
     letters = len(_LETTER_RE.findall(text))
     uppers = len(_UPPER_RE.findall(text))
     digits = len(_DIGIT_RE.findall(text))
-    per_line = [len(find_amounts(line)) for line in lines]
+    # An amount has a digit: most lines have none and need no parsing.
+    per_line = [len(find_amounts(line)) if _DIGIT_RE.search(line) else 0 for line in lines]
     amount_lines = sum(1 for n in per_line if n)
     amounts = sum(per_line)
     chars = len(text.strip())

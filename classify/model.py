@@ -41,7 +41,7 @@ def build_pipeline(*, seed: int = 0) -> Any:
     words = TfidfVectorizer(
         preprocessor=prepare_text,
         analyzer="word",
-        token_pattern=r"(?u)\b\w\w+\b",
+        token_pattern=r"(?u)\b(?=\w*[^\W\d_])\w\w+\b",  # words with a letter: numbers are cues
         ngram_range=(1, 2),
         min_df=2,
         max_df=0.9,

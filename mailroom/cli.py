@@ -282,12 +282,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return eval_main(args, settings)
 
 
-def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from classify.train import main as train_main
-
-    return train_main(args.train_args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailroom", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"mailroom {__version__}")
@@ -351,13 +345,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
-    train = sub.add_parser("train", help="retrain the classifier from labelled examples")
-    train.add_argument("train_args", nargs=argparse.REMAINDER)
-    train.set_defaults(func=cmd_train)
+    # Parsed by classify.train itself (see main); listed here for --help.
+    sub.add_parser("train", help="retrain the classifier from labelled examples (--help)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:
+        # classify.train owns its options (--from, --labels, --out, ...): hand them over as is.
+        from classify.train import main as train_main
+
+        return int(train_main([a for a in argv[1:] if a != "--"]))
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = Settings()

@@ -2,11 +2,17 @@
 
     python samples/generate.py --out DIR [--seed N] [--per-type N]
         [--renderings born_digital,clean_scan,degraded_scan,rotated,photo]
-        [--languages fr,en,es,it] [--emails N]
+        [--languages fr,en,es,it] [--emails N] [--foreign N]
 
 writes ``DIR/documents/<name>.<ext>``, ``DIR/expected/<name>.json`` (one per document) and
 ``DIR/dossiers.json`` (the world's dossiers in the contract's import format). Everything is
 seeded: the same arguments give the same files (born-digital PDFs byte for byte).
+
+``--foreign N`` adds N documents from abroad of each of four kinds: invoices in English,
+Spanish, Italian and German (hotel, garage, tow, clinic, car rental; one in three a short
+slip), till receipts in the same languages (some titled "simplified invoice", as EU VAT rules
+allow), English claim letters and English medical certificates. They are drawn with their own
+random streams after everything else, so the other files are the same with or without them.
 """
 
 from __future__ import annotations
@@ -30,6 +36,14 @@ if __package__ in (None, ""):  # run as a script: make ``samples`` importable
 
 from samples.synth import raster  # noqa: E402
 from samples.synth.common import Built, logo  # noqa: E402
+from samples.synth.foreign import (  # noqa: E402
+    FOREIGN_KINDS,
+    FOREIGN_LANGUAGES,
+    build_english_claim_letter,
+    build_english_medical,
+    build_foreign_invoice,
+    build_till_receipt,
+)
 from samples.synth.invoice import build_invoice  # noqa: E402
 from samples.synth.letter import build_claim_letter, claim_email_body  # noqa: E402
 from samples.synth.mail import Attachment, build_email  # noqa: E402
@@ -403,6 +417,42 @@ def build_emails(
     return out
 
 
+def build_foreign(
+    world: World,
+    doc_type: str,
+    i: int,
+    rng: random.Random,
+    families: list[FontFamily],
+    monos: list[FontFamily],
+) -> Built:
+    """The ``i``-th document from abroad of ``doc_type`` (see ``--foreign``)."""
+    if doc_type == "receipt":
+        return build_till_receipt(rng, monos, FOREIGN_LANGUAGES[i % len(FOREIGN_LANGUAGES)])
+    open_dossiers = [d for d in world.dossiers if d.status == "open"]
+    travel = [d for d in open_dossiers if d.event_type in ("travel", "medical", "accident")]
+    if doc_type == "invoice":
+        lang = FOREIGN_LANGUAGES[i % len(FOREIGN_LANGUAGES)]
+        kind = FOREIGN_KINDS[i % len(FOREIGN_KINDS)]
+        pool = (
+            [d for d in open_dossiers if d.vehicle_registration]
+            if kind in ("garage", "tow", "rental")
+            else travel
+        )
+        dossier = _pick(rng, pool or open_dossiers)
+        return build_foreign_invoice(
+            rng, families, lang, kind, dossier.beneficiary, dossier, short=i % 3 == 0
+        )
+    dossier = _pick(rng, travel or open_dossiers)
+    if doc_type == "claim_letter":
+        return build_english_claim_letter(rng, families, dossier.beneficiary, dossier)
+    if doc_type == "medical_certificate":
+        return build_english_medical(rng, families, dossier.beneficiary, dossier)
+    raise ValueError(doc_type)
+
+
+FOREIGN_DOC_TYPES = ["invoice", "receipt", "claim_letter", "medical_certificate"]
+
+
 def generate(
     out: Path,
     seed: int = 2026,
@@ -412,6 +462,7 @@ def generate(
     *,
     emails: int = 3,
     doc_types: Sequence[str] = tuple(DOC_TYPES),
+    foreign: int = 0,
 ) -> list[Path]:
     """Write documents, expected results and ``dossiers.json`` under ``out``; returns the
     document paths. The same arguments always give the same files."""
@@ -462,6 +513,21 @@ def generate(
                 json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
             )
             written.append(path)
+    # Documents from abroad come last, with their own random streams: the rest is unchanged.
+    for doc_type in [t for t in FOREIGN_DOC_TYPES if t in doc_types]:
+        for i in range(foreign):
+            rng = random.Random(f"{seed}:foreign:{doc_type}:{i}")
+            rendering = renderings[i % len(renderings)]
+            built = build_foreign(world, doc_type, i, rng, families, monos)
+            output = render(built, rendering, rng, state)
+            name = f"{doc_type}-x{i:02d}-{built.variant}-{built.language}-{rendering}"
+            path = docs_dir / f"{name}.{output.ext}"
+            path.write_bytes(output.data)
+            expected = _expected(name, output.ext, built, rendering, output.info)
+            (exp_dir / f"{name}.json").write_text(
+                json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
+            written.append(path)
     (out / "dossiers.json").write_text(
         json.dumps(world.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
@@ -481,11 +547,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--renderings", type=_csv, default=list(RENDERINGS))
     parser.add_argument("--languages", type=_csv, default=list(LANGUAGES))
     parser.add_argument("--emails", type=int, default=3)
+    parser.add_argument(
+        "--foreign",
+        type=int,
+        default=0,
+        help="documents from abroad of each kind (en/es/it/de invoices, English letters and "
+        "certificates); 0 by default",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         paths = generate(
-            args.out, args.seed, args.per_type, args.renderings, args.languages, emails=args.emails
+            args.out,
+            args.seed,
+            args.per_type,
+            args.renderings,
+            args.languages,
+            emails=args.emails,
+            foreign=args.foreign,
         )
     except ValueError as e:
         parser.error(str(e))

@@ -195,13 +195,31 @@ def test_ocr_noise_changes_text_but_keeps_most_of_it() -> None:
 
 
 def test_augment_adds_noisy_copies() -> None:
-    data = augment(_corpus(2, seed=0), noisy_copies=2, foreign_share=0, short_share=0, seed=0)
+    data = augment(
+        _corpus(2, seed=0),
+        noisy_copies=2,
+        foreign_share=0,
+        short_share=0,
+        crop_share=0,
+        fragment_share=0,
+        column_share=0,
+        seed=0,
+    )
     assert len(data) == 6 * 2 * 3
 
 
 def test_augment_adds_translated_and_shortened_variants() -> None:
     corpus = [(_invoice(random.Random(1)), DocType.INVOICE)]
-    data = augment(corpus, noisy_copies=0, foreign_share=1.0, short_share=1.0, seed=3)
+    data = augment(
+        corpus,
+        noisy_copies=0,
+        foreign_share=1.0,
+        short_share=1.0,
+        crop_share=0,
+        fragment_share=0,
+        column_share=0,
+        seed=3,
+    )
     assert len(data) == 3
     original, foreign, short = (t for t, _ in data)
     assert "FACTURE" in original and "FACTURE" not in foreign

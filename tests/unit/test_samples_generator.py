@@ -405,3 +405,117 @@ def test_mixed_pdf_has_text_on_page_one_only() -> None:
     finally:
         doc.close()
     assert len(texts) == 2 and len(texts[0].strip()) > 100 and not texts[1].strip()
+
+
+# ----------------------------------------------------------------------- documents from abroad
+
+FOREIGN_WORDS = {
+    "en": ("invoice",),
+    "es": ("factura",),
+    "it": ("fattura",),
+    "de": ("rechnung",),
+}
+
+
+@pytest.fixture(scope="module")
+def with_foreign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("foreign")
+    generate(out, seed=13, per_type=1, renderings=["born_digital"], emails=1, foreign=20)
+    return out
+
+
+def _foreign(out: Path) -> list[dict[str, Any]]:
+    return [e for e in _expected(out) if "-x" in e["file"]]
+
+
+def test_foreign_documents_do_not_change_the_others(tmp_path: Path, with_foreign: Path) -> None:
+    plain = tmp_path / "plain"
+    generate(plain, seed=13, per_type=1, renderings=["born_digital"], emails=1)
+    names = sorted(p.name for p in (plain / "documents").iterdir())
+    assert names and all("-x" not in n for n in names)
+    for sub in ("documents", "expected"):
+        for p in (plain / sub).iterdir():
+            assert p.read_bytes() == (with_foreign / sub / p.name).read_bytes(), p.name
+    assert (plain / "dossiers.json").read_bytes() == (with_foreign / "dossiers.json").read_bytes()
+
+
+def test_foreign_invoices_cover_every_language_and_kind_in_their_own_words(
+    with_foreign: Path,
+) -> None:
+    invoices = [e for e in _foreign(with_foreign) if e["doc_type"] == "invoice"]
+    assert len(invoices) == 20
+    assert {(e["language"], e["variant"]) for e in invoices} == {
+        (lang, kind)
+        for lang in ("en", "es", "it", "de")
+        for kind in ("hotel", "garage", "tow", "clinic", "rental")
+    }
+    lengths = []
+    for e in invoices:
+        text = "\n".join(p["text"] for p in e["pages"])
+        assert any(w in text.lower() for w in FOREIGN_WORDS[e["language"]]), e["file"]
+        assert "facture" not in text.lower() and "siret" not in text.lower()
+        lengths.append(len(text.splitlines()))
+    assert min(lengths) <= 10 and max(lengths) >= 20  # short slips and full pages
+
+
+def test_foreign_documents_carry_valid_contract_fields(with_foreign: Path) -> None:
+    entries = _foreign(with_foreign)
+    assert {e["doc_type"] for e in entries} == {
+        "invoice",
+        "receipt",
+        "claim_letter",
+        "medical_certificate",
+    }
+    assert {e["language"] for e in entries if e["doc_type"] == "receipt"} == {
+        "en",
+        "es",
+        "it",
+        "de",
+    }
+    for e in entries:
+        f = e["fields"]
+        assert set(f) <= CONTRACT_FIELDS[e["doc_type"]], e["file"]
+        text = _squash("\n".join(p["text"] for p in e["pages"]))
+        if e["doc_type"] == "invoice":
+            assert {"supplier_name", "invoice_number", "invoice_date", "total_incl_tax"} <= set(f)
+            if {"total_excl_tax", "vat_amount"} <= set(f):
+                assert Decimal(f["total_excl_tax"]) + Decimal(f["vat_amount"]) == Decimal(
+                    f["total_incl_tax"]
+                )
+            assert _squash(f["invoice_number"]) in text
+        if "iban" in f:
+            assert f["iban"][:2] in {"GB", "ES", "IT", "DE"} and ids.iban_ok(f["iban"])
+            assert f["iban"] in text
+        if "currency" in f:
+            assert f["currency"] in {"EUR", "GBP", "USD"}
+        for name, value in f.items():
+            if name.endswith("_date") or name.startswith("incapacity_"):
+                date.fromisoformat(value)
+            if name.startswith("total_") or name in ("vat_amount", "requested_amount"):
+                assert AMOUNT.match(value), (name, value)
+        if "dossier_reference" in f:
+            assert f["dossier_reference"] == e["dossier_id"] and f["dossier_reference"] in text
+
+
+def test_command_line_adds_foreign_documents(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "samples" / "generate.py"),
+            "--out",
+            str(tmp_path),
+            "--per-type",
+            "1",
+            "--renderings",
+            "born_digital",
+            "--emails",
+            "0",
+            "--foreign",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert len(list((tmp_path / "documents").glob("*-x0*.pdf"))) == 8
