@@ -285,12 +285,17 @@ def train_from_expected(
 
 
 def save(model: TextModel, path: Path) -> Path:
-    """Write ``model`` to ``path`` (joblib, compressed); returns the path."""
+    """Write ``model`` to ``path`` (joblib, compressed) atomically: a process loading the model
+    meanwhile sees the old file or the new one, never half of it. Returns the path."""
+    import os
+
     import joblib
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path, compress=3)
+    partial = path.with_name(f".{path.name}.partial")
+    joblib.dump(model, partial, compress=3)
+    os.replace(partial, path)
     return path
 
 

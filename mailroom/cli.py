@@ -345,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
+    from mailroom.watch import add_watch_commands
+
+    add_watch_commands(sub)
+
     # Parsed by classify.train itself (see main); listed here for --help.
     sub.add_parser("train", help="retrain the classifier from labelled examples (--help)")
     return parser

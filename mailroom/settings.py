@@ -13,6 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.imap import ImapSettings
+from ingest.watch_folder import FolderWatchSettings
+
 
 class StorageSettings(BaseModel):
     object_backend: Literal["filesystem"] = Field(
@@ -134,4 +137,11 @@ class Settings(BaseSettings):
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     dossiers: DossierSettings = Field(default_factory=DossierSettings)
     requests: RequestSettings = Field(default_factory=RequestSettings)
+    watch: FolderWatchSettings = Field(
+        default_factory=FolderWatchSettings,
+        description="Drop-folder watcher (mailroom watch folder).",
+    )
+    imap: ImapSettings = Field(
+        default_factory=ImapSettings, description="IMAP watcher (mailroom watch imap)."
+    )
     log_level: str = Field(default="WARNING", description="Logging level of the entry point.")
