@@ -364,7 +364,7 @@ def _worded_date_regexes(languages: tuple[str, ...]) -> tuple[re.Pattern[str], r
         re.IGNORECASE,
     )
     mdy = re.compile(
-        rf"(?<![\w]){month}(?![^\W\d_])[\s\-]*{day}(?:,\s*|[\s\-]+){year}(?![\d])",
+        rf"(?<![\w]){month}(?![^\W\d_])[\s\-]*{day}(?:\s*,\s*|[\s\-]+){year}(?![\d])",
         re.IGNORECASE,
     )
     return dmy, mdy
@@ -409,6 +409,7 @@ def find_dates(
             a, b = int(m.group("a")), int(m.group("b"))
             day, month = (a, b) if day_first else (b, a)
             d = _make_date(_year(m.group("y2")), month, day)
+
         if d is not None:
             found.append((d, m.start(), m.end()))
     langs = tuple(languages)

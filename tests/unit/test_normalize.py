@@ -177,6 +177,10 @@ def test_find_dates_gives_every_date_with_its_span() -> None:
     assert text[found[1][1] : found[1][2]] == "12/04/2026"
 
 
+def test_find_dates_reads_month_first_dates_with_a_space_before_the_comma() -> None:
+    assert find_dates("Invoice Date: August 3 , 2014") == [(date(2014, 8, 3), 14, 29)]
+
+
 def test_find_dates_does_not_split_a_year_into_day_and_year() -> None:
     assert find_dates("mars 2026") == []
 

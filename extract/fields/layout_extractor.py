@@ -1,0 +1,1009 @@
+"""The layout field extractor: labels, candidates, scores, and the best value per field.
+
+For each field it gathers candidate values of the field's shape, scores them by the label that
+owns them (same row to the right > just below > table column), the label's strength, position
+priors (totals low on the page, the supplier high on page 1), consistency (HT + TVA = TTC, a
+VAT number derived from the SIRET's SIREN) and validators (Luhn, mod 97), and keeps the best.
+The confidence comes from the score, its margin over the runner-up, the words' OCR
+confidence and the validation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from itertools import product
+
+from extract.fields import candidates as cands
+from extract.fields.base import FIELDS_BY_TYPE
+from extract.fields.candidates import Candidate, Ownership
+from extract.fields.layout import Row, build_layout, fold
+from extract.fields.lexicon import (
+    CODE,
+    FIELD_LABELS,
+    LEGAL_FORMS,
+    NAME,
+    PAYMENT_WORDS,
+)
+from extract.fields.nlp import LabelHit, SpacyNlp
+from extract.identifiers import fr_vat_from_siren
+from extract.normalize import fold_name, normalize_reference, parse_currency
+from mailroom.models import DocType, ExtractedField, Page
+
+log = logging.getLogger(__name__)
+
+_REL_FACTOR = {"right": 1.0, "below": 0.9, "column": 0.75}
+_NET_TO_PAY = frozenset(
+    fold(p) for p in ("net à payer", "net a payer", "total à payer", "montant à payer",
+                      "somme à payer", "amount due", "balance due", "total due", "montant dû",
+                      "total dû", "zu zahlen", "te betalen", "total a pagar", "totale da pagare")
+)
+_DEPOSIT = frozenset(
+    fold(p) for p in ("acompte", "acompte versé", "acomptes", "déjà payé", "déjà réglé",
+                      "deposit", "amount paid", "already paid", "anzahlung", "acompte de")
+)
+_ADDRESS_WORDS = frozenset(
+    {"rue", "avenue", "av.", "bd", "boulevard", "chemin", "allee", "place", "route", "impasse",
+     "quai", "cedex", "bp", "cs", "street", "st", "road", "rd", "jalan", "jln", "lot", "taman",
+     "no.", "no", "floor", "building", "strasse", "straße", "weg", "calle", "via", "lorong"}
+)
+_MIN_SCORE = 0.25
+_CHANGE = frozenset(fold(p) for p in ("change", "rendu", "monnaie", "monnaie rendue",
+                                      "change due", "vuelto", "cambio", "rückgeld"))
+_ROUNDING = frozenset(fold(p) for p in ("rounding", "rounding adj", "arrondi",
+                                        "rounding adjustment", "cash rounding", "rundung"))
+_TENDERED = frozenset(fold(p) for p in ("cash", "tendered", "espèces", "especes",
+                                        "cash tendered", "paid", "amount paid", "payé", "card",
+                                        "carte", "visa", "mastercard", "credit card",
+                                        "montant réglé"))
+
+
+@dataclass
+class _Doc:
+    """Everything computed once per document and shared by the fields."""
+
+    pages: Sequence[Page]
+    nlp: SpacyNlp
+    languages: tuple[str, ...]
+    rows: list[Row] = field(default_factory=list)
+    hits: list[LabelHit] = field(default_factory=list)
+    hits_by_row: dict[tuple[int, int], list[LabelHit]] = field(default_factory=dict)
+    rows_by_page: dict[int, list[Row]] = field(default_factory=dict)
+    _ents: dict[tuple[int, int], list[tuple[str, int, int]]] = field(default_factory=dict)
+    _pools: dict[int, tuple[list[Candidate], dict[tuple[int, int], list[Candidate]]]] = field(
+        default_factory=dict
+    )
+
+    @classmethod
+    def build(cls, pages: Sequence[Page], nlp: SpacyNlp, language: str | None) -> _Doc:
+        langs = ["fr", "en", "es", "it", "de", "nl"]
+        if language and language[:2] in langs:
+            langs.remove(language[:2])
+            langs.insert(0, language[:2])
+        doc = cls(pages=pages, nlp=nlp, languages=tuple(langs))
+        layout = build_layout(pages)
+        doc.rows = list(layout.rows)
+        for r in doc.rows:
+            doc.rows_by_page.setdefault(r.page, []).append(r)
+        doc.hits = nlp.find_labels(doc.rows)
+        for h in doc.hits:
+            doc.hits_by_row.setdefault((h.row.page, h.row.index), []).append(h)
+        return doc
+
+    def page_height(self, page: int) -> float:
+        for p in self.pages:
+            if p.number == page:
+                return p.height or 1.0
+        return 1.0
+
+    def rel_y(self, row: Row) -> float:
+        return row.y0 / self.page_height(row.page)
+
+    @cached_property
+    def amounts(self) -> list[Candidate]:
+        return cands.amount_candidates(self.rows, self.dates)
+
+    @cached_property
+    def dates(self) -> list[Candidate]:
+        return cands.date_candidates(self.rows, self.languages)
+
+    @cached_property
+    def has_deposit(self) -> bool:
+        return any(h.phrase in _DEPOSIT for h in self.hits)
+
+    def by_row(self, items: Iterable[Candidate]) -> dict[tuple[int, int], list[Candidate]]:
+        out: dict[tuple[int, int], list[Candidate]] = {}
+        for c in items:
+            out.setdefault((c.row.page, c.row.index), []).append(c)
+        return out
+
+    def owner(self, c: Candidate, pool: list[Candidate]) -> Ownership:
+        key = id(pool)
+        cached = self._pools.get(key)
+        if cached is None or cached[0] is not pool:
+            cached = (pool, self.by_row(pool))
+            self._pools[key] = cached
+        return cands.owner_of(c, self.hits_by_row, self.rows_by_page, cached[1])
+
+    def hits_of(self, *kinds: str) -> list[LabelHit]:
+        return [h for h in self.hits if h.kinds & set(kinds)]
+
+    def entities(self, rows: Sequence[Row]) -> dict[tuple[int, int], list[tuple[str, int, int]]]:
+        todo = [r for r in rows if (r.page, r.index) not in self._ents]
+        if todo:
+            found = self.nlp.entities([r.text for r in todo])
+            for r, ents in zip(todo, found, strict=True):
+                self._ents[(r.page, r.index)] = [(e.label, e.start, e.end) for e in ents]
+        return {(r.page, r.index): self._ents[(r.page, r.index)] for r in rows}
+
+
+@dataclass(frozen=True)
+class _Scored:
+    cand: Candidate
+    score: float
+    label: float  # the label part of the score (0 when unlabeled)
+
+
+def _label_score(field_name: str, own: Ownership) -> float:
+    """Strength of the owning label for this field; negative when it owns it for another."""
+    if own.hit is None or own.relation is None:
+        return 0.0
+    weights = FIELD_LABELS.get(field_name, {})
+    s = max((weights.get(k, 0.0) for k in own.hit.kinds), default=0.0)
+    if s <= 0:
+        return -1.0
+    return s * own.hit.strength * _REL_FACTOR[own.relation]
+
+
+def _confidence(best: _Scored, runner_up: float, *, floor_label: bool = True) -> float:
+    margin = max(0.0, best.score - runner_up)
+    c = 0.45 + 0.3 * min(max(best.score, 0.0), 1.0) + 0.25 * min(margin / 0.6, 1.0)
+    if floor_label and best.label <= 0:
+        c -= 0.15
+    ocr = best.cand.ocr
+    c *= min(1.0, 0.5 + 0.5 * ocr / 90.0)
+    if best.cand.repaired:
+        c *= 0.85
+    if not best.cand.valid:
+        c = min(c, 0.3)
+    return round(min(max(c, 0.01), 0.99), 3)
+
+
+def _pick(scored: list[_Scored], min_score: float = _MIN_SCORE) -> ExtractedField | None:
+    scored = [s for s in scored if s.score >= min_score]
+    if not scored:
+        return None
+    scored.sort(key=lambda s: (-s.score, s.cand.row.page, s.cand.row.index, s.cand.start))
+    best = scored[0]
+    runner = next((s.score for s in scored[1:] if s.cand.value != best.cand.value), 0.0)
+    return _field(best.cand, _confidence(best, runner))
+
+
+def _field(c: Candidate, confidence: float, value: object | None = None) -> ExtractedField:
+    return ExtractedField(
+        value=c.value if value is None else value,  # type: ignore[arg-type]
+        confidence=confidence,
+        page=c.row.page,
+        bbox=c.bbox,
+    )
+
+
+class LayoutFieldExtractor:
+    """The mailroom's field extractor: layout + label lexicon + spaCy NER (loaded once)."""
+
+    def __init__(self, nlp: SpacyNlp | None = None) -> None:
+        self._nlp = nlp or SpacyNlp()
+
+    def extract(
+        self, pages: Sequence[Page], doc_type: DocType, *, language: str | None = None
+    ) -> dict[str, ExtractedField]:
+        wanted = FIELDS_BY_TYPE.get(doc_type, ())
+        if not wanted or not any(p.words for p in pages):
+            return {}
+        doc = _Doc.build(pages, self._nlp, language)
+        out: dict[str, ExtractedField] = {}
+        if doc_type in (DocType.INVOICE, DocType.RECEIPT):
+            out.update(self._totals(doc, doc_type))
+        for name in wanted:
+            if name in out:
+                continue
+            getter: Callable[[_Doc, str, DocType], ExtractedField | None] | None
+            getter = self._GETTERS.get(name)
+            if getter is None:
+                continue
+            value = getter(self, doc, name, doc_type)
+            if value is not None:
+                out[name] = value
+        return {k: out[k] for k in wanted if k in out}
+
+    # ------------------------------------------------------------------ amounts
+
+    def _amount_scores(self, doc: _Doc, field_name: str) -> list[_Scored]:
+        scored: list[_Scored] = []
+        pool = doc.amounts
+        for c in pool:
+            own = doc.owner(c, pool)
+            lab = _label_score(field_name, own)
+            if lab > 0 and own.hit is not None and field_name == "total_incl_tax" and \
+                    own.hit.phrase in _NET_TO_PAY and doc.has_deposit:
+                lab *= 0.3
+            score = lab
+            if lab > 0:
+                score += 0.1 * doc.rel_y(c.row)  # totals sit low on the page
+                if c.row.page == max(p.number for p in doc.pages):
+                    score += 0.05
+            scored.append(_Scored(c, score, lab))
+        return scored
+
+    def _receipt_totals(self, doc: _Doc, ttc: list[_Scored], ht: list[_Scored],
+                        tva: list[_Scored]) -> list[_Scored]:
+        """A receipt's total candidates, rescored by how receipts are written: the total is
+        what was tendered less the change given, or the subtotal plus its tax; it comes
+        before the payment lines (a tax summary below them repeats bases, not the total)."""
+        pool = doc.amounts
+        tendered: list[Candidate] = []
+        change: list[Candidate] = []
+        for c in pool:
+            own = doc.owner(c, pool)
+            if own.hit is None or own.relation != "right":
+                continue
+            if own.hit.phrase in _CHANGE:
+                change.append(c)
+            elif own.hit.phrase in _TENDERED:
+                tendered.append(c)
+        expected: set[Decimal] = set()
+        for t in tendered:
+            for ch in change:
+                if (ch.row.page, ch.row.index) > (t.row.page, t.row.index):
+                    diff = Decimal(str(t.value)) - Decimal(str(ch.value))
+                    if diff > 0:
+                        expected.add(diff)
+                    break
+        summed: set[Decimal] = set()
+        for b in ht:
+            for v in tva:
+                if (v.cand.row.page, v.cand.row.index) >= (b.cand.row.page, b.cand.row.index):
+                    summed.add(Decimal(str(b.cand.value)) + Decimal(str(v.cand.value)))
+        pay_rows = [(c.row.page, c.row.index) for c in tendered + change]
+        first_pay = min(pay_rows) if pay_rows else None
+        rounding = [(h.row.page, h.row.index) for h in doc.hits if h.phrase in _ROUNDING]
+        last_rounding = max(rounding) if rounding else None
+        out: list[_Scored] = []
+        seen: set[tuple[int, int, int]] = set()
+        for s in ttc:
+            score = s.score
+            key = (s.cand.row.page, s.cand.row.index)
+            if first_pay is not None and key > first_pay:
+                score -= 0.5
+            if s.cand.value in expected:
+                score += 1.0
+            elif s.cand.value in summed and last_rounding is None:
+                score += 0.5
+            if last_rounding is not None and key > last_rounding and \
+                    (first_pay is None or key < first_pay):
+                score += 0.4  # the total after the rounding line
+            seen.add((*key, s.cand.start))
+            out.append(_Scored(s.cand, score, s.label))
+        if expected or summed:
+            # an amount equal to the expected total, above the payment lines, unlabeled or
+            # with a label OCR cut short ("TO : 73.00")
+            for c in pool:
+                key = (c.row.page, c.row.index)
+                if (*key, c.start) in seen or c.value not in expected | summed:
+                    continue
+                if first_pay is not None and key >= first_pay:
+                    continue
+                own = doc.owner(c, pool)
+                if own.hit is not None and own.hit.phrase in _CHANGE | _TENDERED:
+                    continue
+                if c.value not in expected and _label_score("total_incl_tax", own) < 0:
+                    continue  # tendered less change is the total whatever its label says
+                base = 1.3 if c.value in expected else 0.8
+                out.append(_Scored(c, base + 0.1 * doc.rel_y(c.row), 0.3))
+        return out
+
+    def _totals(self, doc: _Doc, doc_type: DocType) -> dict[str, ExtractedField]:
+        ttc = [s for s in self._amount_scores(doc, "total_incl_tax") if s.label > 0]
+        ht = [s for s in self._amount_scores(doc, "total_excl_tax") if s.label > 0]
+        tva = [s for s in self._amount_scores(doc, "vat_amount") if s.label > 0]
+        if doc_type == DocType.RECEIPT:
+            # a receipt's fields: its total only, chosen by how receipts are written
+            ttc = self._receipt_totals(doc, ttc, ht, tva)
+            picked = _pick(ttc)
+            return {"total_incl_tax": picked} if picked is not None else {}
+        ttc_top = _top(ttc)
+        ht_top = _top(ht)
+        tva_top = _top(tva)
+        if ttc_top:
+            biggest = max(s.cand.value for s in ttc_top)  # type: ignore[type-var]
+        best: tuple[float, _Scored | None, _Scored | None, _Scored | None, bool] | None = None
+        for a, b, c in product(ttc_top or [None], ht_top or [None], tva_top or [None]):
+            total = 0.0
+            consistent = False
+            va = a.cand.value if a else None
+            vb = b.cand.value if b else None
+            vc = c.cand.value if c else None
+            if a:
+                total += a.score + (0.1 if va == biggest else 0.0)
+            if b:
+                total += b.score
+            if c:
+                total += c.score
+            if va is not None and vb is not None and vc is not None:
+                if abs(vb + vc - va) <= Decimal("0.02") and vb > 0:  # type: ignore[operator]
+                    total += 1.5
+                    consistent = True
+                elif vb >= va and vc > 0:  # type: ignore[operator]
+                    total -= 1.0
+            if va is not None and vb is not None and vb > va:  # type: ignore[operator]
+                total -= 1.0
+            if best is None or total > best[0]:
+                best = (total, a, b, c, consistent)
+        out: dict[str, ExtractedField] = {}
+        if best is None:
+            return out
+        _, a, b, c, consistent = best
+        for name, chosen, pool in (("total_incl_tax", a, ttc), ("total_excl_tax", b, ht),
+                                   ("vat_amount", c, tva)):
+            if chosen is None:
+                continue
+            runner = max((s.score for s in pool if s.cand.value != chosen.cand.value),
+                         default=0.0)
+            conf = _confidence(chosen, runner)
+            if consistent:
+                conf = round(min(0.99, conf + 0.5 * (1 - conf)), 3)
+            out[name] = _field(chosen.cand, conf)
+        if doc_type == DocType.RECEIPT:  # a receipt's fields: its total only
+            return {k: v for k, v in out.items() if k == "total_incl_tax"}
+        return out
+
+    def _requested_amount(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        scored = [s for s in self._amount_scores(doc, name) if s.label > 0]
+        return _pick(scored)
+
+    # ------------------------------------------------------------------ dates
+
+    def _date(self, doc: _Doc, name: str, doc_type: DocType) -> ExtractedField | None:
+        pool = doc.dates
+        if not pool:
+            return None
+        cue_rows = {(h.row.page, h.row.index) for h in doc.hits_of("incapacity_cue")}
+        scored: list[_Scored] = []
+        first_page = min(p.number for p in doc.pages)
+        periods = _period_dates(pool) if name in ("invoice_date", "receipt_date",
+                                                  "issue_date") else set()
+        ordered = sorted(c.value for c in pool)  # type: ignore[type-var]
+        latest = ordered[len(ordered) // 2]  # the median date: the document's time
+        for c in pool:
+            if id(c) in periods:
+                continue  # "du 09/08/2023 au 15/08/2023": a service period, not the date
+            own = doc.owner(c, pool)
+            lab = _label_score(name, own)
+            if name in ("invoice_date", "receipt_date") and isinstance(c.value, date) and \
+                    isinstance(latest, date) and (latest - c.value).days > 2 * 366:
+                lab = min(lab, 0.0) - 0.5  # a law's or a birth date, years before the others
+            near_cue = any((c.row.page, c.row.index - k) in cue_rows for k in range(0, 3))
+            score = lab
+            if name in ("incapacity_start", "incapacity_end"):
+                if lab <= 0:
+                    continue
+                score = lab if near_cue else 0.3 * lab
+            elif lab == 0:
+                # unlabeled: the first dates of page 1 are the document's date
+                if c.row.page != first_page:
+                    continue
+                if name == "issue_date" and near_cue:
+                    continue
+                prior = 0.35 if name in ("receipt_date", "issue_date") else 0.3
+                score = prior - 0.15 * doc.rel_y(c.row)
+                if name == "issue_date":
+                    score = prior - 0.05
+            elif lab > 0 and name == "issue_date" and near_cue:
+                score = lab * 0.5
+            if name == "issue_date" and any(
+                    "issue_date" in h.kinds and h.end <= c.start
+                    for h in doc.hits_by_row.get((c.row.page, c.row.index), [])):
+                score = max(score, 1.0)  # "Fait à Rennes, le 12 avril 2026"
+            scored.append(_Scored(c, score, lab))
+        return _pick(scored, 0.1)
+
+    # ------------------------------------------------------------------ identifiers
+
+    def _siret(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        pool = cands.siret_candidates(doc.rows)
+        if not pool:
+            return None
+        vats = {c.value for c in cands.vat_candidates(doc.rows) if c.valid}
+        scored = []
+        for c in pool:
+            lab = _label_score(name, doc.owner(c, pool))
+            if lab < 0:
+                continue
+            score = lab + (0.4 if c.valid else 0.0) - (0.3 if c.repaired else 0.0)
+            value = str(c.value)
+            if c.valid and value[:9].isdigit() and fr_vat_from_siren(value[:9]) in vats:
+                score += 0.3
+            if not c.valid and lab <= 0:
+                continue
+            scored.append(_Scored(c, score, lab))
+        return _pick(scored)
+
+    def _vat_number(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        pool = cands.vat_candidates(doc.rows)
+        if not pool:
+            return None
+        sirens = {str(c.value)[:9] for c in cands.siret_candidates(doc.rows) if c.valid}
+        sirens |= cands.siren_values(doc.rows)
+        scored = []
+        for c in pool:
+            lab = _label_score(name, doc.owner(c, pool))
+            if lab < 0:
+                continue
+            score = lab + (0.3 if c.valid else 0.0)
+            value = str(c.value)
+            if value.startswith("FR") and value[4:] in sirens:
+                score += 0.4
+            if not c.valid and lab <= 0:
+                continue
+            if lab <= 0 and not value.startswith("FR") and c.valid:
+                score -= 0.1  # foreign shapes are only shape-checked
+            scored.append(_Scored(c, score, lab))
+        return _pick(scored)
+
+    def _iban(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        pool = cands.iban_candidates(doc.rows)
+        scored = []
+        for c in pool:
+            lab = _label_score(name, doc.owner(c, pool))
+            if lab < 0 or (not c.valid and lab <= 0):
+                continue
+            scored.append(_Scored(c, lab + (0.5 if c.valid else 0.0), lab))
+        return _pick(scored)
+
+    def _bic(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        pool = cands.bic_candidates(doc.rows)
+        scored = []
+        bic_rows = {(h.row.page, h.row.index) for h in doc.hits_of("bic")}
+        for c in pool:
+            lab = _label_score(name, doc.owner(c, pool))
+            if lab <= 0 and (c.row.page, c.row.index) in bic_rows:
+                lab = 0.5
+            if lab > 0:
+                scored.append(_Scored(c, lab, lab))
+        return _pick(scored)
+
+    def _practitioner_id(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        pool = cands.practitioner_id_candidates(doc.rows)
+        scored = []
+        for c in pool:
+            lab = _label_score(name, doc.owner(c, pool))
+            if lab < 0:
+                continue
+            if lab == 0 and not (c.valid and len(str(c.value)) == 11):
+                continue
+            scored.append(_Scored(c, lab + (0.3 if c.valid else 0.0), lab))
+        return _pick(scored)
+
+    def _plate(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        pool = cands.plate_candidates(doc.rows)
+        scored = []
+        for c in pool:
+            lab = _label_score(name, doc.owner(c, pool))
+            if lab < 0:
+                continue
+            siv = "-" in str(c.value)
+            if lab == 0 and not siv:
+                continue
+            scored.append(_Scored(c, lab + (0.35 if siv else 0.0), lab))
+        return _pick(scored)
+
+    # ------------------------------------------------------------------ label-anchored codes
+
+    def _code(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        weights = FIELD_LABELS.get(name, {})
+        kinds = set(weights)
+        scored: list[_Scored] = []
+        for hit in doc.hits:
+            w = max((weights.get(k, 0.0) for k in hit.kinds), default=0.0)
+            if w <= 0 or CODE not in cands._accepts(hit):
+                continue
+            found = cands.anchored_candidates(
+                hit, CODE, doc.hits_by_row, doc.rows_by_page,
+                lambda x, ks=kinds: bool(x.kinds & ks),
+            )
+            for c in found:
+                rel = "right" if c.row is hit.row else "below"
+                if rel == "below" and hit.strength < 1.0:
+                    continue  # a bare word ("Facture") only owns what follows it
+                value = str(c.value)
+                if name != "invoice_number":
+                    value = normalize_reference(value)
+                c2 = Candidate(value, c.shape, c.row, c.start, c.end, c.words, via=hit)
+                score = w * hit.strength * _REL_FACTOR[rel]
+                # a value that is also a phone number or postcode is no reference
+                if any(a < c.end and c.start < b for a, b in cands.phone_or_postcode_spans(c.row)):
+                    score -= 0.8
+                scored.append(_Scored(c2, score, score))
+            if hit.strength < 1.0 and not any(c.row is hit.row for c in found):
+                scored += self._numbered_below(doc, hit, w, name)
+        return _pick(scored)
+
+    def _numbered_below(self, doc: _Doc, hit: LabelHit, weight: float,
+                        name: str) -> list[_Scored]:
+        """A title ("FACTURE", "INVOICE") with its number on a line below it, introduced by a
+        number sign ("# 2023-6013", "nº 2023-6013"), in the title's column."""
+        rows = doc.rows_by_page.get(hit.page, [])
+        h = max(hit.row.height, 4.0)
+        for k in range(hit.row.index + 1, min(len(rows), hit.row.index + 4)):
+            below = rows[k]
+            if below.y0 - hit.row.y1 > 6 * h:
+                break
+            for i, wd in enumerate(below.words):
+                if wd.bbox.x1 < hit.x0 - 4 * h or wd.bbox.x0 > hit.x1 + 8 * h:
+                    continue
+                m = _NUMBER_SIGN.match(wd.text)
+                if m is None:
+                    break
+                rest = wd.text[m.end():]
+                j = i
+                if not rest and i + 1 < len(below.words):
+                    j = i + 1
+                    rest = below.words[j].text
+                core = rest.rstrip(".,;:)")
+                if not cands._code_like(core):
+                    break
+                start = below.starts[j] + (len(wd.text) - len(rest) if j == i else 0)
+                value = core if name == "invoice_number" else normalize_reference(core)
+                c = Candidate(value, CODE, below, start, start + len(core),
+                              (below.words[j],), via=hit)
+                score = weight * hit.strength * _REL_FACTOR["below"]
+                return [_Scored(c, score, score)]
+        return []
+
+    # ------------------------------------------------------------------ names
+
+    def _anchored_names(self, doc: _Doc, name: str) -> list[_Scored]:
+        weights = FIELD_LABELS.get(name, {})
+        kinds = set(weights)
+        scored: list[_Scored] = []
+        for hit in doc.hits:
+            w = max((weights.get(k, 0.0) for k in hit.kinds), default=0.0)
+            if w <= 0:
+                continue
+            for c in cands.anchored_candidates(
+                hit, NAME, doc.hits_by_row, doc.rows_by_page,
+                lambda x, ks=kinds: bool(x.kinds & ks),
+            ):
+                rel = "right" if c.row is hit.row else "below"
+                separated = hit.row.text[hit.end:c.start].strip(" \t")[:1] in (":", "-", "=")
+                if rel == "right" and hit.strength < 1.0 and name != "practitioner_name" and \
+                        not separated:
+                    continue  # a bare word ("CLIENT NOM COMMERCIAL") labels nothing
+                score = w * hit.strength * _REL_FACTOR[rel]
+                ents = doc.entities([c.row])[(c.row.page, c.row.index)]
+                if any(lbl in ("PER", "ORG") and s < c.end and c.start < e
+                       for lbl, s, e in ents):
+                    score += 0.2
+                scored.append(_Scored(c, score, score))
+        return scored
+
+    def _person(self, doc: _Doc, name: str, doc_type: DocType) -> ExtractedField | None:
+        scored = self._anchored_names(doc, name)
+        if name in ("sender_name", "practitioner_name") and not scored:
+            scored = self._ner_people(doc, name)
+        if name == "customer_name":
+            scored += [sc for sc, _ in self._addressee_blocks(doc)]
+        return _pick(scored)
+
+    def _addressee_blocks(self, doc: _Doc) -> list[tuple[_Scored, set[tuple[int, int]]]]:
+        """Unlabeled addressee blocks: the first line of a block of lines aligned on the right
+        half of page 1's upper half, ending with a postcode and town (where a window envelope
+        shows it). Returns the name line scored, with the rows of its block."""
+        first = min(p.number for p in doc.pages)
+        rows = [r for r in doc.rows_by_page.get(first, []) if doc.rel_y(r) < 0.5]
+        segs = {r.index: _segments(r, _NAME_CUT) for r in rows}
+        by_index = {r.index: r for r in rows}
+        out: list[tuple[_Scored, set[tuple[int, int]]]] = []
+        for r in rows:
+            h = max(r.height, 4.0)
+            if r.page_width < 300:
+                break  # a till receipt has no addressee block
+            for s, e, words in segs[r.index]:
+                x0 = words[0].bbox.x0
+                if x0 < 0.4 * r.page_width:
+                    continue
+                text = fold_name(_CIVILITY_PREFIX.sub("", r.text[s:e]))
+                if sum(ch.isalpha() for ch in text) < 2 or any(ch.isdigit() for ch in text) \
+                        or "@" in text or len(text) > 60:
+                    continue
+                if any(hh.start < e and s < hh.end for hh in doc.hits_by_row.get(
+                        (r.page, r.index), []) if hh.strength >= 1.0):
+                    continue
+                above = by_index.get(r.index - 1)
+                if above is not None and r.y0 - above.y1 < 1.0 * h and any(
+                        abs(w[0].bbox.x0 - x0) < 2 * h for _, _, w in segs[above.index]):
+                    aligned_above = [(a, b) for a, b, w in segs[above.index]
+                                     if abs(w[0].bbox.x0 - x0) < 2 * h]
+                    if not any(hh.start <= a < hh.end or a <= hh.start < b
+                               for a, b in aligned_above
+                               for hh in doc.hits_by_row.get((above.page, above.index), [])):
+                        continue  # not the block's first line
+                block = {(r.page, r.index)}
+                prev = r
+                found = False
+                for k in range(r.index + 1, r.index + 6):
+                    nxt = by_index.get(k)
+                    if nxt is None or nxt.y0 - prev.y1 > 1.5 * h:
+                        break
+                    line = [(a, b) for a, b, w in segs[k] if abs(w[0].bbox.x0 - x0) < 2 * h]
+                    if not line:
+                        continue
+                    block.add((nxt.page, nxt.index))
+                    prev = nxt
+                    if any(_POSTCODE_TOWN.search(nxt.text[a:b]) for a, b in line):
+                        found = True
+                        break
+                if not found:
+                    continue
+                c = Candidate(text, NAME, r, s, e, words)
+                out.append((_Scored(c, 0.5, 0.0), block))
+        return out
+
+    def _ner_people(self, doc: _Doc, name: str) -> list[_Scored]:
+        """People named by NER where a letter's sender or a certificate's doctor stands."""
+        first = min(p.number for p in doc.pages)
+        last = max(p.number for p in doc.pages)
+        top = [r for r in doc.rows_by_page.get(first, []) if doc.rel_y(r) < 0.3]
+        bottom = [r for r in doc.rows_by_page.get(last, []) if doc.rel_y(r) > 0.6]
+        rows = top + (bottom if name == "sender_name" else [])
+        ents = doc.entities(rows)
+        scored: list[_Scored] = []
+        for r in rows:
+            for lbl, s, e in ents[(r.page, r.index)]:
+                if lbl != "PER":
+                    continue
+                words = r.span_words(s, e)
+                text = fold_name(r.text[s:e])
+                if not words or len(text.split()) < 2 or any(ch.isdigit() for ch in text):
+                    continue
+                on_left = words[0].bbox.x0 < r.page_width * 0.5
+                is_top = doc.rel_y(r) < 0.3 and r.page == first
+                score = (0.45 if is_top else 0.3) + (0.1 if on_left else 0.0)
+                score -= 0.02 * r.index if is_top else 0.0
+                scored.append(_Scored(Candidate(text, NAME, r, s, e, words), score, 0.0))
+        return scored
+
+    def _company(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        anchored = self._anchored_names(doc, name)
+        first = min(p.number for p in doc.pages)
+        rows = [r for r in doc.rows_by_page.get(first, []) if doc.rel_y(r) < 0.4][:14]
+        if not rows:
+            return None
+        heights = sorted(w.bbox.y1 - w.bbox.y0 for r in doc.rows_by_page[first] for w in r.words)
+        median_h = heights[len(heights) // 2] or 1.0
+        mentions = self._legal_mentions(doc)
+        mentioned = {fold(str(m.cand.value)) for m in mentions}
+        customer_zone = self._customer_zone(doc)
+        if name == "supplier_name":
+            for _, block in self._addressee_blocks(doc):
+                customer_zone |= block
+        scored: list[_Scored] = []
+        segs = {r.index: _segments(r, _NAME_CUT) for r in rows}
+        # the issuer's header block ends with its phone and registration numbers
+        id_rows = [h.row.index for h in doc.hits if h.page == first and h.kinds & _ID_KINDS]
+        header_end = min(id_rows) if id_rows else -1
+        for rank, r in enumerate(rows):
+            for s, e, words in segs[r.index]:
+                raw = r.text[s:e]
+                up = rank
+                while up > 0 and rank - up < 3 and _continues_above(raw):
+                    above, below = rows[up - 1], rows[up]
+                    start = s if below is r else segs[below.index][0][0]
+                    joined = _join_above(above, segs[above.index], below, start, words)
+                    if joined is None:
+                        break
+                    raw, words = joined
+                    up -= 1
+                text = fold_name(_clean_company(raw))
+                low = fold(text)
+                letters = sum(ch.isalpha() for ch in text)
+                if letters < 3 or len(text) > 70 or not _LEGAL_RE.sub(" ", low).strip(" .,&()"):
+                    continue  # a legal form alone names nobody
+                score = 0.35 * (1 - rank / len(rows)) if len(rows) > 1 else 0.35
+                toks = set(re.split(r"[\s,]+", low))
+                if _has_legal_form(low):
+                    score += 0.5
+                if r.index < header_end:
+                    score += 0.3
+                if text.count("(") != text.count(")"):
+                    score -= 0.3  # cut inside a bracket: the name goes on on the next line
+                h = sorted(w.bbox.y1 - w.bbox.y0 for w in words)[len(words) // 2]
+                score += min(0.4, max(0.0, 0.4 * (h / median_h - 1.0)))
+                digits = sum(ch.isdigit() for ch in text)
+                if digits > 0.25 * len(text.replace(" ", "")) or "@" in text or "www" in low \
+                        or "http" in low or _address_like(low, toks, digits):
+                    score -= 0.7
+                if any(a < e and s < b for a, b in cands.phone_or_postcode_spans(r)):
+                    score -= 0.7
+                row_hits = doc.hits_by_row.get((r.page, r.index), [])
+                if any(hh.start < e and s < hh.end and (hh.strength >= 1.0 or (
+                        hh.start <= s and hh.end >= e))  # a bare word that is only a label
+                       and not hh.kinds & {"merchant_name"}
+                       for hh in row_hits):
+                    score -= 0.6
+                if (r.page, r.index) in customer_zone:
+                    score -= 1.0
+                if low in mentioned:
+                    score += 0.6
+                c = Candidate(text, NAME, r, s, e, words)
+                scored.append(_Scored(c, score, 0.0))
+        # the entity recogniser (slow) only decides between the leading candidates
+        best = max((x.score for x in scored), default=0.0)
+        close = [x for x in scored if x.score >= best - 0.2]
+        close_rows = list({(x.cand.row.page, x.cand.row.index): x.cand.row
+                           for x in close}.values())[:4]
+        ents = doc.entities(close_rows)
+        scored = [
+            _Scored(x.cand, x.score + 0.2, x.label)
+            if (x.cand.row.page, x.cand.row.index) in ents and any(
+                lbl == "ORG" and a < x.cand.end and x.cand.start < b
+                for lbl, a, b in ents[(x.cand.row.page, x.cand.row.index)])
+            else x
+            for x in scored
+        ]
+        return _pick(scored + anchored + mentions, 0.3)
+
+    def _legal_mentions(self, doc: _Doc) -> list[_Scored]:
+        """The company named in the legal mentions ("Roche Automobiles - SARL au capital de
+        7 500 €", "ACME GmbH, Amtsgericht ..."): the issuer of the document."""
+        out: list[_Scored] = []
+        for r in doc.rows:
+            for m in _LEGAL_MENTION.finditer(r.text):
+                raw = m.group("name").strip(" -–,;:")
+                name = fold_name(_clean_company(raw))
+                low = fold(name)
+                if sum(ch.isalpha() for ch in name) < 3 or any(ch.isdigit() for ch in name) \
+                        or len(name.split()) > 6:
+                    continue
+                if any(h.start < m.start("name") + len(raw) and m.start("name") < h.end
+                       for h in doc.hits_by_row.get((r.page, r.index), [])):
+                    continue
+                if _LEGAL_RE.fullmatch(low):
+                    continue
+                start = m.start("name") + m.group("name").index(raw)
+                words = r.span_words(start, start + len(raw))
+                if words:
+                    out.append(_Scored(Candidate(name, NAME, r, start, start + len(raw), words),
+                                       0.75, 0.0))
+        return out
+
+    def _customer_zone(self, doc: _Doc) -> set[tuple[int, int]]:
+        """Rows of the addressee block (under or right of "Client", "Facturé à"...)."""
+        zone: set[tuple[int, int]] = set()
+        for h in doc.hits_of("customer_name"):
+            page_rows = doc.rows_by_page.get(h.page, [])
+            zone.add((h.page, h.row.index))
+            for k in range(h.row.index + 1, min(len(page_rows), h.row.index + 5)):
+                zone.add((h.page, k))
+        return zone
+
+    # ------------------------------------------------------------------ other
+
+    def _currency(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        votes: dict[str, float] = {}
+        where: dict[str, Candidate] = {}
+        total_rows = {(h.row.page, h.row.index) for h in doc.hits_of("total_incl_tax")}
+        for row in doc.rows:
+            for w, s in zip(row.words, row.starts, strict=True):
+                code = parse_currency(w.text) if len(w.text) <= 12 else None
+                if code is None:
+                    continue
+                weight = 3.0 if (row.page, row.index) in total_rows else 1.0
+                votes[code] = votes.get(code, 0.0) + weight
+                if code not in where or weight > 1.0:
+                    where[code] = Candidate(code, "currency", row, s, s + len(w.text), (w,))
+        if not votes:
+            return None
+        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+        code, v = ranked[0]
+        runner = ranked[1][1] if len(ranked) > 1 else 0.0
+        c = where[code]
+        conf = 0.6 + 0.35 * (v - runner) / v
+        conf *= min(1.0, 0.5 + 0.5 * c.ocr / 90.0)
+        return _field(c, round(min(conf, 0.99), 3))
+
+    def _payment(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        pay_rows = {(h.row.page, h.row.index) for h in doc.hits_of("payment_method")}
+        amount_rows = {(c.row.page, c.row.index) for c in doc.amounts}
+        scored: list[_Scored] = []
+        for row in doc.rows:
+            text = fold(row.text)
+            for method, words in PAYMENT_WORDS.items():
+                for phrase in words:
+                    for m in re.finditer(rf"(?<![\w]){re.escape(fold(phrase))}(?![\w])", text):
+                        ws = row.span_words(m.start(), m.end())
+                        score = 0.4 + 0.05 * len(phrase.split())
+                        if (row.page, row.index) in pay_rows or \
+                                (row.page, row.index - 1) in pay_rows:
+                            score += 0.5
+                        if (row.page, row.index) in amount_rows:
+                            score += 0.2
+                        scored.append(_Scored(
+                            Candidate(method, "payment", row, m.start(), m.end(), ws),
+                            score, 0.0))
+        return _pick(scored, 0.3)
+
+    _GETTERS: dict[str, Callable[..., ExtractedField | None]] = {
+        "supplier_name": _company,
+        "merchant_name": _company,
+        "supplier_siret": _siret,
+        "supplier_vat_number": _vat_number,
+        "invoice_number": _code,
+        "dossier_reference": _code,
+        "policy_number": _code,
+        "invoice_date": _date,
+        "receipt_date": _date,
+        "issue_date": _date,
+        "incapacity_start": _date,
+        "incapacity_end": _date,
+        "requested_amount": _requested_amount,
+        "currency": _currency,
+        "payment_method": _payment,
+        "iban": _iban,
+        "bic": _bic,
+        "practitioner_id": _practitioner_id,
+        "vehicle_registration": _plate,
+        "customer_name": _person,
+        "account_holder": _person,
+        "patient_name": _person,
+        "practitioner_name": _person,
+        "sender_name": _person,
+    }
+
+
+_PERIOD_JOIN = re.compile(r"^\s*(?:au|à|a|to|till|until|-|–|bis|al|hasta|tot|t/m)\s*$",
+                          re.IGNORECASE)
+
+
+def _period_dates(pool: list[Candidate]) -> set[int]:
+    """Ids of the dates that open or close a period on their row ("du X au Y", "X - Y")."""
+    out: set[int] = set()
+    by_row: dict[tuple[int, int], list[Candidate]] = {}
+    for c in pool:
+        by_row.setdefault((c.row.page, c.row.index), []).append(c)
+    for row_dates in by_row.values():
+        row_dates.sort(key=lambda c: c.start)
+        for a, b in zip(row_dates, row_dates[1:], strict=False):
+            if _PERIOD_JOIN.match(a.row.text[a.end:b.start]):
+                out.add(id(a))
+                out.add(id(b))
+    return out
+
+
+def _top(scored: list[_Scored], n: int = 5) -> list[_Scored]:
+    best: dict[object, _Scored] = {}
+    for s in sorted(scored, key=lambda s: -s.score):
+        best.setdefault((s.cand.value, s.cand.row.page, s.cand.row.index), s)
+    return list(best.values())[:n]
+
+
+_NAME_CUT = frozenset({"-", "–", "—", "|", "•", "/"})
+# "<name> - SARL au capital de", "<name>, SAS au capital", "<name> SARL à capital variable"
+_LEGAL_MENTION = re.compile(
+    r"(?:^|[-–|•]\s)(?P<name>[^-–|•:]{2,60}?)\s*[-–,]?\s*\b(?:SARL|SAS|SASU|SA|EURL|SNC|SCI|SELARL|"
+    r"SCOP|SCA|SELAS|Sàrl|S\.A\.R\.L\.|S\.A\.S\.?)\b\s+(?:au|à|a)\s+capital",
+    re.IGNORECASE,
+)
+_ID_KINDS = frozenset({"siret", "siren", "vat_number", "company_registration", "phone"})
+_CIVILITY_PREFIX = re.compile(
+    r"^\s*(?:M\.|Mr\.?|Mrs\.?|Ms\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Herr|Frau)\s+")
+_NUMBER_SIGN = re.compile(r"^(?:#|n°|nº|no\.?|nr\.?|n\.)\s*:?", re.IGNORECASE)
+_POSTCODE_TOWN = re.compile(r"(?<![\d.,])(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,}")
+_LEGAL_RE = re.compile(
+    r"(?<![\w])(?:" + "|".join(
+        re.escape(fold(f)).replace(r"\ ", r"\s*") for f in sorted(LEGAL_FORMS, key=len,
+                                                                 reverse=True)
+    ) + r"|sdn\.?\s*bhd\.?|s/b)(?![\w])"
+)
+# a registration number printed after the name: "(417940-M)", "1110644-W", "(CO. NO:20154-T)"
+_REG_SUFFIX = re.compile(r"[\s,]*(?:\((?:co\.?\s*(?:no|reg)\.?\s*:?\s*)?[\w\s-]*\d[\w\s-]*\)"
+                         r"|\b\d{4,}-?[a-z]\b)\s*$", re.IGNORECASE)
+# "Own by:", "Dimiliki oleh:": the operator named before the legal name
+_OWNER_PREFIX = re.compile(r"^\s*(?:owne?d?\s+by|dimiliki(?:\s+oleh)?|operated\s+by)\s*:\s*",
+                           re.IGNORECASE)
+
+
+def _address_like(low: str, toks: set[str], digits: int) -> bool:
+    """A street line: an address word with a number, or starting the line ("Rue ...");
+    "Le Bistrot de la Place" is a name."""
+    if not toks & _ADDRESS_WORDS:
+        return False
+    first = low.split()[0] if low.split() else ""
+    return digits > 0 or first in _ADDRESS_WORDS
+
+
+def _has_legal_form(low: str) -> bool:
+    return bool(_LEGAL_RE.search(low))
+
+
+def _clean_company(text: str) -> str:
+    """The name without a registration number after it or an "owned by:" before it."""
+    out = _OWNER_PREFIX.sub("", text).rstrip(" ,;")
+    for _ in range(2):
+        cut = _REG_SUFFIX.sub("", out)
+        if cut == out or sum(ch.isalpha() for ch in cut) < 2:
+            break
+        out = cut
+    return out.strip(" ,-")
+
+
+def _continues_above(text: str) -> bool:
+    """A name line that begins where the line above ends: it is (almost) only its legal form
+    ("SDN BHD", "CO. (M) SDN BHD") or closes a parenthesis opened above ("ALAM) SDN BHD")."""
+    low = fold(_clean_company(text))
+    if text.count(")") > text.count("("):
+        return True
+    if not _has_legal_form(low):
+        return False
+    core = [t for t in _LEGAL_RE.sub(" ", low).split() if any(ch.isalpha() for ch in t)]
+    core = [t for t in core if not re.fullmatch(r"\(\w{1,3}\)", t)]
+    first = low.split()[0] if low.split() else ""
+    return len(core) == 0 or bool(re.match(r"\s*(?:co\.?|&)\s", low)) or \
+        bool(_LEGAL_RE.fullmatch(first))
+
+
+def _join_above(above: Row, above_segs: list[tuple[int, int, tuple]], row: Row, start: int,
+                words: tuple) -> tuple[str, tuple] | None:
+    """The name line above joined to this one, when it is a short upper-case line right
+    above it, centred with it, without digits."""
+    if len(above_segs) != 1 or row.y0 - above.y1 > 1.0 * max(row.height, 4.0):
+        return None
+    s, e, up_words = above_segs[0]
+    up = above.text[s:e]
+    if any(ch.isdigit() for ch in up) or len(up.split()) > 5 or up.upper() != up:
+        return None
+    if _has_legal_form(fold(up)) and up.count("(") <= up.count(")"):
+        return None
+    mid_up = (up_words[0].bbox.x0 + up_words[-1].bbox.x1) / 2
+    mid = (words[0].bbox.x0 + words[-1].bbox.x1) / 2
+    if abs(mid_up - mid) > 0.25 * row.page_width:
+        return None
+    own = " ".join(w.text for w in words)
+    return f"{up} {own}", tuple(up_words) + tuple(words)
+
+
+def _segments(row: Row, cut: frozenset[str] = frozenset()) -> list[tuple[int, int, tuple]]:
+    """Pieces of a row separated by column gaps or ``cut`` words: (start, end, words)."""
+    out: list[tuple[int, int, tuple]] = []
+    h = max(row.height, 4.0)
+    current: list[int] = []
+    for i, w in enumerate(row.words):
+        if w.text in cut:
+            if current:
+                out.append(_seg(row, current))
+            current = []
+            continue
+        if current and w.bbox.x0 - row.words[current[-1]].bbox.x1 > 2.0 * h:
+            out.append(_seg(row, current))
+            current = []
+        current.append(i)
+        if w.text.endswith(",") and len(w.text) > 1:
+            out.append(_seg(row, current))
+            current = []
+    if current:
+        out.append(_seg(row, current))
+    return out
+
+
+def _seg(row: Row, idx: list[int]) -> tuple[int, int, tuple]:
+    s = row.starts[idx[0]]
+    e = row.starts[idx[-1]] + len(row.words[idx[-1]].text)
+    return s, e, tuple(row.words[i] for i in idx)
+
+
+__all__ = ["LayoutFieldExtractor"]

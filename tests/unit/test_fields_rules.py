@@ -1,0 +1,303 @@
+"""General rules of how invoices, receipts and certificates are written, each on a small page
+built in the test (words with boxes, no OCR)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from extract.fields import LayoutFieldExtractor
+from extract.fields.layout_extractor import _clean_company
+from mailroom.models import BBox, DocType, Page, Word
+
+CHAR_W = 5.0
+LINE_H = 10.0
+
+
+def page(*lines: tuple[float, float, str], height: float = LINE_H) -> Page:
+    """A page from (x, y, text) pieces; each space-separated token becomes a word."""
+    words: list[Word] = []
+    for n, (x, y, text) in enumerate(lines):
+        pos = x
+        for tok in text.split(" "):
+            if tok:
+                words.append(Word(text=tok, bbox=BBox(x0=pos, y0=y, x1=pos + CHAR_W * len(tok),
+                                                      y1=y + height), line=n, block=n))
+            pos += CHAR_W * (len(tok) + 1)
+    return Page(number=1, width=595.0, height=842.0, text="\n".join(t for _, _, t in lines),
+                words=tuple(words), text_source="pdf_text")
+
+
+@pytest.fixture(scope="module")
+def extractor() -> LayoutFieldExtractor:
+    return LayoutFieldExtractor()
+
+
+# ----------------------------------------------------------------------------- receipts
+
+
+def test_total_qualified_by_its_tax_is_the_total_not_the_tax(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((60, 80, "KEDAI RUNCIT MAJU ENTERPRISE"),
+             (40, 400, "TOTAL SALES (EXCLUDING GST) : 20.00"),
+             (40, 415, "GST 6% : 1.20"),
+             (40, 430, "TOTAL INCL. OF GST : 21.20"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("21.20")
+
+
+def test_receipt_total_is_tendered_less_change_not_the_tax_summary(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((60, 80, "PASAR MINI SDN BHD"),
+             (40, 400, "SUB-TOTAL 17.70"),
+             (40, 415, "TOTAL SALES 17.70"),
+             (40, 430, "CASH 50.70"),
+             (40, 445, "CHANGE 33.00"),
+             (40, 480, "GST SUMMARY AMOUNT TAX"),
+             (40, 495, "TOTAL 16.71 0.99"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("17.70")
+
+
+def test_receipt_total_is_the_amount_after_the_rounding_line(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((60, 80, "CAFE SELERA SDN BHD"),
+             (40, 400, "TOTAL (EXCLUDING GST): 21.30"),
+             (40, 415, "GST PAYABLE (6%): 1.31"),
+             (40, 430, "TOTAL (INCLUSIVE OF GST): 23.26"),
+             (40, 445, "ROUNDING ADJ: -0.01"),
+             (40, 460, "TOTAL: 23.25"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("23.25")
+
+
+def test_unlabelled_amount_equal_to_subtotal_plus_tax_is_the_total(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((60, 80, "LAMPU JAYA SDN BHD"),
+             (40, 400, "SUB TOTAL :"), (200, 400, "RM 68.87"),
+             (40, 415, "GST/TAX 6% :"), (200, 415, "RM 4.13"),
+             (40, 430, "TO :"), (200, 430, "RM 73.00"),
+             (40, 445, "CHANGE:"), (200, 445, "RM 0.00"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("73.00")
+
+
+def test_merchant_name_drops_its_registration_number_and_joins_its_legal_form_line(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((100, 60, "PASARAYA BORONG JAYA"), (120, 71, "SDN BHD (123456-X)"),
+             (90, 90, "NO 19, JALAN TASIK 4"), (90, 105, "56000 KUALA LUMPUR"),
+             (40, 400, "TOTAL 8.20"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "PASARAYA BORONG JAYA SDN BHD"
+
+
+def test_company_registration_label_is_not_a_merchant_name(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((40, 60, "GUARDIAN HEALTH SDN BHD"), (40, 75, "BREM MALL"),
+             (40, 90, "COMPANY REG #1101083-T"), (40, 400, "TOTAL 12.00"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "GUARDIAN HEALTH SDN BHD"
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [("URBAN IDEA SDN BHD (417940-M),", "URBAN IDEA SDN BHD"),
+     ("OWN BY: CHEF LEE SDN BHD", "CHEF LEE SDN BHD"),
+     ("BANH MI CAFE SDN BHD 1110644-W", "BANH MI CAFE SDN BHD"),
+     ("Garage du Lac", "Garage du Lac")],
+)
+def test_company_name_cleaning(printed: str, name: str) -> None:
+    assert _clean_company(printed) == name
+
+
+# ----------------------------------------------------------------------------- invoices
+
+
+def test_equally_long_labels_the_one_next_to_the_value_wins(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((40, 80, "Facture FA-2017-0010"),
+             (80, 420, "Taxe Base Montant Total HT 624,90 €"),
+             (400, 435, "Total taxes 46,25 €"),
+             (400, 450, "Total TTC 671,15 €"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["total_excl_tax"].value == Decimal("624.90")
+    assert fields["total_incl_tax"].value == Decimal("671.15")
+
+
+def test_credit_note_number_and_not_the_related_invoice(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((40, 80, "Avoir AV-2017-0005"),
+             (40, 120, "Date de facture 16/11/2017"),
+             (40, 135, "Facture liée FA-2017-0010"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_number"].value == "AV-2017-0005"
+
+
+def test_service_period_is_not_the_invoice_date(extractor: LayoutFieldExtractor) -> None:
+    p = page((470, 60, "FACTURE"), (500, 80, "20/09/2023"),
+             (60, 300, "Chambre du 09/08/2023 au 15/08/2023 6 205,90 €"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_date"].value == date(2023, 9, 20)
+
+
+def test_a_law_dated_years_before_is_not_the_invoice_date(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((470, 60, "FACTURE"), (500, 80, "20/09/2023"),
+             (40, 300, "Échéance : 19/10/2023"),
+             (40, 650, "La loi n°92/1442 du 31 décembre 1992 nous oblige"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_date"].value == date(2023, 9, 20)
+
+
+def test_related_invoice_date_is_not_the_invoice_date(extractor: LayoutFieldExtractor) -> None:
+    p = page((40, 60, "FACTURE N° : F20260023"), (300, 75, "Date : 31/01/2026"),
+             (40, 300, "DATE DE FACTURE ASSOCIÉE : 01/01/2026"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_date"].value == date(2026, 1, 31)
+
+
+def test_number_under_the_title_after_a_number_sign(extractor: LayoutFieldExtractor) -> None:
+    p = page((470, 60, "FACTURE"), (500, 80, "20/09/2023"), (492, 95, "nº 2023-6013"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_number"].value == "2023-6013"
+
+
+def test_supplier_named_by_the_legal_mentions(extractor: LayoutFieldExtractor) -> None:
+    p = page((175, 50, "FACTURE N° F2026-3340"), (20, 100, "Police : PA2885069"),
+             (20, 112, "41 rue de l'Église"), (20, 124, "69003 Lyon"),
+             (20, 140, "Roche Automobiles"),
+             (80, 780, "Roche Automobiles - SARL au capital de 7 500 € - RCS Lyon B 338 727 183"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["supplier_name"].value == "Roche Automobiles"
+
+
+def test_customer_is_the_first_line_of_the_addressee_block_on_the_right(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((40, 60, "Hôtel du Pacano SARL"), (40, 75, "2, rue de la Paix"),
+             (40, 90, "75000 Paris"),
+             (400, 250, "Securibox SARL"), (400, 265, "27, Rue de Bassano"),
+             (400, 280, "75008 Paris"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["customer_name"].value == "Securibox SARL"
+    assert fields["supplier_name"].value == "Hôtel du Pacano SARL"
+
+
+def test_bare_client_word_without_separator_labels_nothing(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((40, 60, "Facture n° 12"), (300, 100, "CLIENT NOM COMMERCIAL"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert "customer_name" not in fields
+
+
+def test_year_of_a_date_is_not_an_amount(extractor: LayoutFieldExtractor) -> None:
+    p = page((40, 60, "Factuurnummer: 993548900"),
+             (400, 600, "Totaal € 717,97"),
+             (90, 612, "Totaal € 717,97 iDEAL op 21 april 2015 € 717,97"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["total_incl_tax"].value == Decimal("717.97")
+
+
+def test_month_first_date_beside_an_ambiguous_one(extractor: LayoutFieldExtractor) -> None:
+    p = page((30, 60, "Invoice INV/2023/03/0008"),
+             (30, 250, "Invoice Date: Due Date: Reference:"),
+             (30, 265, "03/20/2023 04/04/2023 CUSTREF123"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_date"].value == date(2023, 3, 20)
+
+
+# ----------------------------------------------------------------------------- certificates
+
+
+def test_patient_named_in_running_text_across_the_line_break(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((50, 50, "Docteur Rémi TRAN"), (50, 65, "Chirurgien orthopédiste"),
+             (50, 240, "Je soussigné(e), Docteur Rémi TRAN, certifie avoir examiné ce jour "
+                       "Madame Camille"),
+             (50, 252, "VIDAL, né(e) le 09/08/1967, demeurant 49 rue Victor Hugo."))
+    fields = extractor.extract([p], DocType.MEDICAL_CERTIFICATE)
+    assert fields["practitioner_name"].value == "Rémi TRAN"
+    assert fields["patient_name"].value == "Camille VIDAL"
+
+
+def test_issue_date_is_the_signature_date_not_the_accident_date(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((50, 50, "Dr Amélie LE GALL"),
+             (50, 280, "Le patient déclare avoir été victime d'un accident le 9 avril 2026."),
+             (340, 440, "Fait à Rennes, le 12 avril 2026"))
+    fields = extractor.extract([p], DocType.MEDICAL_CERTIFICATE)
+    assert fields["issue_date"].value == date(2026, 4, 12)
+    assert fields["practitioner_name"].value == "Amélie LE GALL"
+
+
+def test_reference_read_in_groups_is_joined(extractor: LayoutFieldExtractor) -> None:
+    p = page((40, 60, "Facture n° 2026-77"),
+             (40, 200, "N° contrat : CTR 218 69940"),
+             (40, 215, "Votre référence : _AST-2026-003753"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["policy_number"].value == "CTR21869940"
+    assert fields["dossier_reference"].value == "AST-2026-003753"
+
+
+def test_merchant_is_in_the_header_above_its_phone_not_the_billed_shop(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((40, 70, "GARDENIA BAKERIES (KL) SDN BHD (139386 X)"),
+             (170, 95, "LOT 3, JALAN PELABUR 23/1,"),
+             (120, 140, "TEL: 03- 55423228 FAX:03- 55423213"),
+             (140, 208, "TAX INVOICE / ADJUSTMENT NOTE"),
+             (26, 334, "MAKASSAR FRESH MARKET SDN BHD", ),
+             (30, 375, "GROUND FLOOR, NO. 4 & 6,"),
+             (190, 608, "TOTAL : 53.14"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "GARDENIA BAKERIES (KL) SDN BHD"
+
+
+def test_name_cut_inside_brackets_is_completed_from_the_lines_around(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((80, 200, "AIK HUAT HARDWARE"), (83, 212, "ENTERPRISE (SETIA"),
+             (129, 224, "ALAM) SDN BHD"), (240, 240, "822737-X"),
+             (40, 600, "TOTAL 16.00"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+
+
+def test_a_name_with_place_words_is_still_a_name(extractor: LayoutFieldExtractor) -> None:
+    p = page((43, 16, "LE BISTROT DE LA PLACE"), (48, 31, "28 Aire de Montélimar Est"),
+             (10, 99, "Ticket 38964 Caisse 8"), (10, 160, "TOTAL 40,56"))
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "LE BISTROT DE LA PLACE"
+
+
+def test_document_title_is_not_the_supplier(extractor: LayoutFieldExtractor) -> None:
+    p = page((176, 55, "Facture"), (20, 90, "Hôtel de la Gare"),
+             (20, 102, "142 rue de la Gare"), (20, 114, "31000 Toulouse"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["supplier_name"].value == "Hôtel de la Gare"
+
+
+def test_tax_total_label_and_currency_inside_the_total_label(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = page((40, 60, "Invoice 4711"),
+             (90, 450, "Net total"), (400, 450, "2,076.76 €"),
+             (90, 465, "Tax Total"), (400, 465, "0.00 €"),
+             (350, 485, "Total EUR 2,076.76"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["vat_amount"].value == Decimal("0.00")
+    assert fields["total_incl_tax"].value == Decimal("2076.76")
