@@ -11,7 +11,10 @@ rendering, on ``samples/`` (the generator's ground truth) and on each third-part
 - ``sroie``: scanned receipts read with our own OCR; keys date, total, company.
 
 A wrong value counts as a false positive and a false negative; an absent one as a false
-negative; a value where the truth has none as a false positive.
+negative; a value where the truth has none as a false positive. Amounts compare as decimals,
+dates as ISO dates (every reading of an ambiguous ground-truth date), text case-, accent- and
+punctuation-insensitively, and names also without a company's legal form (SARL, GmbH, SDN
+BHD...), which issuers print or leave out as they please.
 """
 
 from __future__ import annotations
@@ -94,7 +97,26 @@ def truth_dates(text: str) -> set[str]:
     return readings
 
 
+NAME_FIELDS = {
+    "supplier_name", "customer_name", "merchant_name", "account_holder", "sender_name",
+    "patient_name", "practitioner_name",
+}
+# A company's legal form is printed or not as the issuer pleases (the Factur-X XML names
+# "Au bon moulin", the page prints "Au bon moulin SARL"): names are compared without it.
+_LEGAL_FORM_RE = re.compile(
+    r"\b(sarl|sas|sasu|sa|eurl|sci|snc|gmbh|ag|ltd|limited|llc|inc|plc|bv|nv|srl|spa|sl|"
+    r"sdn\s*bhd|bhd|s\s*b)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _fold_name(text: str) -> str:
+    return _fold(_LEGAL_FORM_RE.sub(" ", text))
+
+
 def same_value(name: str, predicted: str, truth: Any) -> bool:
+    if name in NAME_FIELDS:
+        return _fold_name(predicted) == _fold_name(str(truth)) and _fold_name(str(truth)) != ""
     if name in AMOUNT_FIELDS:
         return _amount(predicted) is not None and _amount(predicted) == _amount(truth)
     if name in DATE_FIELDS:

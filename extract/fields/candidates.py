@@ -132,10 +132,29 @@ def amount_candidates(
     return out
 
 
+_SLASHED_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?!\d)")
+
+
+def document_is_month_first(rows: Sequence[Row]) -> bool:
+    """Whether the document writes numeric dates month first (11/17/2017): some of its dates
+    can only be read that way and none can only be read day first. One document keeps one
+    convention, so its ambiguous dates (11/03/2017) are then read month first too."""
+    only_month_first = only_day_first = 0
+    for row in rows:
+        for m in _SLASHED_DATE_RE.finditer(row.text):
+            first, second = int(m.group(1)), int(m.group(2))
+            if first <= 12 < second <= 31:
+                only_month_first += 1
+            elif second <= 12 < first <= 31:
+                only_day_first += 1
+    return only_month_first > 0 and only_day_first == 0
+
+
 def date_candidates(rows: Sequence[Row], languages: Sequence[str]) -> list[Candidate]:
     out: list[Candidate] = []
+    day_first = not document_is_month_first(rows)
     for row in rows:
-        found = find_dates(row.text, languages=languages)
+        found = find_dates(row.text, languages=languages, day_first=day_first)
         if _NUMERIC_DATE_SHAPE.search(row.text):
             # a date impossible day first (03/20/2023) is month first
             found += [d for d in find_dates(row.text, languages=languages, day_first=False)

@@ -301,3 +301,25 @@ def test_tax_total_label_and_currency_inside_the_total_label(
     fields = extractor.extract([p], DocType.INVOICE)
     assert fields["vat_amount"].value == Decimal("0.00")
     assert fields["total_incl_tax"].value == Decimal("2076.76")
+
+
+def test_a_document_writing_dates_month_first_reads_its_ambiguous_dates_month_first() -> None:
+    from extract.fields.candidates import date_candidates, document_is_month_first
+    from extract.fields.layout import build_rows
+
+    rows = build_rows(page((40, 100, "Invoice Date 11/03/2017"), (40, 130, "Paid 11/17/2017")))
+    assert document_is_month_first(rows)
+    dates = sorted(c.value.isoformat() for c in date_candidates(rows, ("en",)))
+    assert dates == ["2017-11-03", "2017-11-17"]
+
+
+def test_a_day_first_document_keeps_reading_day_first() -> None:
+    from extract.fields.candidates import date_candidates, document_is_month_first
+    from extract.fields.layout import build_rows
+
+    rows = build_rows(
+        page((40, 100, "Date de facture 11/03/2017"), (40, 130, "Échéance 25/03/2017"))
+    )
+    assert not document_is_month_first(rows)
+    dates = sorted(c.value.isoformat() for c in date_candidates(rows, ("fr",)))
+    assert dates == ["2017-03-11", "2017-03-25"]
