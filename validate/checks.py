@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Literal
 
+from extract.fields import is_credit_note
 from extract.identifiers import fr_vat_from_siren, iban_valid, siret_valid, vat_valid
 from mailroom.models import Check, DocType, Document
 from mailroom.settings import DossierSettings
@@ -529,6 +530,18 @@ def check_coverage(doc: Document, dossier: Dossier | None) -> Check | None:
 # --------------------------------------------------------------------------- entry point
 
 
+def check_credit_note(doc: Document) -> Check | None:
+    """A credit note (avoir) is money owed to us, not a bill to pay: a person decides."""
+    if not is_credit_note(doc.pages):
+        return None
+    return Check(
+        code="invoice.credit_note",
+        status="warn",
+        blocking=True,
+        message="Avoir (note de crédit) : montant à déduire, pas une facture à régler.",
+    )
+
+
 def run_checks(
     doc: Document,
     dossier: Dossier | None,
@@ -542,6 +555,7 @@ def run_checks(
     steps: list[Callable[[], list[Check] | Check | None]] = []
     if doc.doc_type is DocType.INVOICE:
         steps += [
+            lambda: check_credit_note(doc),
             lambda: check_totals(doc),
             lambda: check_vat_rate(doc),
             lambda: check_identifiers(doc),

@@ -323,3 +323,27 @@ def test_a_day_first_document_keeps_reading_day_first() -> None:
     assert not document_is_month_first(rows)
     dates = sorted(c.value.isoformat() for c in date_candidates(rows, ("fr",)))
     assert dates == ["2017-03-11", "2017-03-25"]
+
+
+def test_a_credit_note_gives_positive_totals_as_en16931_states_them(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    from extract.fields import extract_fields, is_credit_note
+
+    p = page(
+        (40, 60, "AVOIR"),
+        (40, 80, "Avoir n° AV-2026-0012"),
+        (300, 600, "Total HT -100,00 €"),
+        (300, 620, "TVA 20 % -20,00 €"),
+        (300, 640, "Total TTC -120,00 €"),
+    )
+    assert is_credit_note([p])
+    fields = extract_fields([p], DocType.INVOICE)
+    assert fields["total_incl_tax"].value == Decimal("120.00")
+    assert fields["total_excl_tax"].value == Decimal("100.00")
+
+
+def test_a_certificate_sentence_with_avoir_is_not_a_credit_note() -> None:
+    from extract.fields import is_credit_note
+
+    assert not is_credit_note([page((40, 60, "avoir examiné ce jour Madame Claire MARTIN"))])
