@@ -48,6 +48,8 @@ _CURRENCY_SYMBOLS: dict[str, str] = {
     "R$": "BRL",
     "¥": "JPY",
     "₹": "INR",
+    "Rs": "INR",
+    "Rs.": "INR",
     "₺": "TRY",
     "zł": "PLN",
     "Kč": "CZK",
@@ -146,8 +148,13 @@ _NUMBER = (
     rf"|[.,]\d{{2}})"
 )
 
-_CUR_BEFORE = r"(?:€|£|\$|US\$|CHF|EUR|USD|GBP|RM|Fr\.|SFr\.)"
-_CUR_AFTER = r"(?:€|£|\$|CHF|EUR|USD|GBP|MYR|euros?|Euros?|EUROS?|Fr\.|F\.?CFA)"
+# The marks printed next to amounts: signs, and the ISO codes most often seen in a
+# travel-assistance mailroom (any other code still names the currency via parse_currency).
+_ISO_NEAR_AMOUNTS = (
+    "EUR|USD|GBP|CHF|CAD|AUD|JPY|CNY|INR|MYR|SGD|HKD|PLN|CZK|HUF|SEK|NOK|DKK|TRY|MAD|TND|XOF|XPF"
+)
+_CUR_BEFORE = rf"(?:€|£|\$|US\$|¥|₹|Rs\.?|{_ISO_NEAR_AMOUNTS}|RM|Fr\.|SFr\.)"
+_CUR_AFTER = rf"(?:€|£|\$|₹|{_ISO_NEAR_AMOUNTS}|zł|Kč|euros?|Euros?|EUROS?|Fr\.|F\.?CFA)"
 
 _AMOUNT_RE = re.compile(
     rf"(?<![\w.,/])"

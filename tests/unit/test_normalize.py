@@ -230,3 +230,15 @@ def test_fold_name_folds_spaces_and_trims_stray_punctuation(text: str, expected:
 def test_normalize_reference_is_upper_case_without_spaces() -> None:
     assert normalize_reference(" ast-2026 004217. ") == "AST-2026004217"
     assert normalize_reference("ctr 884 120 77") == "CTR88412077"
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [("Grand Total Rs 1939", "1939.00", "INR"), ("INR 1939", "1939.00", "INR"),
+     ("SEK 120", "120.00", "SEK"), ("Total 35 zł", "35.00", "PLN")],
+)
+def test_integer_amounts_next_to_a_currency_mark_are_amounts(
+    text: str, amount: str, currency: str
+) -> None:
+    assert [a for a, _, _ in find_amounts(text)] == [Decimal(amount)]
+    assert parse_currency(text) == currency
