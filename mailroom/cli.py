@@ -348,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mailroom.watch import add_watch_commands
 
     add_watch_commands(sub)
+    from review.cli import add_review_commands
+
+    add_review_commands(sub)
 
     # Parsed by classify.train itself (see main); listed here for --help.
     sub.add_parser("train", help="retrain the classifier from labelled examples (--help)")

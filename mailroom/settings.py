@@ -15,18 +15,47 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.imap import ImapSettings
 from ingest.watch_folder import FolderWatchSettings
+from review.settings import ReviewSettings
 
 
 class StorageSettings(BaseModel):
-    object_backend: Literal["filesystem"] = Field(
-        default="filesystem", description="Where originals and derived artefacts are kept."
+    object_backend: Literal["filesystem", "s3"] = Field(
+        default="filesystem",
+        description="Where originals and derived artefacts are kept: a folder, or S3/MinIO.",
     )
-    metadata_backend: Literal["sqlite"] = Field(
-        default="sqlite", description="Where document records are kept."
+    metadata_backend: Literal["sqlite", "postgresql"] = Field(
+        default="sqlite", description="Where document records and dossiers are kept."
     )
     data_dir: Path = Field(
         default=Path("mailroom-data"),
         description="Root folder of the embedded stores (objects/ and mailroom.sqlite3).",
+    )
+    s3_endpoint: str = Field(
+        default="localhost:9000",
+        description="S3/MinIO endpoint as host:port (no scheme), for object_backend=s3.",
+    )
+    s3_secure: bool = Field(default=True, description="Talk HTTPS to the S3 endpoint.")
+    s3_region: str | None = Field(default=None, description="S3 region, when the server needs one.")
+    s3_bucket: str = Field(
+        default="mailroom", description="Bucket of originals and artefacts (created on first use)."
+    )
+    s3_access_key: SecretStr | None = Field(default=None, description="S3 access key.")
+    s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret key.")
+    s3_part_size: int = Field(
+        default=16 * 1024 * 1024,
+        description="Multipart upload part size in bytes (at least 5 MiB): the most a streamed "
+        "upload holds in memory.",
+    )
+    s3_presign_expiry_s: int = Field(
+        default=3600, description="Lifetime of the presigned links given to the review app."
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata database for metadata_backend=postgresql, "
+        "e.g. postgresql+psycopg://mailroom:secret@db/mailroom (it may hold a password).",
+    )
+    database_pool_size: int = Field(
+        default=5, description="Connections kept open per process to the metadata database."
     )
 
     @property
@@ -36,6 +65,24 @@ class StorageSettings(BaseModel):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "mailroom.sqlite3"
+
+
+class QueueSettings(BaseModel):
+    broker_url: SecretStr | None = Field(
+        default=None,
+        description="Celery broker (redis://host:6379/0). Unset: embedded mode, the watchers "
+        "process documents themselves; set: they enqueue and workers process.",
+    )
+    result_backend: SecretStr | None = Field(
+        default=None, description="Celery result backend (default: the broker URL)."
+    )
+    task_time_limit_s: int = Field(
+        default=1800, description="A task still running after this long is killed and retried."
+    )
+    visibility_timeout_s: int = Field(
+        default=3600,
+        description="A task taken by a worker that died is given to another after this long.",
+    )
 
 
 class LimitSettings(BaseModel):
@@ -131,6 +178,9 @@ class Settings(BaseSettings):
     )
 
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    queue: QueueSettings = Field(
+        default_factory=QueueSettings, description="Celery broker (mailroom worker)."
+    )
     limits: LimitSettings = Field(default_factory=LimitSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     classify: ClassifySettings = Field(default_factory=ClassifySettings)
@@ -143,5 +193,8 @@ class Settings(BaseSettings):
     )
     imap: ImapSettings = Field(
         default_factory=ImapSettings, description="IMAP watcher (mailroom watch imap)."
+    )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings, description="Review web application (mailroom review)."
     )
     log_level: str = Field(default="WARNING", description="Logging level of the entry point.")

@@ -27,10 +27,21 @@ def _tesseract_problem() -> str | None:
     return None
 
 
+def _browser_problem() -> str | None:
+    if not Path("/usr/bin/chromium").exists():
+        return "Debian chromium is not installed (bash scripts/setup.sh installs it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     needs = {
         "tesseract": _tesseract_problem(),
         "evaldata": None if EVAL_DATA.is_dir() else f"{EVAL_DATA} not found",
+        "browser": _browser_problem(),
     }
     for item in items:
         for marker, problem in needs.items():

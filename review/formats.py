@@ -1,0 +1,222 @@
+"""A gestionnaire's correction, read into the contract's format for its field, or refused.
+
+Each field name has a kind (date, amount, currency, SIRET, ...). :func:`parse_correction`
+accepts what a person types (``12/03/2026``, ``1 234,56``, ``fr76 3000 ...``) and returns the
+normalised value, or raises :class:`InvalidCorrection` with a sentence in French.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from extract.identifiers import (
+    adeli_valid,
+    bic_valid,
+    iban_valid,
+    normalize_iban,
+    normalize_plate,
+    normalize_siret,
+    normalize_vat,
+    rpps_valid,
+    siret_valid,
+    vat_valid,
+)
+from extract.normalize import fold_name, normalize_reference, parse_amount, parse_date
+from mailroom.models import DocType, FieldValue
+
+FIELDS_BY_TYPE: dict[DocType, tuple[str, ...]] = {
+    DocType.INVOICE: (
+        "supplier_name",
+        "supplier_siret",
+        "supplier_vat_number",
+        "invoice_number",
+        "invoice_date",
+        "total_excl_tax",
+        "vat_amount",
+        "total_incl_tax",
+        "currency",
+        "iban",
+        "customer_name",
+        "dossier_reference",
+        "policy_number",
+        "vehicle_registration",
+    ),
+    DocType.RECEIPT: (
+        "merchant_name",
+        "receipt_date",
+        "total_incl_tax",
+        "currency",
+        "payment_method",
+    ),
+    DocType.MEDICAL_CERTIFICATE: (
+        "practitioner_name",
+        "practitioner_id",
+        "patient_name",
+        "issue_date",
+        "incapacity_start",
+        "incapacity_end",
+        "dossier_reference",
+    ),
+    DocType.BANK_DETAILS: ("account_holder", "iban", "bic"),
+    DocType.CLAIM_LETTER: ("sender_name", "dossier_reference", "policy_number", "requested_amount"),
+    DocType.OTHER: (),
+}
+
+DATE_FIELDS = frozenset(
+    {"invoice_date", "receipt_date", "issue_date", "incapacity_start", "incapacity_end"}
+)
+AMOUNT_FIELDS = frozenset({"total_excl_tax", "vat_amount", "total_incl_tax", "requested_amount"})
+NAME_FIELDS = frozenset(
+    {
+        "supplier_name",
+        "customer_name",
+        "merchant_name",
+        "practitioner_name",
+        "patient_name",
+        "account_holder",
+        "sender_name",
+    }
+)
+REFERENCE_FIELDS = frozenset({"dossier_reference", "policy_number"})
+PAYMENT_METHODS = ("card", "cash", "cheque", "transfer")
+_PAYMENT_WORDS = {
+    "cb": "card",
+    "carte": "card",
+    "carte bancaire": "card",
+    "especes": "cash",
+    "espèces": "cash",
+    "chèque": "cheque",
+    "cheque": "cheque",
+    "virement": "transfer",
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "supplier_name": "Fournisseur",
+    "supplier_siret": "SIRET",
+    "supplier_vat_number": "N° TVA",
+    "invoice_number": "N° de facture",
+    "invoice_date": "Date de facture",
+    "total_excl_tax": "Total HT",
+    "vat_amount": "TVA",
+    "total_incl_tax": "Total TTC",
+    "currency": "Devise",
+    "iban": "IBAN",
+    "bic": "BIC",
+    "customer_name": "Client",
+    "dossier_reference": "Réf. dossier",
+    "policy_number": "N° de contrat",
+    "vehicle_registration": "Immatriculation",
+    "merchant_name": "Commerçant",
+    "receipt_date": "Date du ticket",
+    "payment_method": "Paiement",
+    "practitioner_name": "Praticien",
+    "practitioner_id": "RPPS / ADELI",
+    "patient_name": "Patient",
+    "issue_date": "Date du certificat",
+    "incapacity_start": "Début d'incapacité",
+    "incapacity_end": "Fin d'incapacité",
+    "account_holder": "Titulaire",
+    "sender_name": "Expéditeur",
+    "requested_amount": "Montant demandé",
+}
+
+
+class InvalidCorrection(ValueError):
+    """A corrected value that does not fit its field's format; the message is for the user."""
+
+
+def field_hint(name: str) -> str:
+    """What to type, shown beside the input."""
+    if name in DATE_FIELDS:
+        return "date, ex. 12/03/2026"
+    if name in AMOUNT_FIELDS:
+        return "montant, ex. 1234,56"
+    return {
+        "currency": "code ISO 4217, ex. EUR",
+        "supplier_siret": "14 chiffres",
+        "supplier_vat_number": "ex. FR44732829320",
+        "iban": "ex. FR76 3000 6000 0112 3456 7890 189",
+        "bic": "8 ou 11 caractères",
+        "practitioner_id": "RPPS (11 chiffres) ou ADELI (9)",
+        "vehicle_registration": "ex. GH-412-KL",
+        "payment_method": "carte, espèces, chèque ou virement",
+    }.get(name, "")
+
+
+def parse_correction(name: str, text: str) -> FieldValue:
+    """The value of field ``name`` typed as ``text``, in the contract's format."""
+    raw = " ".join((text or "").split())
+    if not raw:
+        raise InvalidCorrection("la valeur est vide")
+    if name in DATE_FIELDS:
+        day = _parse_iso(raw) or parse_date(raw)
+        if day is None:
+            raise InvalidCorrection(f"« {raw} » n'est pas une date (ex. 12/03/2026)")
+        return day
+    if name in AMOUNT_FIELDS:
+        amount = parse_amount(raw.replace("€", "").replace("EUR", "").strip())
+        if amount is None or amount < 0:
+            raise InvalidCorrection(f"« {raw} » n'est pas un montant (ex. 1234,56)")
+        return amount.quantize(Decimal("0.01"))
+    if name == "currency":
+        code = raw.upper().replace("€", "EUR")
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise InvalidCorrection(f"« {raw} » n'est pas un code de devise ISO 4217")
+        return code
+    if name == "supplier_siret":
+        siret = normalize_siret(raw)
+        if siret is None or not siret_valid(siret):
+            raise InvalidCorrection(f"« {raw} » n'est pas un SIRET valide (14 chiffres, clé)")
+        return siret
+    if name == "supplier_vat_number":
+        vat = normalize_vat(raw)
+        if vat is None or not vat_valid(vat):
+            raise InvalidCorrection(f"« {raw} » n'est pas un numéro de TVA valide")
+        return vat
+    if name == "iban":
+        iban = normalize_iban(raw)
+        if iban is None or not iban_valid(iban):
+            raise InvalidCorrection(f"« {raw} » n'est pas un IBAN valide")
+        return iban
+    if name == "bic":
+        bic = "".join(raw.split()).upper()
+        if not bic_valid(bic):
+            raise InvalidCorrection(f"« {raw} » n'est pas un BIC valide (8 ou 11 caractères)")
+        return bic
+    if name == "practitioner_id":
+        digits = "".join(raw.split())
+        if not (rpps_valid(digits) or adeli_valid(digits)):
+            raise InvalidCorrection(f"« {raw} » n'est ni un RPPS (11 chiffres) ni un ADELI (9)")
+        return digits
+    if name == "vehicle_registration":
+        plate = normalize_plate(raw)
+        if plate is None:
+            raise InvalidCorrection(f"« {raw} » n'est pas une immatriculation (ex. GH-412-KL)")
+        return plate
+    if name == "payment_method":
+        method = _PAYMENT_WORDS.get(raw.casefold(), raw.casefold())
+        if method not in PAYMENT_METHODS:
+            raise InvalidCorrection("moyen de paiement : carte, espèces, chèque ou virement")
+        return method
+    if name in REFERENCE_FIELDS or name == "invoice_number":
+        ref = normalize_reference(raw) if name in REFERENCE_FIELDS else raw
+        if not ref:
+            raise InvalidCorrection("la valeur est vide")
+        return ref
+    if name in NAME_FIELDS:
+        folded = fold_name(raw)
+        if not folded:
+            raise InvalidCorrection("la valeur est vide")
+        return folded
+    raise InvalidCorrection(f"champ inconnu : {name}")
+
+
+def _parse_iso(text: str) -> date | None:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    return None

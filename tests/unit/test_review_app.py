@@ -1,0 +1,533 @@
+"""The review application through FastAPI's TestClient: log-in, CSRF, roles, audit, corrections.
+
+Stores are real (SQLite, filesystem) in a temporary folder; documents are built by hand.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from mailroom.models import (
+    BBox,
+    DocType,
+    Document,
+    ExtractedField,
+    Match,
+    MatchCandidate,
+    Page,
+    Source,
+    Status,
+    Word,
+)
+from mailroom.settings import Settings, StorageSettings
+from review.app import SESSION_COOKIE, create_app
+from review.auth import hash_password
+from review.settings import ReviewSettings
+from review.store import ReviewStore
+from storage.base import original_key
+from storage.dossiers import MemoryDossierRegistry
+from storage.filesystem import FilesystemObjectStore
+from storage.sqlite import SqliteMetadataStore
+from validate.dossiers import Beneficiary, Dossier
+
+PASSWORD = "correct horse battery"
+# The production cost is the library's default; tests hash cheaply (the cost rides in the hash).
+CHEAP = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+@dataclass
+class World:
+    client: TestClient
+    store: ReviewStore
+    metadata: SqliteMetadataStore
+    registry: MemoryDossierRegistry
+    objects: FilesystemObjectStore
+    data_dir: Path
+
+
+def _page_png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 85), "white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _dossier(dossier_id: str, last_name: str, required: tuple[DocType, ...] = ()) -> Dossier:
+    return Dossier(
+        dossier_id=dossier_id,
+        event_date=date(2026, 3, 1),
+        event_type="vehicle_breakdown",
+        policy_number="CTR1",
+        beneficiary=Beneficiary(
+            first_name="Claire", last_name=last_name, email=f"{last_name.lower()}@example.fr"
+        ),
+        required_documents=required,
+    )
+
+
+def _document(objects: FilesystemObjectStore, n: int, doc_type: DocType, **kw: object) -> Document:
+    sha = f"{n:064x}"
+    key = f"derived/{sha}/page-0001.png"
+    objects.put_bytes(key, _page_png(), content_type="image/png")
+    page = Page(
+        number=1,
+        width=600,
+        height=850,
+        text="FACTURE Garage Dupuis total 120,00",
+        words=(Word(text="FACTURE", bbox=BBox(x0=10, y0=10, x1=80, y1=24)),),
+        text_source="ocr",
+        ocr_confidence=88.0,
+        image_key=key,
+    )
+    original = original_key(sha)
+    objects.put_bytes(original, _page_png(), content_type="image/png")
+    doc = Document(
+        document_id=f"doc-{n:020x}",
+        sha256=sha,
+        source=Source(channel="scan", filename=f"file-{n}.pdf"),
+        media_type="image/png",
+        original_key=original,
+        received_at=datetime(2026, 3, 2, 9, n, tzinfo=UTC),
+        page_count=1,
+        pages=[page],
+        doc_type=doc_type,
+        doc_type_confidence=0.95,
+        status=Status.NEEDS_REVIEW,
+        **kw,  # type: ignore[arg-type]
+    )
+    return doc
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    data_dir = tmp_path / "data"
+    settings = Settings(storage=StorageSettings(data_dir=data_dir))
+    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    objects = FilesystemObjectStore(settings.storage.objects_dir)
+    registry = MemoryDossierRegistry()
+    registry.upsert(_dossier("AST-2026-000001", "MARTIN", (DocType.INVOICE, DocType.BANK_DETAILS)))
+    registry.upsert(_dossier("AST-2026-000002", "DURAND"))
+    store = ReviewStore(settings.storage.sqlite_path)
+    for name, role in (("alice", "gestionnaire"), ("marie", "medical"), ("root", "admin")):
+        store.add_user(name, hash_password(PASSWORD, hasher=CHEAP), role)  # type: ignore[arg-type]
+    invoice = _document(
+        objects,
+        1,
+        DocType.INVOICE,
+        fields={
+            "supplier_name": ExtractedField(
+                value="Garage Dupuls", confidence=0.4, page=1, bbox=BBox(x0=10, y0=30, x1=90, y1=44)
+            ),
+            "total_incl_tax": ExtractedField(value=Decimal("120.00"), confidence=0.95, page=1),
+        },
+        match=Match(
+            status="ambiguous",
+            candidates=(
+                MatchCandidate(dossier_id="AST-2026-000001", score=0.7, reasons=("nom",)),
+                MatchCandidate(dossier_id="AST-2026-000002", score=0.65),
+            ),
+        ),
+        reason="champs à vérifier : supplier_name ; dossier à choisir parmi : AST-2026-000001",
+    )
+    medical = _document(
+        objects,
+        2,
+        DocType.MEDICAL_CERTIFICATE,
+        fields={"patient_name": ExtractedField(value="Claire MARTIN", confidence=0.9)},
+        match=Match(status="unmatched"),
+        reason="aucun dossier correspondant",
+    )
+    metadata.save(invoice)
+    metadata.save(medical)
+    app = create_app(
+        settings,
+        ReviewSettings(session_secret="s" * 40),  # type: ignore[arg-type]
+        metadata=metadata,
+        objects=objects,
+        registry=registry,
+        store=store,
+        rehash_passwords=False,
+    )
+    with TestClient(app) as client:
+        yield World(client, store, metadata, registry, objects, data_dir)
+    metadata.close()
+    store.close()
+
+
+INVOICE = f"doc-{1:020x}"
+MEDICAL = f"doc-{2:020x}"
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in; returns the session's CSRF token (read from a page, as a browser would)."""
+    form = client.get("/login").text
+    token = re.search(r'name="login_token" value="([^"]+)"', form)
+    assert token is not None
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get("/").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+# --- log-in, sessions ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        f"/documents/{INVOICE}",
+        f"/documents/{INVOICE}/pages/1.png",
+        f"/api/documents/{INVOICE}",
+        "/dossiers",
+        "/dossiers/AST-2026-000001",
+        "/summary",
+        "/summary/chart.png",
+    ],
+)
+def test_every_page_redirects_to_login_without_a_session(world: World, path: str) -> None:
+    r = world.client.get(path, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/login?next=")
+
+
+def test_wrong_password_is_refused_and_opens_no_session(world: World) -> None:
+    form = world.client.get("/login").text
+    token = re.search(r'name="login_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    r = world.client.post(
+        "/login", data={"username": "alice", "password": "nope-nope-nope", "login_token": token}
+    )
+    assert r.status_code == 401
+    assert SESSION_COOKIE not in world.client.cookies
+    assert world.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_passwords_are_stored_hashed_with_argon2(world: World) -> None:
+    user = world.store.get_user("alice")
+    assert user is not None
+    assert PASSWORD not in user.password_hash
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_login_form_without_its_token_is_refused(world: World) -> None:
+    r = world.client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert r.status_code == 403
+
+
+def test_logout_ends_the_session_on_the_server(world: World) -> None:
+    csrf = login(world.client, "alice")
+    cookie = world.client.cookies[SESSION_COOKIE]
+    r = world.client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    # Replaying the old cookie no longer works.
+    world.client.cookies.set(SESSION_COOKIE, cookie)
+    assert world.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_disabled_account_loses_its_session(world: World) -> None:
+    login(world.client, "alice")
+    world.store.set_active("alice", False)
+    assert world.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_forged_session_cookie_is_refused(world: World) -> None:
+    world.client.cookies.set(SESSION_COOKIE, "not-a-signed-value")
+    assert world.client.get("/", follow_redirects=False).status_code == 303
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(world: World) -> None:
+    login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/supplier_name", data={"value": "Garage Dupuis"}
+    )
+    assert r.status_code == 403
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.fields["supplier_name"].value == "Garage Dupuls"
+
+
+def test_post_with_another_sessions_csrf_token_is_refused(world: World) -> None:
+    other = TestClient(world.client.app)
+    stolen = login(other, "root")
+    login(world.client, "alice")
+    r = world.client.post(f"/documents/{INVOICE}/approve", data={"csrf_token": stolen})
+    assert r.status_code == 403
+
+
+# --- roles and audit -------------------------------------------------------------------------
+
+
+def test_gestionnaire_does_not_see_medical_certificates_in_the_queue(world: World) -> None:
+    login(world.client, "alice")
+    page = world.client.get("/").text
+    assert INVOICE in page
+    assert MEDICAL not in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/documents/{MEDICAL}",
+        f"/documents/{MEDICAL}/pages/1.png",
+        f"/api/documents/{MEDICAL}",
+        f"/documents/{MEDICAL}/original",
+    ],
+)
+@pytest.mark.parametrize("user", ["alice", "root"])
+def test_medical_certificate_is_refused_to_other_roles_and_the_refusal_audited(
+    world: World, path: str, user: str
+) -> None:
+    login(world.client, user)
+    r = world.client.get(path)
+    assert r.status_code == 403
+    assert "Claire MARTIN" not in r.text
+    events = world.store.audit_events(document_id=MEDICAL)
+    assert [(e.username, e.allowed) for e in events] == [(user, False)]
+
+
+def test_medical_role_sees_medical_certificates_and_each_access_is_audited(world: World) -> None:
+    login(world.client, "marie")
+    assert MEDICAL in world.client.get("/").text
+    r = world.client.get(f"/documents/{MEDICAL}")
+    assert r.status_code == 200 and "Claire MARTIN" in r.text
+    assert world.client.get(f"/documents/{MEDICAL}/pages/1.png").status_code == 200
+    actions = [(e.action, e.allowed) for e in world.store.audit_events(document_id=MEDICAL)]
+    assert ("list", True) in actions
+    assert ("view", True) in actions
+    assert ("image", True) in actions
+
+
+def test_gestionnaire_cannot_turn_a_document_into_a_medical_certificate(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/type", data={"csrf_token": csrf, "doc_type": "medical_certificate"}
+    )
+    assert r.status_code == 403
+    assert world.metadata.get(INVOICE).doc_type is DocType.INVOICE  # type: ignore[union-attr]
+
+
+def test_accessing_ordinary_documents_is_not_audited_as_medical(world: World) -> None:
+    login(world.client, "alice")
+    world.client.get(f"/documents/{INVOICE}")
+    assert world.store.audit_events(document_id=INVOICE) == []
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+def test_correction_is_validated_stored_audited_and_kept_as_labelled_example(
+    world: World,
+) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax",
+        data={"csrf_token": csrf, "value": "1 234,50 €"},
+    )
+    assert r.status_code == 200 and "corrigé" in r.text
+    field = world.metadata.get(INVOICE).fields["total_incl_tax"]  # type: ignore[union-attr]
+    assert field.value == Decimal("1234.50")
+    assert (field.source, field.confidence) == ("correction", 1.0)
+    [event] = world.store.audit_events(document_id=INVOICE)
+    assert event.username == "alice" and event.action == "correct_field"
+    assert event.before["total_incl_tax"]["value"] == "120.00"
+    assert event.after["total_incl_tax"]["value"] == "1234.50"
+    assert "1234.50" in r.text  # the audit trail shows on the document page
+    lines = (world.data_dir / "labelled-examples.jsonl").read_text(encoding="utf-8").splitlines()
+    example = json.loads(lines[-1])
+    assert example["doc_type"] == "invoice"
+    assert example["fields"]["total_incl_tax"] == "1234.50"
+    assert "FACTURE" in example["text"]
+
+
+def test_correction_in_a_bad_format_is_refused_with_a_message(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax", data={"csrf_token": csrf, "value": "abc"}
+    )
+    assert "n'est pas un montant" in html.unescape(r.text)
+    assert world.metadata.get(INVOICE).fields["total_incl_tax"].value == Decimal("120.00")  # type: ignore[union-attr]
+    assert world.store.audit_events(document_id=INVOICE) == []
+
+
+def test_field_of_another_document_type_cannot_be_set(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/patient_name", data={"csrf_token": csrf, "value": "X Y"}
+    )
+    assert "n'existe pas" in html.unescape(r.text)
+    assert "patient_name" not in world.metadata.get(INVOICE).fields  # type: ignore[union-attr]
+
+
+# --- dossier, approval, requests ----------------------------------------------------------------
+
+
+def test_choose_dossier_then_approve_files_a_ged_entry(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000002"}
+    )
+    assert r.status_code == 200
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.match is not None
+    assert (doc.match.status, doc.match.dossier_id) == ("matched", "AST-2026-000002")
+    r = world.client.post(f"/documents/{INVOICE}/approve", data={"csrf_token": csrf})
+    assert r.status_code == 200
+    [entry] = world.registry.ged_entries("AST-2026-000002")
+    assert entry.document_id == INVOICE
+    assert entry.ged_entry_id in r.text  # the dossier page lists it
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.status is Status.FILED and doc.ged_entry_id == entry.ged_entry_id
+    # A scan: the searchable copy is a PDF made from the stored page image and the words read.
+    assert entry.searchable_pdf_key is not None and entry.searchable_pdf_key.endswith(".pdf")
+    assert world.objects.get_bytes(entry.searchable_pdf_key).startswith(b"%PDF")
+    actions = [e.action for e in world.store.audit_events(document_id=INVOICE)]
+    assert actions == ["choose_dossier", "approve"]
+
+
+def test_approve_without_a_dossier_is_refused(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(f"/documents/{INVOICE}/approve", data={"csrf_token": csrf})
+    assert "choisissez d'abord le dossier" in html.unescape(r.text)
+    assert world.registry.ged_entries() == []
+
+
+def test_request_text_is_shown_before_it_is_sent(world: World, tmp_path: Path) -> None:
+    csrf = login(world.client, "alice")
+    world.client.post(
+        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000001"}
+    )
+    preview = world.client.get(f"/documents/{INVOICE}/request")
+    assert preview.status_code == 200
+    assert "Pièces manquantes – dossier AST-2026-000001" in preview.text
+    assert "relevé d'identité bancaire" in html.unescape(preview.text)
+    assert world.registry.requests() == []
+    r = world.client.post(f"/documents/{INVOICE}/request", data={"csrf_token": csrf})
+    assert "envoyée" in r.text
+    [request] = world.registry.requests("AST-2026-000001")
+    assert request.missing == ("invoice", "bank_details")
+    assert list((world.data_dir / "outbox").glob("*.eml"))
+    again = world.client.post(f"/documents/{INVOICE}/request", data={"csrf_token": csrf})
+    assert "déjà en cours" in again.text
+
+
+def test_set_aside_leaves_the_queue_and_shows_under_its_filter(world: World) -> None:
+    csrf = login(world.client, "alice")
+    world.client.post(f"/documents/{INVOICE}/set-aside", data={"csrf_token": csrf, "note": "appel"})
+    assert INVOICE not in world.client.get("/").text
+    assert INVOICE in world.client.get("/?aside=1").text
+
+
+def test_queue_filters_by_reason_and_counts_reasons(world: World) -> None:
+    login(world.client, "marie")
+    page = world.client.get("/?reason=unmatched").text
+    assert MEDICAL in page and INVOICE not in page
+    counts = world.client.get("/").text
+    assert re.search(r'data-testid="count-unmatched">aucun dossier <b>1</b>', counts)
+    assert re.search(r'data-testid="count-fields">champs à vérifier <b>1</b>', counts)
+
+
+def test_field_boxes_are_drawn_coloured_by_confidence(world: World) -> None:
+    login(world.client, "alice")
+    page = world.client.get(f"/documents/{INVOICE}").text
+    assert re.search(r'<rect class="box low" data-field="supplier_name"', page)
+
+
+def test_summary_page_and_chart(world: World) -> None:
+    login(world.client, "alice")
+    assert "Tableau de synthèse" in world.client.get("/summary").text
+    chart = world.client.get("/summary/chart.png")
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+
+
+def test_dossier_search_finds_by_beneficiary_name(world: World) -> None:
+    login(world.client, "alice")
+    page = world.client.get("/dossiers?q=durand").text
+    assert "AST-2026-000002" in page and "AST-2026-000001" not in page
+
+
+# --- ouverture après coup -------------------------------------------------------------------
+
+
+def test_dossier_opened_after_the_fact_is_prefilled_from_the_documents_fields(
+    world: World,
+) -> None:
+    login(world.client, "marie")
+    form = world.client.get(f"/documents/{MEDICAL}/open-dossier").text
+    assert 'name="first_name" required value="Claire"' in form
+    assert 'name="last_name" required value="MARTIN"' in form
+
+
+def test_opening_a_dossier_after_the_fact_files_the_document_into_it(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/open-dossier",
+        data={
+            "csrf_token": csrf,
+            "dossier_id": "ast-2026-000099",
+            "first_name": "Claire",
+            "last_name": "MARTIN",
+            "event_date": "2026-03-01",
+            "event_type": "accident",
+            "required_documents": ["invoice", "bank_details"],
+        },
+    )
+    assert r.status_code == 200 and "ouvert après coup" in r.text
+    dossier = world.registry.get("AST-2026-000099")
+    assert dossier is not None and dossier.beneficiary.full_name == "Claire MARTIN"
+    assert [str(t) for t in dossier.required_documents] == ["invoice", "bank_details"]
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.match is not None
+    assert doc.match.dossier_id == "AST-2026-000099"
+    actions = [e.action for e in world.store.audit_events(document_id=INVOICE)]
+    assert actions == ["open_dossier", "choose_dossier"]
+
+
+def test_opening_an_existing_dossier_after_the_fact_is_refused(world: World) -> None:
+    csrf = login(world.client, "alice")
+    data = {"csrf_token": csrf, "dossier_id": "AST-2026-000001"}
+    data |= {"first_name": "X", "last_name": "Y"}
+    r = world.client.post(f"/documents/{INVOICE}/open-dossier", data=data)
+    assert "existe déjà" in html.unescape(r.text)
+    assert world.registry.get("AST-2026-000001").beneficiary.last_name == "MARTIN"  # type: ignore[union-attr]
+
+
+def test_opening_a_dossier_without_a_name_shows_the_problem(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/open-dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000100", "first_name": "X"},
+    )
+    assert "last_name" in r.text
+    assert world.registry.get("AST-2026-000100") is None
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example"])
+def test_login_never_redirects_off_site(world: World, target: str) -> None:
+    form = world.client.get("/login").text
+    token = re.search(r'name="login_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    r = world.client.post(
+        "/login",
+        data={"username": "alice", "password": PASSWORD, "login_token": token, "next": target},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/"
