@@ -34,7 +34,7 @@ def main() -> None:
 
     settings = Settings()
     documents: list[list[Page]] = []
-    with Reader(settings.ocr, settings.limits) as reader:
+    with Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer) as reader:
         for expected in sorted((args.samples / "expected").glob("*.json")):
             path = args.samples / json.loads(expected.read_text())["file"]
             media_type = sniff(path.read_bytes()[:4096])

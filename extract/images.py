@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 A4_WIDTH_INCHES = 8.27
 DEFAULT_DPI = 300
 SANE_DPI = (100.0, 1200.0)  # a declared resolution outside this range is not believed
+_EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class LoadedImage:
 
     pixels: np.ndarray  # 2-D uint8
     dpi: float
+    declared_dpi: bool = True  # False: no believable resolution (a photo, a screenshot)
 
 
 def choose_dpi(width_px: int, height_px: int, declared: object) -> float:
@@ -132,12 +134,18 @@ def load_frame(path: Path, index: int, limits: LimitSettings) -> LoadedImage:
             _check_pixels(img, limits, path)
         declared = img.info.get("dpi")
         img.load()
-        upright = ImageOps.exif_transpose(img) or img
+        # exif_transpose copies the image even when there is nothing to turn
+        turned = img.getexif().get(_EXIF_ORIENTATION, 1) not in (0, 1)
+        upright = (ImageOps.exif_transpose(img) or img) if turned else img
         gray = _to_gray(upright)
         pixels = np.asarray(gray, dtype=np.uint8)
         if pixels.ndim != 2:
             raise CorruptFile(f"{path.name}: unexpected image layout {pixels.shape}")
-        return LoadedImage(pixels=pixels, dpi=choose_dpi(gray.width, gray.height, declared))
+        return LoadedImage(
+            pixels=pixels,
+            dpi=choose_dpi(gray.width, gray.height, declared),
+            declared_dpi=_declared_dpi(declared) is not None,
+        )
 
 
 def _to_gray(img: Image.Image) -> Image.Image:
@@ -150,7 +158,7 @@ def _to_gray(img: Image.Image) -> Image.Image:
         lo, hi = float(arr.min()), float(arr.max())
         scaled = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
         return Image.fromarray(scaled.astype(np.uint8))
-    return img.convert("L")
+    return img if img.mode == "L" else img.convert("L")
 
 
 def save_png(pixels: np.ndarray, path: Path, dpi: float) -> None:

@@ -142,11 +142,19 @@ def assemble(words: Sequence[Word]) -> tuple[tuple[Word, ...], str]:
 # ---------------------------------------------------------------------------- pdfplumber
 
 
-def read_text_layers(path: Path, min_text_chars: int) -> list[TextLayerPage]:
-    """Every page's text layer. Raises EncryptedPdf or CorruptFile."""
+def read_text_layers(
+    path: Path, min_text_chars: int, pages: range | None = None
+) -> list[TextLayerPage]:
+    """The text layer of every page, or of the pages whose 0-based indexes are in ``pages``
+    (the reader gives each worker a run of pages). Raises EncryptedPdf or CorruptFile."""
     try:
         with pdfplumber.open(path) as pdf:
-            return [_read_page(page, i, min_text_chars) for i, page in enumerate(pdf.pages)]
+            wanted = range(len(pdf.pages)) if pages is None else pages
+            return [
+                _read_page(pdf.pages[i], i, min_text_chars)
+                for i in wanted
+                if 0 <= i < len(pdf.pages)
+            ]
     except (EncryptedPdf, CorruptFile):
         raise
     except PdfminerException as e:
@@ -164,6 +172,24 @@ def read_text_layers(path: Path, min_text_chars: int) -> list[TextLayerPage]:
         raise CorruptFile("the PDF's text layer does not fit in memory") from e
     except Exception as e:  # noqa: BLE001 - pdfminer raises anything on hostile input
         raise CorruptFile(f"pdfminer cannot read the PDF: {type(e).__name__}: {e}") from e
+
+
+def from_layer_words(
+    index: int, width: float, height: float, raw: Sequence[tuple[str, float, float, float, float]],
+    min_text_chars: int,
+) -> TextLayerPage:
+    """A TextLayerPage from words found by another reader of the text layer (PDFium):
+    (text, x0, top, x1, bottom) in points from the page's top-left."""
+    words = [
+        Word(text=t, bbox=BBox(x0=x0, y0=top, x1=x1, y1=bottom), confidence=100.0)
+        for t, x0, top, x1, bottom in raw
+        if t.strip()
+    ]
+    numbered, text = assemble(words)
+    return TextLayerPage(
+        index=index, width=width, height=height, words=numbered, text=text,
+        problem=text_layer_problem(text, min_text_chars),
+    )
 
 
 def _read_page(page: pdfplumber.page.Page, index: int, min_text_chars: int) -> TextLayerPage:

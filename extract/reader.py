@@ -1,12 +1,18 @@
 """The reading stage: a file of a known media type in, its pages (text, words, boxes) out.
 
 Everything that parses the document runs in a pool of worker processes, created lazily once
-per :class:`Reader` and reused across documents: a PDF is first inspected there (page count,
-password, text layer of every page), then each page without a usable text layer is rasterised
-(or loaded, for images), cleaned up and OCR'd by its own task. A task receives a path and a
-page index, never pixels, so the parent holds no page images and memory is bounded by the
-number of workers. A hostile file that crashes PDFium or Pillow kills a worker, not the
-pipeline: the pool is rebuilt and the document is ``CorruptFile``.
+per :class:`Reader` and reused across documents: a PDF's page count is read there, then its
+text layers by runs of pages (one run per worker, each parsing the document once), then each
+page without a usable text layer is rasterised (or loaded, for images), cleaned up and OCR'd
+by its own task. A task receives a path and a page index, never pixels, so the parent holds
+no page images and memory is bounded by the number of workers.
+
+Several threads may read documents at once: their tasks share the pool, so two document
+threads keep two workers busy. A hostile file that crashes PDFium or Pillow kills a worker,
+not the pipeline: the pool is rebuilt, the tasks lost with it are tried once more (the crash
+may have been another document's) and a document whose task crashes twice is
+``CorruptFile``. A page that hangs past its timeout has the pool killed; the other documents'
+tasks lost with it are resubmitted to the fresh pool, not failed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -43,6 +50,9 @@ from mailroom.settings import LimitSettings, OcrSettings
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# which library reads PDF text layers: pdfplumber (the reference, pure Python) or PDFium's
+# text API (C, about ten times faster, same words and lines on ordinary PDFs)
+TextLayerReader = Literal["pdfplumber", "pdfium"]
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/tiff"})
 PDF_TYPE = "application/pdf"
@@ -52,9 +62,13 @@ OPEN_TIMEOUT_S = 60.0  # the inspection of a whole document (page count, text la
 # a page's OCR, orientation detection and second OCR each get ocr.page_timeout_s; the pool
 # waits that much plus this margin before it decides a worker hangs and kills it.
 GUARD_MARGIN_S = 30.0
+QUEUE_POLL_S = 0.25  # how often a queued task is checked for having started
+MAX_RESUBMITS = 4  # tries of one task across pool replacements
 # OCR quality below which the page's orientation is checked (OSD) and the page OCR'd again
 ORIENTATION_MIN_CONFIDENCE = 65.0
 ORIENTATION_MIN_WORD_RATIO = 0.5
+# a PDF's text layers are read by runs of pages, one run per worker, no shorter than this
+MIN_PAGES_PER_TASK = 4
 
 
 def image_name(number: int) -> str:
@@ -79,6 +93,7 @@ class OcrRead:
     rotation: int
     deskew_angle: float
     enhanced: tuple[str, ...]
+    scale: float = 1.0  # pixels of ``image`` per pixel of the page as loaded (upscaling)
 
 
 def ocr_quality(words: list[OcrWord]) -> tuple[float, float, float]:
@@ -111,24 +126,35 @@ def needs_orientation_check(words: list[OcrWord]) -> bool:
     )
 
 
-def ocr_image(pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float) -> OcrRead:
+def ocr_image(
+    pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float, *, camera: bool = False
+) -> OcrRead:
     """Clean up and OCR an upright-or-not page; a page read poorly gets its orientation
-    detected and, when it is turned, is OCR'd again upright and the better reading kept."""
-    prepared = preprocess.prepare(pixels)
-    words = engine.recognize(prepared.image, dpi=dpi, timeout_s=timeout_s)
-    best = OcrRead(words, prepared.image, 0, prepared.deskew_angle, prepared.enhanced)
+    detected and, when it is turned, is OCR'd again upright and the better reading kept.
+    ``camera``: a photograph (see ``preprocess.prepare``)."""
+    prepared = preprocess.prepare(pixels, camera=camera)
+    seen_dpi = round(dpi * prepared.scale)
+    words = engine.recognize(prepared.image, dpi=seen_dpi, timeout_s=timeout_s)
+    best = OcrRead(
+        words, prepared.image, 0, prepared.deskew_angle, prepared.enhanced, prepared.scale
+    )
     if not needs_orientation_check(words):
         return best
-    orientation = engine.detect_orientation(prepared.image, dpi=dpi, timeout_s=timeout_s)
+    orientation = engine.detect_orientation(prepared.image, dpi=seen_dpi, timeout_s=timeout_s)
     if orientation is None or orientation.rotate == 0:
         return best
-    turned = preprocess.prepare(preprocess.rotate_quarter(pixels, orientation.rotate))
-    words2 = engine.recognize(turned.image, dpi=dpi, timeout_s=timeout_s)
+    turned = preprocess.prepare(
+        preprocess.rotate_quarter(pixels, orientation.rotate), camera=camera
+    )
+    words2 = engine.recognize(
+        turned.image, dpi=round(dpi * turned.scale), timeout_s=timeout_s
+    )
     sideways_before = reads_sideways(words) and not reads_sideways(words2)
     if sideways_before or ocr_quality(words2)[0] > ocr_quality(words)[0]:
         log.debug("page turned %d degrees by orientation detection", orientation.rotate)
         return OcrRead(
-            words2, turned.image, orientation.rotate, turned.deskew_angle, turned.enhanced
+            words2, turned.image, orientation.rotate, turned.deskew_angle, turned.enhanced,
+            turned.scale,
         )
     return best
 
@@ -137,8 +163,9 @@ def page_from_ocr(
     number: int, read: OcrRead, dpi: float
 ) -> Page:
     """A Page from OCR words: pixels of the upright image to PDF points, lines numbered in
-    Tesseract's reading order by (block, paragraph, line)."""
-    scale = 72.0 / dpi
+    Tesseract's reading order by (block, paragraph, line). ``dpi``: of the page as loaded,
+    before any upscaling (``read.scale``)."""
+    scale = 72.0 / (dpi * read.scale)
     h, w = read.image.shape[:2]
     line_of: dict[tuple[int, int, int], int] = {}
     lines: list[list[str]] = []
@@ -196,6 +223,16 @@ class _Outcome:
 
 
 @dataclass(frozen=True)
+class _Task:
+    """A submitted task, with what it takes to submit it again."""
+
+    future: cf.Future[_Outcome]
+    generation: int  # of the pool it was submitted to
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class _PageTask:
     path: str
     kind: Literal["pdf", "image"]
@@ -230,22 +267,44 @@ def _guarded(fn: Callable[..., Any], *args: Any) -> _Outcome:
         return _Outcome(error=CorruptFile, detail="the document's structure is nested too deeply")
 
 
-def _inspect_pdf(path: str, ocr: OcrSettings, limits: LimitSettings, image_dir: str | None
-                 ) -> _PdfPlan:
-    count = raster.page_count(Path(path), limits)
+def _pdf_page_count(path: str, limits: LimitSettings) -> int:
+    return raster.page_count(Path(path), limits)
+
+
+def _read_layers(
+    path: str, pages: range, min_text_chars: int, text_layer: TextLayerReader
+) -> list[pdf_text.TextLayerPage]:
+    if text_layer == "pdfium":
+        return [
+            pdf_text.from_layer_words(
+                page.index, page.width, page.height,
+                [(w.text, w.x0, w.top, w.x1, w.bottom) for w in page.words], min_text_chars,
+            )
+            for page in raster.text_layer_words(Path(path), pages)
+        ]
+    return pdf_text.read_text_layers(Path(path), min_text_chars, pages)
+
+
+def _inspect_pages(
+    path: str, pages: range, ocr: OcrSettings, limits: LimitSettings, image_dir: str | None,
+    text_layer: TextLayerReader = "pdfplumber",
+) -> _PdfPlan:
+    """The text layers of a run of pages: which are text pages, which must be OCR'd, and the
+    preview images of the text pages when ``image_dir`` is given (none are rendered
+    otherwise). The document is parsed once for the whole run."""
     try:
-        layers = pdf_text.read_text_layers(Path(path), ocr.min_text_chars)
+        layers = _read_layers(path, pages, ocr.min_text_chars, text_layer)
     except CorruptFile as e:
         # PDFium opened it: every page is OCR'd from its rendering instead
         log.info("no usable text layer (%s); the pages are OCR'd", e.detail)
         layers = []
-    by_index = {layer.index: layer for layer in layers if layer.index < count}
+    by_index = {layer.index: layer for layer in layers}
     text_pages: list[Page] = []
     ocr_indexes: list[int] = []
     written: dict[int, str] = {}
     pdf = raster.open_pdf(Path(path)) if image_dir else None
     try:
-        for index in range(count):
+        for index in pages:
             layer = by_index.get(index)
             if layer is None or not layer.usable:
                 if layer is not None:
@@ -270,7 +329,15 @@ def _inspect_pdf(path: str, ocr: OcrSettings, limits: LimitSettings, image_dir: 
     finally:
         if pdf is not None:
             pdf.close()
-    return _PdfPlan(count, tuple(text_pages), tuple(ocr_indexes), written)
+    return _PdfPlan(len(pages), tuple(text_pages), tuple(ocr_indexes), written)
+
+
+def page_runs(count: int, workers: int, min_run: int = MIN_PAGES_PER_TASK) -> list[range]:
+    """Split ``count`` pages into at most ``workers`` contiguous runs of at least
+    ``min_run`` pages (one run for a short document: opening costs more than a page)."""
+    runs = max(1, min(workers, count // max(1, min_run)))
+    size = -(-count // runs)
+    return [range(start, min(count, start + size)) for start in range(0, count, size)]
 
 
 def _count_frames(path: str, limits: LimitSettings) -> int:
@@ -282,16 +349,17 @@ def _read_page(task: _PageTask) -> tuple[Page, str | None]:
     if task.kind == "pdf":
         pixels = raster.render_page(path, task.index, task.ocr.dpi, task.limits)
         dpi = float(task.ocr.dpi)
+        camera = False
     else:
         loaded = images.load_frame(path, task.index, task.limits)
-        pixels, dpi = loaded.pixels, loaded.dpi
-    read = ocr_image(pixels, round(dpi), task.engine, task.ocr.page_timeout_s)
+        pixels, dpi, camera = loaded.pixels, loaded.dpi, not loaded.declared_dpi
+    read = ocr_image(pixels, round(dpi), task.engine, task.ocr.page_timeout_s, camera=camera)
     del pixels
     page = page_from_ocr(task.index + 1, read, dpi)
     target: str | None = None
     if task.image_dir:
         target = str(Path(task.image_dir) / image_name(page.number))
-        images.save_png(read.image, Path(target), dpi)
+        images.save_png(read.image, Path(target), dpi * read.scale)
     return page, target
 
 
@@ -303,14 +371,22 @@ class Reader:
     (or use it as a context manager) to stop its worker processes."""
 
     def __init__(
-        self, ocr: OcrSettings, limits: LimitSettings, engine: OcrEngine | None = None
+        self,
+        ocr: OcrSettings,
+        limits: LimitSettings,
+        engine: OcrEngine | None = None,
+        *,
+        text_layer: TextLayerReader = "pdfplumber",
     ) -> None:
         self._ocr = ocr
+        self._text_layer: TextLayerReader = text_layer
         self._limits = limits
         self._engine: OcrEngine = engine or TesseractEngine(languages=ocr.languages)
         self._pool: cf.ProcessPoolExecutor | None = None
         self._engine_checked = False
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._timed_out: set[int] = set()  # pool generations killed for a hung task
 
     # -- context manager
     def __enter__(self) -> Reader:
@@ -326,24 +402,32 @@ class Reader:
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
-    # -- pool
-    def _executor(self) -> cf.ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=max(1, self._ocr.workers),
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
-            )
-        return self._pool
+    # -- pool (shared by concurrent reads; the lock guards only its replacement)
+    def _executor(self) -> tuple[cf.ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = cf.ProcessPoolExecutor(
+                    max_workers=max(1, self._ocr.workers),
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_init,
+                )
+                self._generation += 1
+            return self._pool, self._generation
 
-    def _kill_pool(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
+    def _kill_pool(self, generation: int, *, timed_out: bool = False) -> None:
+        """Kill the pool of ``generation`` unless it was replaced already (another read got
+        there first). ``timed_out``: killed for a hung task, so the other reads' tasks that
+        die with it are innocent and resubmitted."""
+        with self._lock:
+            if timed_out:
+                self._timed_out.add(generation)
+            if generation != self._generation or self._pool is None:
+                return
+            pool, self._pool = self._pool, None
         processes = list(getattr(pool, "_processes", {}).values())
         for process in processes:
             if process.is_alive():
@@ -352,47 +436,78 @@ class Reader:
 
     def warm_up(self) -> None:
         """Start the worker processes now rather than on the first document."""
-        with self._lock:
-            pool = self._executor()
-            futures = [pool.submit(os.getpid) for _ in range(max(1, self._ocr.workers))]
-            for future in futures:
-                future.result()
+        pool, _ = self._executor()
+        futures = [pool.submit(os.getpid) for _ in range(max(1, self._ocr.workers))]
+        for future in futures:
+            future.result()
 
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[_Outcome]:
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> _Task:
         """Submit to the pool; a pool broken earlier (a worker killed from outside, or by a
         previous document) is rebuilt first: this document is not to blame."""
-        try:
-            return self._executor().submit(_guarded, fn, *args)
-        except BrokenProcessPool:
-            self._kill_pool()
-            return self._executor().submit(_guarded, fn, *args)
+        for _ in range(3):
+            pool, generation = self._executor()
+            try:
+                return _Task(pool.submit(_guarded, fn, *args), generation, fn, args)
+            except (BrokenProcessPool, RuntimeError):
+                # broken, or shut down by another read's kill between the two lines above
+                self._kill_pool(generation)
+        raise CorruptFile("the reading processes cannot be started")
 
-    def _wait(self, future: cf.Future[_Outcome], timeout: float, what: str) -> Any:
-        try:
-            return future.result(timeout=timeout).unwrap()
-        except cf.TimeoutError as e:
-            self._kill_pool()
-            raise ReadTimeout(f"{what} took more than {timeout:g} s") from e
-        except BrokenProcessPool as e:
-            self._kill_pool()
-            raise CorruptFile(f"a reading process crashed on this document ({what})") from e
+    def _wait(self, task: _Task, timeout: float, what: str) -> Any:
+        """The task's value. ``timeout`` counts from when the task starts running, not from
+        when it was queued behind other documents' pages. A task lost with a pool killed for
+        another read's hung page is resubmitted; a task whose worker crashed is given one
+        more try on a fresh pool (the crash may have been another document's), and a second
+        crash makes the document ``CorruptFile``."""
+        crashes = 0
+        for _ in range(MAX_RESUBMITS):
+            deadline: float | None = None
+            try:
+                while True:
+                    now = time.monotonic()
+                    try:
+                        outcome = task.future.result(
+                            timeout=QUEUE_POLL_S if deadline is None else max(0.0, deadline - now)
+                        )
+                        return outcome.unwrap()
+                    except cf.TimeoutError as e:
+                        if deadline is None:
+                            if task.future.running():
+                                deadline = now + timeout
+                            continue
+                        self._kill_pool(task.generation, timed_out=True)
+                        raise ReadTimeout(f"{what} took more than {timeout:g} s") from e
+            except (BrokenProcessPool, cf.CancelledError) as e:
+                self._kill_pool(task.generation)
+                with self._lock:
+                    innocent = task.generation in self._timed_out
+                if not innocent:
+                    crashes += 1
+                    if crashes >= 2:
+                        raise CorruptFile(
+                            f"a reading process crashed on this document ({what})"
+                        ) from e
+                log.debug("resubmitting %s on a fresh pool", what)
+                task = self._submit(task.fn, *task.args)
+        raise CorruptFile(f"the reading processes kept failing ({what})")
 
     def _page_guard(self) -> float:
         return 3 * self._ocr.page_timeout_s + GUARD_MARGIN_S
 
     # -- reading
     def read(self, path: Path, media_type: str, *, image_dir: Path | None = None) -> ReadResult:
+        """Read one document. Safe to call from several threads at once: their pages share
+        the worker pool."""
         media_type = media_type.split(";")[0].strip().lower()
-        with self._lock:
-            if image_dir is not None:
-                image_dir.mkdir(parents=True, exist_ok=True)
-            if media_type == PDF_TYPE:
-                return self._read_pdf(path, image_dir)
-            if media_type in IMAGE_TYPES:
-                return self._read_image(path, image_dir)
-            if media_type == TEXT_TYPE:
-                return self._read_text(path, image_dir)
-            raise UnsupportedType(f"media type {media_type!r}")
+        if image_dir is not None:
+            image_dir.mkdir(parents=True, exist_ok=True)
+        if media_type == PDF_TYPE:
+            return self._read_pdf(path, image_dir)
+        if media_type in IMAGE_TYPES:
+            return self._read_image(path, image_dir)
+        if media_type == TEXT_TYPE:
+            return self._read_text(path, image_dir)
+        raise UnsupportedType(f"media type {media_type!r}")
 
     def _check_engine(self) -> None:
         if not self._engine_checked:
@@ -409,17 +524,31 @@ class Reader:
             return self._read_pdf(pdf, image_dir)
 
     def _read_pdf(self, path: Path, image_dir: Path | None) -> ReadResult:
-        plan: _PdfPlan = self._wait(
-            self._submit(
-                _inspect_pdf, str(path), self._ocr, self._limits,
-                str(image_dir) if image_dir else None,
-            ),
-            max(OPEN_TIMEOUT_S, self._ocr.page_timeout_s),
-            "opening the PDF",
+        guard = max(OPEN_TIMEOUT_S, self._ocr.page_timeout_s)
+        count: int = self._wait(
+            self._submit(_pdf_page_count, str(path), self._limits), guard, "opening the PDF"
         )
-        pages = {p.number: p for p in plan.text_pages}
-        page_images = {n: Path(p) for n, p in plan.images.items()}
-        ocr_pages, ocr_images = self._ocr_pages(path, "pdf", plan.ocr_indexes, image_dir)
+        futures = [
+            self._submit(
+                _inspect_pages, str(path), run, self._ocr, self._limits,
+                str(image_dir) if image_dir else None, self._text_layer,
+            )
+            for run in page_runs(count, max(1, self._ocr.workers))
+        ]
+        pages: dict[int, Page] = {}
+        page_images: dict[int, Path] = {}
+        ocr_indexes: list[int] = []
+        try:
+            for future in futures:
+                plan: _PdfPlan = self._wait(future, guard, "reading the PDF's text")
+                pages.update((p.number, p) for p in plan.text_pages)
+                page_images.update((n, Path(p)) for n, p in plan.images.items())
+                ocr_indexes.extend(plan.ocr_indexes)
+        except BaseException:
+            for task in futures:
+                task.future.cancel()
+            raise
+        ocr_pages, ocr_images = self._ocr_pages(path, "pdf", tuple(ocr_indexes), image_dir)
         pages.update(ocr_pages)
         page_images.update(ocr_images)
         return ReadResult(pages=[pages[n] for n in sorted(pages)], page_images=page_images)
@@ -467,7 +596,7 @@ class Reader:
                 if target:
                     written[page.number] = Path(target)
         except BaseException:
-            for future in futures:
-                future.cancel()
+            for task in futures:
+                task.future.cancel()
             raise
         return pages, written

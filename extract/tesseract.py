@@ -1,8 +1,9 @@
 """Tesseract through pytesseract: the only module that imports it.
 
-The page image is written as an uncompressed PGM (a header and the raw bytes, no encoder) and
-its path handed to pytesseract, so that one call costs little more than a raw ``tesseract``
-run. Tesseract gets ``OMP_THREAD_LIMIT=1``: pages are parallelised by processes, not threads.
+The page image is written as an uncompressed 8-bit BMP (a header, a grey palette and the raw
+rows, no encoder) and its path handed to pytesseract, so that one call costs little more than
+a raw ``tesseract`` run: Leptonica reads a BMP as fast as a PNG and about 0.1 s faster than the
+same page as a PGM, and writing it costs a copy. Tesseract gets ``OMP_THREAD_LIMIT=1``: pages are parallelised by processes, not threads.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,31 @@ def write_pgm(image: np.ndarray, path: Path) -> None:
     with open(path, "wb") as f:
         f.write(f"P5\n{w} {h}\n255\n".encode("ascii"))
         f.write(np.ascontiguousarray(image).tobytes())
+
+
+_GREY_PALETTE = bytes(np.repeat(np.arange(256, dtype=np.uint8), 4).reshape(256, 4)
+                      * np.array([1, 1, 1, 0], dtype=np.uint8))
+
+
+def write_bmp(image: np.ndarray, path: Path, dpi: float = 300.0) -> None:
+    """Write a 2-D uint8 array as an 8-bit grey BMP (rows bottom-up, padded to 4 bytes)."""
+    if image.ndim != 2 or image.dtype != np.uint8:
+        raise ValueError("write_bmp expects a 2-D uint8 array")
+    h, w = image.shape
+    stride = (w + 3) & ~3
+    offset = 14 + 40 + len(_GREY_PALETTE)
+    size = offset + stride * h
+    ppm = round(dpi / 0.0254)
+    header = struct.pack("<2sIHHI", b"BM", size, 0, 0, offset) + struct.pack(
+        "<IiiHHIIiiII", 40, w, h, 1, 8, 0, stride * h, ppm, ppm, 256, 0
+    )
+    rows = image[::-1]
+    if stride != w:
+        rows = np.pad(rows, ((0, 0), (0, stride - w)), constant_values=255)
+    with open(path, "wb") as f:
+        f.write(header)
+        f.write(_GREY_PALETTE)
+        f.write(np.ascontiguousarray(rows).tobytes())
 
 
 def _single_thread_env() -> None:
@@ -68,8 +95,8 @@ class TesseractEngine:
     def _run(self, image: np.ndarray, dpi: int, timeout_s: float, what: str, config: str) -> str:
         _single_thread_env()
         with tempfile.TemporaryDirectory(prefix="mailroom-ocr-") as tmp:
-            path = Path(tmp) / "page.pgm"
-            write_pgm(image, path)
+            path = Path(tmp) / "page.bmp"
+            write_bmp(image, path, dpi)
             try:
                 if what == "osd":
                     return str(

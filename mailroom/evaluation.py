@@ -287,7 +287,7 @@ class Understander:
         from classify.model import SklearnClassifier
         from extract.reader import Reader
 
-        self.reader = Reader(settings.ocr, settings.limits)
+        self.reader = Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer)
         self.classifier = SklearnClassifier(settings.classify.model_path)
 
     def __call__(self, path: Path, media_type: str) -> tuple[str, dict[str, str]]:

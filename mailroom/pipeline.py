@@ -528,7 +528,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         settings,
         objects=build_object_store(settings.storage),
         metadata=build_metadata_store(settings.storage),
-        reader=Reader(settings.ocr, settings.limits),
+        reader=Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer),
         classifier=SklearnClassifier(settings.classify.model_path),
         registry=SqliteDossierRegistry(settings.storage.sqlite_path),
     )

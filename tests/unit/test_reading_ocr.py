@@ -10,7 +10,7 @@ import pytest
 from extract.base import FakeOcrEngine, OcrWord
 from extract.preprocess import estimate_skew, prepare, rotate_small_angle
 from extract.reader import OcrRead, ocr_image, page_from_ocr, reads_sideways
-from extract.tesseract import parse_osd, parse_tsv, write_pgm
+from extract.tesseract import parse_osd, parse_tsv, write_bmp, write_pgm
 
 
 def _page_with_mark(h: int = 400, w: int = 300) -> np.ndarray:
@@ -105,23 +105,29 @@ def test_skew_is_measured_and_corrected() -> None:
 
 
 def test_clean_page_is_left_untouched() -> None:
-    img = np.full((1200, 900), 250, dtype=np.uint8)
-    for y in range(100, 1100, 40):
-        img[y : y + 14, 80:820:2] = 10
+    img = np.full((1800, 900), 250, dtype=np.uint8)
+    for y in range(100, 1700, 60):
+        for x in range(80, 820, 20):
+            img[y : y + 26, x : x + 12] = 10  # 26-px characters: large enough for OCR
     prepared = prepare(img)
     assert prepared.enhanced == () and prepared.deskew_angle == 0.0
     assert prepared.image is img
 
 
-def test_uneven_lighting_is_flattened() -> None:
+def test_uneven_lighting_of_a_photo_is_flattened() -> None:
     img = np.full((1200, 900), 245, dtype=np.float64)
     img *= np.linspace(0.45, 1.0, 900)[None, :]  # a shadow over the left of the page
     for y in range(100, 1100, 40):
         img[y : y + 14, 80:820:3] *= 0.25
-    prepared = prepare(img.astype(np.uint8))
+    before = img.astype(np.uint8)[60:90, :]
+    prepared = prepare(img.astype(np.uint8), camera=True)
     assert "flatten" in prepared.enhanced
     paper = prepared.image[60:90, :]  # a band of paper between lines
-    assert float(paper[:, :100].mean()) == pytest.approx(float(paper[:, -100:].mean()), abs=25)
+    assert float(paper[:, 150:250].mean()) == pytest.approx(
+        float(paper[:, -100:].mean()), abs=25
+    )
+    # the outermost strip is brightened too, if less (the light there is extrapolated)
+    assert float(paper[:, :100].mean()) > float(before[:, :100].mean()) + 60
 
 
 def test_tesseract_tsv_keeps_words_with_confidence() -> None:
@@ -147,3 +153,16 @@ def test_pgm_is_written_byte_exact(tmp_path: Path) -> None:
     img = np.arange(12, dtype=np.uint8).reshape(3, 4)
     write_pgm(img, tmp_path / "x.pgm")
     assert (tmp_path / "x.pgm").read_bytes() == b"P5\n4 3\n255\n" + bytes(range(12))
+
+
+@pytest.mark.parametrize("width", [333, 336])  # rows padded to 4 bytes, or not
+def test_bmp_for_tesseract_is_read_back_pixel_exact(width: int, tmp_path: Path) -> None:
+    from PIL import Image
+
+    img = np.random.default_rng(3).integers(0, 256, (101, width), dtype=np.uint8)
+    path = tmp_path / "page.bmp"
+    write_bmp(img, path, dpi=300)
+    with Image.open(path) as back:
+        assert back.size == (width, 101)
+        assert round(back.info["dpi"][0]) == 300
+        assert np.array_equal(np.asarray(back.convert("L")), img)

@@ -21,11 +21,12 @@ from reportlab.pdfgen import canvas
 
 from extract.base import FakeOcrEngine, OcrWord
 from extract.images import choose_dpi, frame_count, load_frame
-from extract.reader import Reader
+from extract.reader import Reader, page_runs
 from mailroom.errors import (
     CorruptFile,
     DecompressionBomb,
     EncryptedPdf,
+    ReadTimeout,
     TooManyPages,
     UnsupportedType,
 )
@@ -221,7 +222,7 @@ def test_a_crash_in_a_worker_is_a_corrupt_file_and_the_pool_recovers(tmp_path: P
 def test_a_worker_killed_from_outside_does_not_fail_the_next_document(tmp_path: Path) -> None:
     with Reader(OcrSettings(workers=1, dpi=100), LIMITS, FakeOcrEngine()) as r:
         r.warm_up()
-        pool = r._executor()
+        pool, _ = r._executor()
         for process in list(pool._processes.values()):
             os.kill(process.pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
@@ -233,3 +234,113 @@ def test_a_worker_killed_from_outside_does_not_fail_the_next_document(tmp_path: 
 def test_fake_mark_helper_is_sane() -> None:
     arr = np.asarray(_marked())
     assert FakeOcrEngine._dark_quadrant(arr) == 0
+
+
+@dataclass(frozen=True)
+class _HangingOnDarkEngine(FakeOcrEngine):
+    """Hangs on a mostly dark page (like Tesseract stuck on a hostile image)."""
+
+    def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
+        if float(image.mean()) < 128:
+            time.sleep(60)
+        return super().recognize(image, dpi=dpi, timeout_s=timeout_s)
+
+
+def test_a_hung_document_times_out_without_failing_a_concurrent_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import extract.reader as reader_module
+
+    monkeypatch.setattr(reader_module, "GUARD_MARGIN_S", 1.0)
+    dark = tmp_path / "dark.png"
+    Image.new("L", (600, 800), 20).save(dark)
+    good = []
+    for i in range(4):
+        path = tmp_path / f"good-{i}.png"
+        _marked().save(path)
+        good.append(path)
+    outcome: dict[str, object] = {}
+
+    def read_dark(r: Reader) -> None:
+        try:
+            r.read(dark, "image/png")
+        except Exception as e:  # noqa: BLE001 - recorded for the assertion
+            outcome["dark"] = e
+
+    with Reader(
+        OcrSettings(workers=2, dpi=100, page_timeout_s=1), LIMITS, _HangingOnDarkEngine()
+    ) as r:
+        r.warm_up()
+        thread = threading.Thread(target=read_dark, args=(r,))
+        thread.start()
+        texts = [r.read(path, "image/png").pages[0].text for path in good]
+        thread.join(timeout=60)
+        # after the hung page's pool was killed, the next document reads on a fresh pool
+        texts.append(r.read(good[0], "image/png").pages[0].text)
+    assert isinstance(outcome.get("dark"), ReadTimeout)
+    assert all(text.startswith("Facture numéro 42") for text in texts)
+
+
+def test_two_threads_read_documents_at_the_same_time(tmp_path: Path) -> None:
+    import threading
+
+    paths = []
+    for i in range(6):
+        path = tmp_path / f"p-{i}.png"
+        _marked().save(path)
+        paths.append(path)
+    results: dict[int, str] = {}
+
+    def read(r: Reader, index: int) -> None:
+        results[index] = r.read(paths[index], "image/png").pages[0].text
+
+    with Reader(OcrSettings(workers=2, dpi=100), LIMITS, FakeOcrEngine()) as r:
+        threads = [threading.Thread(target=read, args=(r, i)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sorted(results) == list(range(6))
+    assert all(text.startswith("Facture numéro 42") for text in results.values())
+
+
+def test_pages_are_split_into_one_run_per_worker() -> None:
+    assert page_runs(1, 2) == [range(0, 1)]
+    assert page_runs(6, 2) == [range(0, 6)]  # short: one run, opened once
+    assert page_runs(50, 2) == [range(0, 25), range(25, 50)]
+    runs = page_runs(51, 4)
+    assert [i for run in runs for i in run] == list(range(51)) and len(runs) == 4
+
+
+@pytest.mark.parametrize("text_layer", ["pdfplumber", "pdfium"])
+def test_both_text_layer_readers_give_the_same_words_and_lines(
+    text_layer: str, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "long.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=A4, invariant=1)
+    for n in range(9):
+        c.setFont("Helvetica", 11)
+        c.drawString(72, 760, f"Facture numéro F2026-{n:04d} du 12/03/2026")
+        c.drawString(72, 740, "Dépannage Dupuis    Total TTC : 180,00 EUR")
+        c.drawString(300, 700, "IBAN FR76 3000 6000 0112 3456 7890 189")
+        c.showPage()
+    c.save()
+    with Reader(
+        OcrSettings(workers=2, dpi=100), LIMITS, FakeOcrEngine(), text_layer=text_layer
+    ) as r:  # type: ignore[arg-type]
+        result = r.read(pdf, "application/pdf")
+    assert [p.number for p in result.pages] == list(range(1, 10))
+    assert all(p.text_source == "pdf_text" for p in result.pages)
+    page = result.pages[3]
+    assert page.text.splitlines() == [
+        "Facture numéro F2026-0003 du 12/03/2026",
+        "Dépannage Dupuis Total TTC : 180,00 EUR",
+        "IBAN FR76 3000 6000 0112 3456 7890 189",
+    ]
+    first = page.words[0]
+    assert first.text == "Facture"
+    assert first.bbox.x0 == pytest.approx(72, abs=1)
+    assert first.bbox.y1 == pytest.approx(841.89 - 760, abs=4)
+    assert result.page_images == {}  # no previews rendered when no image_dir is given
