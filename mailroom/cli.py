@@ -351,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     from review.cli import add_review_commands
 
     add_review_commands(sub)
+    from mailroom.worker import add_worker_commands
+
+    add_worker_commands(sub)
 
     # Parsed by classify.train itself (see main); listed here for --help.
     sub.add_parser("train", help="retrain the classifier from labelled examples (--help)")

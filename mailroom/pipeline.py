@@ -521,8 +521,7 @@ class Pipeline:
 def build_pipeline(settings: Settings) -> Pipeline:
     """Choose every swappable part from the settings."""
     from classify.model import SklearnClassifier
-    from storage import build_metadata_store, build_object_store
-    from storage.dossiers import SqliteDossierRegistry
+    from storage import build_dossier_registry, build_metadata_store, build_object_store
 
     return Pipeline(
         settings,
@@ -530,7 +529,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         metadata=build_metadata_store(settings.storage),
         reader=Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer),
         classifier=SklearnClassifier(settings.classify.model_path),
-        registry=SqliteDossierRegistry(settings.storage.sqlite_path),
+        registry=build_dossier_registry(settings.storage),
     )
 
 

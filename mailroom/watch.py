@@ -100,10 +100,12 @@ def run_folder_watcher(
 ) -> int:
     """Build the pipeline and watch ``root`` until stopped; returns the exit status (0)."""
     from mailroom.pipeline import build_pipeline
+    from mailroom.worker import sink_for
 
     watch = watch or folder_settings(settings)
     with build_pipeline(settings) as pipeline, _stop(stop_event) as stop:
-        watch_folder(root, pipeline, watch, stop, data_dir=settings.storage.data_dir)
+        sink = sink_for(settings, pipeline)  # the queue when a broker is set
+        watch_folder(root, sink, watch, stop, data_dir=settings.storage.data_dir)
     return EXIT_OK
 
 
@@ -115,10 +117,12 @@ def run_imap_watcher(
 ) -> int:
     """Build the pipeline and watch the mailbox until stopped; returns the exit status (0)."""
     from mailroom.pipeline import build_pipeline
+    from mailroom.worker import sink_for
 
     imap = imap or imap_settings(settings)
     with build_pipeline(settings) as pipeline, _stop(stop_event) as stop:
-        watch_imap(pipeline, imap, stop, data_dir=settings.storage.data_dir)
+        sink = sink_for(settings, pipeline)  # the queue when a broker is set
+        watch_imap(sink, imap, stop, data_dir=settings.storage.data_dir)
     return EXIT_OK
 
 

@@ -6,6 +6,8 @@ settings in :class:`mailroom.settings.StorageSettings`; neither touches the disk
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mailroom.errors import ConfigurationError
 from mailroom.settings import StorageSettings
 from storage.base import (
@@ -20,6 +22,10 @@ from storage.base import (
     validate_key,
 )
 
+if TYPE_CHECKING:
+    from storage.dossiers import DossierRegistry
+    from storage.sql import SqlDatabase
+
 __all__ = [
     "Arrival",
     "InvalidKey",
@@ -27,6 +33,7 @@ __all__ = [
     "MetadataStore",
     "ObjectStore",
     "StorageConflict",
+    "build_dossier_registry",
     "build_metadata_store",
     "build_object_store",
     "derived_key",
@@ -41,6 +48,19 @@ def build_object_store(settings: StorageSettings) -> ObjectStore:
         from storage.filesystem import FilesystemObjectStore
 
         return FilesystemObjectStore(settings.objects_dir)
+    if settings.object_backend == "s3":
+        from storage.s3 import S3ObjectStore
+
+        return S3ObjectStore(
+            settings.s3_endpoint,
+            settings.s3_bucket,
+            access_key=_secret(settings.s3_access_key),
+            secret_key=_secret(settings.s3_secret_key),
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+            part_size=settings.s3_part_size,
+            presign_expiry_s=settings.s3_presign_expiry_s,
+        )
     raise ConfigurationError(f"unknown object store backend: {settings.object_backend!r}")
 
 
@@ -50,4 +70,37 @@ def build_metadata_store(settings: StorageSettings) -> MetadataStore:
         from storage.sqlite import SqliteMetadataStore
 
         return SqliteMetadataStore(settings.sqlite_path)
+    if settings.metadata_backend == "postgresql":
+        from storage.sql import SqlMetadataStore
+
+        return SqlMetadataStore(_sql_database(settings))
     raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+
+
+def build_dossier_registry(settings: StorageSettings) -> DossierRegistry:
+    """The dossier registry beside the metadata store the settings name."""
+    if settings.metadata_backend == "sqlite":
+        from storage.dossiers import SqliteDossierRegistry
+
+        return SqliteDossierRegistry(settings.sqlite_path)
+    if settings.metadata_backend == "postgresql":
+        from storage.sql import SqlDossierRegistry
+
+        return SqlDossierRegistry(_sql_database(settings))
+    raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+
+
+def _secret(value: object) -> str | None:
+    return None if value is None else value.get_secret_value()  # type: ignore[attr-defined]
+
+
+def _sql_database(settings: StorageSettings) -> SqlDatabase:
+    from storage.sql import SqlDatabase
+
+    url = _secret(settings.database_url)
+    if not url:
+        raise ConfigurationError(
+            "metadata_backend=postgresql needs MAILROOM_STORAGE__DATABASE_URL "
+            "(postgresql+psycopg://user:password@host/db)"
+        )
+    return SqlDatabase(url, pool_size=settings.database_pool_size)

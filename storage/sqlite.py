@@ -11,7 +11,6 @@ not in the constructor. sqlite3 errors become :class:`~mailroom.errors.StorageEr
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading

@@ -32,18 +32,49 @@ from mailroom.settings import StorageSettings
 from storage import build_metadata_store
 from storage.base import Arrival, MetadataStore, StorageConflict
 from storage.memory import MemoryMetadataStore
+from storage.sql import sqlite_url
 from storage.sqlite import SCHEMA_VERSION, SqliteMetadataStore
 
 BACKENDS: dict[str, Callable[[Path], MetadataStore]] = {
     "memory": lambda tmp: MemoryMetadataStore(),
     "sqlite": lambda tmp: SqliteMetadataStore(tmp / "db" / "mailroom.sqlite3"),
+    "sql-sqlite": lambda tmp: _sql_store(sqlite_url(tmp / "db" / "sql.sqlite3")),
 }
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+def _sql_store(url: str) -> MetadataStore:
+    from storage.sql import SqlMetadataStore
+
+    return SqlMetadataStore(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    from tests.integration.services import postgres_database
+
+    with postgres_database() as url:
+        yield url
+
+
+def _empty_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=[*sorted(BACKENDS), pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
-    s = BACKENDS[request.param](tmp_path)
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        _empty_postgres(url)  # each test starts from a freshly migrated database
+        s = _sql_store(url)
+    else:
+        s = BACKENDS[request.param](tmp_path)
     yield s
     s.close()
 

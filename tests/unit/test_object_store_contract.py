@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import threading
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,32 @@ BACKENDS: dict[str, Callable[[Path], ObjectStore]] = {
 }
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[object]:
+    from tests.integration.services import s3_service
+
+    with s3_service() as service:
+        yield service
+
+
+def _s3_store(service: object) -> ObjectStore:
+    from storage.s3 import MIN_PART_SIZE, S3ObjectStore
+
+    return S3ObjectStore(
+        service.endpoint,  # type: ignore[attr-defined]
+        f"contract-{secrets.token_hex(6)}",  # a fresh bucket per test, created on first use
+        access_key=service.access_key,  # type: ignore[attr-defined]
+        secret_key=service.secret_key,  # type: ignore[attr-defined]
+        secure=False,
+        part_size=MIN_PART_SIZE,
+        backoff_s=0.05,
+    )
+
+
+@pytest.fixture(params=[*sorted(BACKENDS), pytest.param("s3", marks=pytest.mark.s3)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    if request.param == "s3":
+        return _s3_store(request.getfixturevalue("s3_endpoint"))
     return BACKENDS[request.param](tmp_path)
 
 
