@@ -56,7 +56,7 @@ from ingest.watch_state import (
 )
 from mailroom.errors import MailroomError
 from mailroom.logs import document_context
-from mailroom.models import Channel, Document, Status, document_id_for
+from mailroom.models import Channel, DocType, Document, Status, document_id_for
 
 if TYPE_CHECKING:
     from watchdog.observers.api import BaseObserver
@@ -72,6 +72,11 @@ class FolderRoute(BaseModel):
     model_config = {"frozen": True}
 
     channel: Channel = Field(default="scan", description="Channel recorded for its files.")
+    doc_type: DocType | None = Field(
+        default=None,
+        description="Default document type of its files: taken when the classifier is not "
+        "confident of another (e.g. a 'factures' folder).",
+    )
 
 
 class FolderWatchSettings(BaseModel):
@@ -121,7 +126,9 @@ class FileSink(Protocol):
     @property
     def metadata(self) -> MetadataStore: ...
 
-    def process_file(self, path: Path, *, channel: str = ...) -> list[Document]: ...
+    def process_file(
+        self, path: Path, *, channel: str = ..., default_type: DocType | None = ...
+    ) -> list[Document]: ...
 
 
 @dataclass
@@ -389,8 +396,10 @@ class FolderWatcher:
                     return
                 log.info("%s was being processed when the watcher stopped: again", rel)
             journal.take_file(TakenFile(rel, size, mtime_ns, sha256))
-            channel = self._channel(rel)
-            docs = self.sink.process_file(path, channel=channel)
+            route = self._route(rel)
+            channel = route.channel if route else self.settings.default_channel
+            default_type = route.doc_type if route else None
+            docs = self.sink.process_file(path, channel=channel, default_type=default_type)
             own = next((d for d in docs if d.sha256 == sha256), None)
             final = own.status if own is not None else Status.SPLIT
             self._finish(path, rel, final, journal)
@@ -407,10 +416,9 @@ class FolderWatcher:
         self.processed += 1
         log.info("%s -> %s (%s)", rel, dest, final.value)
 
-    def _channel(self, rel: str) -> str:
+    def _route(self, rel: str) -> FolderRoute | None:
         top = rel.split("/", 1)[0] if "/" in rel else None
-        route = self.settings.routes.get(top) if top else None
-        return route.channel if route else self.settings.default_channel
+        return self.settings.routes.get(top) if top else None
 
     def _forget_vanished(self, journal: Journal) -> None:
         """Journal rows whose file is gone: moved just before a crash, or removed by someone."""

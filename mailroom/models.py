@@ -191,6 +191,7 @@ class Source(Frozen):
     path: str | None = None  # where the input was found; for an email part: "<eml path>#<part>"
     email: EmailInfo | None = None
     filename: str | None = None  # the name the sender gave; never used as a path
+    default_type: DocType | None = None  # what the channel says it carries (a folder route)
 
 
 class Document(BaseModel):

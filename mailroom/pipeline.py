@@ -103,6 +103,26 @@ def classify_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
     result = pipeline.classifier.classify(doc.pages)
     doc.doc_type = result.doc_type
     doc.doc_type_confidence = round(result.confidence, 3)
+    default = doc.source.default_type
+    if default is None or default is result.doc_type:
+        return
+    if result.confidence < pipeline.settings.classify.review_threshold:
+        # The folder it was dropped in says what it is, and the reading does not say otherwise
+        # with confidence: take the folder's type, with the classifier's score for it.
+        doc.doc_type = default
+        doc.doc_type_confidence = round(max(result.scores.get(default, 0.0), result.confidence), 3)
+        return
+    doc.checks = [
+        *doc.checks,
+        Check(
+            code="classify.default_type_differs",
+            status="warn",
+            message=(
+                f"Déposé comme « {default.value} », lu comme « {result.doc_type.value} » "
+                f"(confiance {result.confidence:.2f})."
+            ),
+        ),
+    ]
 
 
 def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> None:
@@ -326,8 +346,15 @@ class Pipeline:
             on_done(path, docs)
         return docs
 
-    def process_file(self, path: Path, *, channel: str = "upload") -> list[Document]:
-        source = Source(channel=channel, path=str(path), filename=path.name)  # type: ignore[arg-type]
+    def process_file(
+        self, path: Path, *, channel: str = "upload", default_type: DocType | None = None
+    ) -> list[Document]:
+        source = Source(
+            channel=channel,  # type: ignore[arg-type]
+            path=str(path),
+            filename=path.name,
+            default_type=default_type,
+        )
         with tempfile.TemporaryDirectory(prefix="mailroom-") as tmp:
             return self._process_input(path, source, Path(tmp))
 

@@ -40,7 +40,7 @@ from celery.result import AsyncResult
 from kombu import Queue
 
 from mailroom.errors import ConfigurationError, MailroomError, StorageError
-from mailroom.models import Document, Source
+from mailroom.models import DocType, Document, Source
 from mailroom.settings import Settings
 from storage.base import MetadataStore, ObjectStore, derived_key, original_key
 
@@ -289,8 +289,15 @@ class QueueSink:
     def metadata(self) -> MetadataStore:
         return self._metadata
 
-    def process_file(self, path: Path, *, channel: str = "upload") -> list[Document]:
-        source = Source(channel=channel, path=str(path), filename=path.name)  # type: ignore[arg-type]
+    def process_file(
+        self, path: Path, *, channel: str = "upload", default_type: DocType | None = None
+    ) -> list[Document]:
+        source = Source(
+            channel=channel,  # type: ignore[arg-type]
+            path=str(path),
+            filename=path.name,
+            default_type=default_type,
+        )
         return self._wait(enqueue_file(self.celery, self.objects, path, source))
 
     def process_bytes(self, data: bytes, source: Source) -> list[Document]:

@@ -297,3 +297,14 @@ def test_a_document_citing_a_closed_dossier_goes_to_review(
     assert doc.match is not None and doc.match.status != "matched"
     assert doc.status is Status.NEEDS_REVIEW
     assert pipeline.registry.ged_entries() == []
+
+
+def test_a_default_type_from_the_channel_wins_only_over_an_unsure_classifier(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    p = tmp_path / "ticket.png"
+    p.write_bytes(_png())
+    pipeline.classifier = FixedClassifier(DocType.INVOICE, 0.55)
+    [doc] = pipeline.process_file(p, default_type=DocType.RECEIPT)
+    assert doc.doc_type is DocType.RECEIPT
+    assert doc.source.default_type is DocType.RECEIPT

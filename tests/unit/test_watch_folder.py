@@ -51,11 +51,13 @@ class FlakySink:
         self.failures = failures
         self.metadata = pipeline.metadata
 
-    def process_file(self, path: Path, *, channel: str = "upload") -> list[Document]:
+    def process_file(
+        self, path: Path, *, channel: str = "upload", default_type: DocType | None = None
+    ) -> list[Document]:
         if self.failures:
             self.failures -= 1
             raise StorageError("object store unreachable")
-        return self.pipeline.process_file(path, channel=channel)
+        return self.pipeline.process_file(path, channel=channel, default_type=default_type)
 
 
 @pytest.fixture
@@ -213,6 +215,20 @@ def test_a_routed_subfolder_gives_its_channel_and_processed_keeps_the_subfolder(
     channels = {a.source.filename: a.source.channel for a in pipeline.metadata.arrivals()}
     assert channels == {"a.pdf": "email", "b.pdf": "scan"}
     assert {p.parent.name for p in _processed(inbox)} == {"courriel", "agence"}
+
+
+def test_a_routed_subfolder_gives_its_default_document_type(
+    pipeline: Pipeline, inbox: Path, run_watcher: Callable[..., threading.Event]
+) -> None:
+    _doc(inbox / "tickets" / "a.pdf", "Ticket de caisse")
+    settings = _settings(routes={"tickets": FolderRoute(doc_type=DocType.RECEIPT)})
+    run_watcher(pipeline, inbox, settings)
+    _wait_for(lambda: len(_processed(inbox)) == 1)
+    [doc] = pipeline.metadata.list_documents()
+    assert doc.source.default_type is DocType.RECEIPT
+    # The fixture's classifier is sure it is an invoice: kept, with a warning.
+    assert doc.doc_type is DocType.INVOICE
+    assert [c.code for c in doc.checks] == ["classify.default_type_differs"]
 
 
 def test_the_same_bytes_dropped_again_are_a_duplicate_arrival_and_still_moved(
