@@ -17,13 +17,13 @@ from mailroom.settings import Settings
 pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
 
 SAMPLES_TYPE_ACCURACY = 0.99
-SAMPLES_F1 = {  # rendering -> floor of the field F1
-    "rendering:born_digital": 0.95,
-    "rendering:clean_scan": 0.95,
-    "rendering:email": 0.90,
-    "rendering:rotated": 0.85,
-    "rendering:photo": 0.80,
-    "rendering:degraded_scan": 0.75,
+SAMPLES_F1 = {  # rendering -> floor of the field F1 (measured 2026-11-24 in brackets)
+    "rendering:born_digital": 0.97,  # (0.988)
+    "rendering:clean_scan": 0.95,  # (0.980)
+    "rendering:email": 0.93,  # (0.962)
+    "rendering:rotated": 0.92,  # (0.966)
+    "rendering:photo": 0.92,  # (0.966)
+    "rendering:degraded_scan": 0.88,  # (0.929)
 }
 
 
@@ -51,12 +51,13 @@ def test_samples_matching_makes_no_wrong_automatic_match(
 def test_invoice2data_number_date_and_total(eval_data_dir: Path) -> None:
     score = eval_invoice2data(Settings(), eval_data_dir / "invoice2data-compare")
     fields = score.as_dict()["fields"]
-    for name in ("invoice_number", "invoice_date", "total_incl_tax"):
-        assert fields[name]["recall"] >= 0.85, (name, fields[name], score.errors)
+    floors = {"invoice_number": 0.8, "invoice_date": 0.93, "total_incl_tax": 0.93}  # (13/15, 1, 1)
+    for name, floor in floors.items():
+        assert fields[name]["recall"] >= floor, (name, fields[name], score.errors)
 
 
 @pytest.mark.evaldata
 def test_facturx_xml_is_exact_and_visible_text_close(eval_data_dir: Path) -> None:
     text, xml = eval_facturx(Settings(), eval_data_dir / "facturx-fr")
     assert xml.as_dict()["field_f1"] == 1.0, xml.errors
-    assert text.as_dict()["field_f1"] >= 0.85, text.errors
+    assert text.as_dict()["field_f1"] >= 0.88, text.errors  # (0.913)
