@@ -162,6 +162,26 @@ def load_model(path: Path | None = None) -> TextModel:
         return model
 
 
+# Till receipts are printed on paper rolls 57-80 mm wide: their pages are far taller than
+# wide, where invoices, letters and forms are A4 or Letter (height/width 1.29-1.41). The text
+# model cannot see the paper, so the shape is a separate piece of evidence, applied as odds.
+NARROW_PAGE_RATIO = 1.9
+NARROW_PAGE_RECEIPT_ODDS = 4.0
+
+
+def is_narrow_page(page: Page) -> bool:
+    return page.width > 0 and page.height / page.width >= NARROW_PAGE_RATIO
+
+
+def _with_odds(result: Classification, doc_type: DocType, odds: float) -> Classification:
+    """``result`` updated with evidence that multiplies the odds of ``doc_type`` by ``odds``."""
+    weighted = {t: p * (odds if t is doc_type else 1.0) for t, p in result.scores.items()}
+    total = sum(weighted.values()) or 1.0
+    scores = {t: p / total for t, p in weighted.items()}
+    best = max(scores, key=lambda t: scores[t])
+    return Classification(best, round(scores[best], 4), scores)
+
+
 def page_text(pages: Sequence[Page]) -> str:
     """The text the classifier reads: the first pages, cut at the model's length."""
     text = "\n".join(p.text for p in pages[:MAX_PAGES])
@@ -191,7 +211,10 @@ class SklearnClassifier:
         return load_model(self.model_path)
 
     def classify(self, pages: Sequence[Page]) -> Classification:
-        return self.classify_text(page_text(pages))
+        result = self.classify_text(page_text(pages))
+        if pages and is_narrow_page(pages[0]) and result.scores:
+            result = _with_odds(result, DocType.RECEIPT, NARROW_PAGE_RECEIPT_ODDS)
+        return result
 
     def classify_text(self, text: str) -> Classification:
         if _meaningful_chars(text) < self.min_chars:

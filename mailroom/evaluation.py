@@ -61,8 +61,11 @@ def _fold(text: str) -> str:
 
 
 def _amount(value: Any) -> Decimal | None:
+    """An amount of the truth or ours; a currency mark beside it ("RM8.60", "$8.60") is not
+    part of the amount."""
+    text = re.sub(r"[^\d.,\-]", "", str(value)).replace(",", "")
     try:
-        return Decimal(str(value).replace(",", "")).quantize(Decimal("0.01"))
+        return Decimal(text).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         return None
 

@@ -931,15 +931,29 @@ def _has_legal_form(low: str) -> bool:
     return bool(_LEGAL_RE.search(low))
 
 
+# Legal forms as OCR misreads them at the end of a name (O/D, 0/O, H/N confusions): the
+# legal form is a closed list, so a one-letter slip in it can be put right with certainty.
+_LEGAL_FORM_OCR = (
+    (re.compile(r"\b[S5][O0D][NH]\s+B[HN][DO0]\s*$"), "SDN BHD"),
+    (re.compile(r"\bB[HN][DO0]\s*$"), "BHD"),
+    (re.compile(r"\bS[A4]R[L1I]\s*$"), "SARL"),
+)
+
+
 def _clean_company(text: str) -> str:
-    """The name without a registration number after it or an "owned by:" before it."""
+    """The name without a registration number after it or an "owned by:" before it, and its
+    legal form as printed when the OCR slipped on one of its letters."""
     out = _OWNER_PREFIX.sub("", text).rstrip(" ,;")
     for _ in range(2):
         cut = _REG_SUFFIX.sub("", out)
         if cut == out or sum(ch.isalpha() for ch in cut) < 2:
             break
         out = cut
-    return out.strip(" ,-")
+    out = out.strip(" ,-")
+    for pattern, form in _LEGAL_FORM_OCR:
+        if pattern.search(out):
+            return pattern.sub(form, out)
+    return out
 
 
 def _continues_above(text: str) -> bool:

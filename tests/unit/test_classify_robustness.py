@@ -178,3 +178,24 @@ def test_generated_report_scores_french_and_foreign_documents_and_their_variants
     for line in ("french, as written", "foreign, scrap", "foreign invoices, cut short"):
         assert line in report
     assert "reliability on 12" in report
+
+
+def test_a_narrow_page_shifts_a_hesitation_towards_receipt_but_not_a_clear_answer() -> None:
+    from classify.model import SklearnClassifier
+    from mailroom.models import Page
+
+    classifier = SklearnClassifier()
+    hesitant = "TAX INVOICE\nSUBTOTAL 12.00\nGST 0.72\nTOTAL 12.72\nCASH 20.00\nCHANGE 7.28"
+    letter = (
+        "Madame, Monsieur,\nSuite à la panne de mon véhicule le 3 mars, je vous prie de bien "
+        "vouloir me rembourser les frais engagés.\nDossier AST-2026-004217.\nClaire MARTIN"
+    )
+
+    def doc(text: str, width: float, height: float) -> list[Page]:
+        return [Page(number=1, width=width, height=height, text=text, text_source="ocr")]
+
+    tall = classifier.classify(doc(hesitant, 200, 700))
+    a4 = classifier.classify(doc(hesitant, 595, 842))
+    assert tall.scores[DocType.RECEIPT] > a4.scores[DocType.RECEIPT]
+    assert tall.doc_type is DocType.RECEIPT
+    assert classifier.classify(doc(letter, 200, 700)).doc_type is DocType.CLAIM_LETTER

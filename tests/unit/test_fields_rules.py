@@ -112,7 +112,12 @@ def test_company_registration_label_is_not_a_merchant_name(
     [("URBAN IDEA SDN BHD (417940-M),", "URBAN IDEA SDN BHD"),
      ("OWN BY: CHEF LEE SDN BHD", "CHEF LEE SDN BHD"),
      ("BANH MI CAFE SDN BHD 1110644-W", "BANH MI CAFE SDN BHD"),
-     ("Garage du Lac", "Garage du Lac")],
+     ("Garage du Lac", "Garage du Lac"),
+     # a legal form misread by OCR is a closed list: put right
+     ("R&C VENTURE SON BHD", "R&C VENTURE SDN BHD"),
+     ("MR. D.I.Y. (KUCHAI) SDN BHO", "MR. D.I.Y. (KUCHAI) SDN BHD"),
+     ("Dépannage Dupuis S4RL", "Dépannage Dupuis SARL"),
+     ("SONIA BOND", "SONIA BOND")],
 )
 def test_company_name_cleaning(printed: str, name: str) -> None:
     assert _clean_company(printed) == name
