@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from rapidfuzz.distance import Levenshtein
 
 from mailroom.evaluation import score_samples
 from mailroom.models import Document, Status
@@ -32,16 +31,30 @@ def test_every_sample_reads_and_none_is_quarantined(
         docs = sample_run[samples_dir / expected["file"]]
         assert docs, expected["file"]
         for doc in docs:
-            assert doc.status is Status.NEEDS_REVIEW, f"{expected['file']}: {doc.reason}"
+            assert doc.status in (Status.FILED, Status.NEEDS_REVIEW), (
+                f"{expected['file']}: {doc.status} {doc.reason}"
+            )
             assert doc.pages and doc.text.strip()
             assert doc.doc_type is not None
 
 
-@pytest.mark.parametrize("rendering", ["born_digital", "clean_scan", "rotated", "photo"])
+def _missed_words(truth: str, read: str) -> float:
+    """Share of the true words (4+ letters) not read, in any order: a table read column by
+    column is not an error here, a word misread is."""
+    true_words = [w.casefold() for w in re.findall(r"[^\W\d_]{4,}", truth)]
+    found = {w.casefold() for w in re.findall(r"[^\W\d_]{4,}", read)}
+    return sum(w not in found for w in true_words) / max(1, len(true_words))
+
+
+@pytest.mark.parametrize(
+    ("rendering", "limit"),
+    [("born_digital", 0.01), ("clean_scan", 0.06), ("degraded_scan", 0.08), ("rotated", 0.08),
+     ("photo", 0.13)],
+)
 def test_pages_read_close_to_their_true_text(
-    sample_run: dict[Path, list[Document]], samples_dir: Path, rendering: str
+    sample_run: dict[Path, list[Document]], samples_dir: Path, rendering: str, limit: float
 ) -> None:
-    """Character error rate per rendering; rotated pages must come out upright to pass."""
+    """Words missed per rendering; rotated pages must come out upright to pass."""
     rates = []
     for expected in _expected(samples_dir):
         if expected.get("rendering") != rendering or "pages" not in expected:
@@ -49,9 +62,8 @@ def test_pages_read_close_to_their_true_text(
         [doc] = sample_run[samples_dir / expected["file"]]
         truth = "\n".join(p["text"] for p in expected["pages"])
         read = "\n".join(p.text for p in doc.pages)
-        rates.append(Levenshtein.normalized_distance(truth, read))
+        rates.append(_missed_words(truth, read))
     assert rates
-    limit = {"born_digital": 0.02, "clean_scan": 0.08, "rotated": 0.15, "photo": 0.25}[rendering]
     assert sum(rates) / len(rates) <= limit, rates
 
 
