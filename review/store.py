@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from mailroom.errors import MailroomError, StorageError
+from storage.sqlite_file import SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +124,13 @@ def _json_or_none(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-class ReviewStore:
+class ReviewStore(SqliteFile):
     """Users, sessions, audit and set-aside documents in one SQLite file; thread-safe."""
+
+    MIGRATIONS = MIGRATIONS
+    VERSION_TABLE = "review_schema_version"
+    WHAT = "the review tables"
+    CONFLICT = UserExists
 
     def __init__(
         self, path: Path, *, labels_path: Path | None = None, timeout_s: float = 30.0
@@ -136,89 +139,8 @@ class ReviewStore:
         self.labels_path = (
             Path(labels_path) if labels_path else self.path.parent / "labelled-examples.jsonl"
         )
-        self.timeout_s = timeout_s
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        super().__init__(path, timeout_s=timeout_s)
         self._labels_lock = threading.Lock()
-        self._migrated = False
-        self._closed = False
-
-    def __repr__(self) -> str:
-        return f"ReviewStore({str(self.path)!r})"
-
-    # --- connections ---------------------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StorageError(f"{self!r} is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-        except (OSError, sqlite3.Error) as e:
-            raise StorageError(f"cannot open the review database {self.path}: {e}") from e
-        with self._lock:
-            self._connections.append(conn)
-            if not self._migrated:
-                self._migrate(conn)
-                self._migrated = True
-        self._local.conn = conn
-        return conn
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS review_schema_version (version INTEGER NOT NULL)"
-            )
-            row = conn.execute("SELECT MAX(version) FROM review_schema_version").fetchone()
-            current = row[0] or 0
-            if current > SCHEMA_VERSION:
-                conn.execute("ROLLBACK")
-                raise StorageError(
-                    f"{self.path}: review schema {current} is newer than this program's "
-                    f"{SCHEMA_VERSION}: upgrade mailroom"
-                )
-            for version, script in MIGRATIONS:
-                if version <= current:
-                    continue
-                for statement in script.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute("INSERT INTO review_schema_version (version) VALUES (?)", (version,))
-                log.info("review tables of %s migrated to version %d", self.path, version)
-            conn.execute("COMMIT")
-        except sqlite3.Error as e:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StorageError(f"cannot migrate the review tables of {self.path}: {e}") from e
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def _run(self, what: str, action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except sqlite3.IntegrityError as e:
-            raise UserExists(f"{what}: {e}") from e
-        except sqlite3.Error as e:
-            raise StorageError(f"{what} in {self.path}: {e}") from e
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._run("reading", lambda: self._connection().execute(sql, params).fetchall())
@@ -431,13 +353,3 @@ class ReviewStore:
                     fh.write(line + "\n")
         except OSError as e:
             raise StorageError(f"cannot append to {self.labels_path}: {e}") from e
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            try:
-                conn.close()
-            except sqlite3.Error as e:
-                log.warning("closing %s: %s", self.path, e)

@@ -12,14 +12,9 @@ history. A GED entry is written once per document (idempotent by ``document_id``
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
-from mailroom.errors import StorageError
+from storage.sqlite_file import SqliteFile
 from validate.completeness import CompletenessRequest, RequestState
 from validate.dossiers import Dossier
 from validate.ged import GedEntry
@@ -157,89 +152,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-class SqliteDossierRegistry:
+class SqliteDossierRegistry(SqliteFile):
     """The registry in SQLite; safe to share between threads."""
 
-    def __init__(self, path: Path, *, timeout_s: float = 30.0) -> None:
-        self.path = Path(path)
-        self.timeout_s = timeout_s
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._migrated = False
-        self._closed = False
-
-    def __repr__(self) -> str:
-        return f"SqliteDossierRegistry({str(self.path)!r})"
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StorageError(f"{self!r} is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-        except (OSError, sqlite3.Error) as e:
-            raise StorageError(f"cannot open the dossier registry {self.path}: {e}") from e
-        with self._lock:
-            self._connections.append(conn)
-            if not self._migrated:
-                self._migrate(conn)
-                self._migrated = True
-        self._local.conn = conn
-        return conn
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS dossier_schema_version (version INTEGER NOT NULL)"
-            )
-            current = conn.execute("SELECT MAX(version) FROM dossier_schema_version").fetchone()
-            current_version = current[0] or 0
-            if current_version > SCHEMA_VERSION:
-                conn.execute("ROLLBACK")
-                raise StorageError(
-                    f"{self.path}: dossier schema {current_version} is newer than this "
-                    f"program's {SCHEMA_VERSION}: upgrade mailroom"
-                )
-            for version, script in MIGRATIONS:
-                if version <= current_version:
-                    continue
-                for statement in script.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute("INSERT INTO dossier_schema_version (version) VALUES (?)", (version,))
-                log.info("dossier registry %s migrated to version %d", self.path, version)
-            conn.execute("COMMIT")
-        except sqlite3.Error as e:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StorageError(f"cannot migrate the dossier registry {self.path}: {e}") from e
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def _run(self, what: str, action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except sqlite3.Error as e:
-            raise StorageError(f"{what} in {self.path}: {e}") from e
+    MIGRATIONS = MIGRATIONS
+    VERSION_TABLE = "dossier_schema_version"
+    WHAT = "the dossier registry"
 
     def _select(self, sql: str, params: tuple[object, ...]) -> list[str]:
         def read() -> list[str]:
@@ -380,13 +298,3 @@ class SqliteDossierRegistry:
             tuple(params),
         )
         return [CompletenessRequest.model_validate_json(r) for r in rows]
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            try:
-                conn.close()
-            except sqlite3.Error as e:
-                log.warning("closing %s: %s", self.path, e)

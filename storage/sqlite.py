@@ -12,17 +12,12 @@ not in the constructor. sqlite3 errors become :class:`~mailroom.errors.StorageEr
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
-from mailroom.errors import StorageError
 from mailroom.models import Document, Source, Status
 from storage.base import Arrival, StorageConflict
+from storage.sqlite_file import SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -72,98 +67,13 @@ def _document(record: str) -> Document:
     return Document.model_validate_json(record)
 
 
-class SqliteMetadataStore:
+class SqliteMetadataStore(SqliteFile):
     """Documents and arrivals in one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: Path, *, timeout_s: float = 30.0) -> None:
-        self.path = Path(path)
-        self.timeout_s = timeout_s
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._migrated = False
-        self._closed = False
-
-    def __repr__(self) -> str:
-        return f"SqliteMetadataStore({str(self.path)!r})"
-
-    # --- connections ---------------------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StorageError(f"{self!r} is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-        except (OSError, sqlite3.Error) as e:
-            raise StorageError(f"cannot open the metadata database {self.path}: {e}") from e
-        with self._lock:
-            self._connections.append(conn)
-            if not self._migrated:
-                self._migrate(conn)
-                self._migrated = True
-        self._local.conn = conn
-        return conn
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            current = row[0] or 0
-            if current > SCHEMA_VERSION:
-                conn.execute("ROLLBACK")
-                raise StorageError(
-                    f"{self.path} has schema version {current}, newer than this program's "
-                    f"{SCHEMA_VERSION}: upgrade mailroom"
-                )
-            for version, script in MIGRATIONS:
-                if version <= current:
-                    continue
-                for statement in script.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-                log.info("metadata database %s migrated to version %d", self.path, version)
-            conn.execute("COMMIT")
-        except sqlite3.Error as e:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StorageError(f"cannot migrate the metadata database {self.path}: {e}") from e
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def _run(self, what: str, action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except sqlite3.IntegrityError as e:
-            raise StorageConflict(f"{what}: {e}") from e
-        except sqlite3.Error as e:
-            raise StorageError(f"{what} in {self.path}: {e}") from e
-
-    def schema_version(self) -> int:
-        def read() -> int:
-            row = self._connection().execute("SELECT MAX(version) FROM schema_version")
-            return int(row.fetchone()[0] or 0)
-
-        return self._run("reading the schema version", read)
+    MIGRATIONS = MIGRATIONS
+    VERSION_TABLE = "schema_version"
+    WHAT = "the metadata database"
+    CONFLICT = StorageConflict
 
     # --- documents -----------------------------------------------------------------------
 
@@ -203,15 +113,11 @@ class SqliteMetadataStore:
         return [_document(record) for (record,) in rows]
 
     def get(self, document_id: str) -> Document | None:
-        docs = self._documents(
-            "SELECT record FROM documents WHERE document_id = ?", (document_id,)
-        )
+        docs = self._documents("SELECT record FROM documents WHERE document_id = ?", (document_id,))
         return docs[0] if docs else None
 
     def find_by_sha256(self, sha256: str) -> Document | None:
-        docs = self._documents(
-            "SELECT record FROM documents WHERE sha256 = ?", (sha256,)
-        )
+        docs = self._documents("SELECT record FROM documents WHERE sha256 = ?", (sha256,))
         return docs[0] if docs else None
 
     def list_documents(
@@ -281,13 +187,3 @@ class SqliteMetadataStore:
             )
             for a_id, doc_id, sha, source, received, status in self._run("reading arrivals", read)
         ]
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            try:
-                conn.close()
-            except sqlite3.Error as e:
-                log.warning("closing %s: %s", self.path, e)

@@ -1,0 +1,135 @@
+"""What every embedded SQLite store shares: one connection per thread, WAL, numbered migrations.
+
+The metadata store, the dossier registry and the review application's tables live in the same
+``mailroom.sqlite3`` file, each with its own schema-version table so that each part migrates on
+its own. A subclass names its migrations, its version table and what it is (for messages);
+the file and its schema are created on first use, never in the constructor. sqlite3 errors
+become :class:`~mailroom.errors.StorageError` (an integrity error becomes ``conflict``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from mailroom.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class SqliteFile:
+    """Thread-safe access to one SQLite file with migrations applied on first use."""
+
+    MIGRATIONS: ClassVar[tuple[tuple[int, str], ...]] = ()
+    VERSION_TABLE: ClassVar[str] = "schema_version"
+    WHAT: ClassVar[str] = "database"  # "the metadata database", for messages
+    CONFLICT: ClassVar[type[Exception]] = StorageError  # what an integrity error becomes
+
+    def __init__(self, path: Path, *, timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self.timeout_s = timeout_s
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._migrated = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    @property
+    def schema_target(self) -> int:
+        return self.MIGRATIONS[-1][0] if self.MIGRATIONS else 0
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError(f"{self!r} is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+        except (OSError, sqlite3.Error) as e:
+            raise StorageError(f"cannot open {self.WHAT} {self.path}: {e}") from e
+        with self._lock:
+            self._connections.append(conn)
+            if not self._migrated:
+                self._migrate(conn)
+                self._migrated = True
+        self._local.conn = conn
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        table = self.VERSION_TABLE
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER NOT NULL)")
+            current = conn.execute(f"SELECT MAX(version) FROM {table}").fetchone()[0] or 0
+            if current > self.schema_target:
+                conn.execute("ROLLBACK")
+                raise StorageError(
+                    f"{self.path}: schema of {self.WHAT} is at version {current}, newer than "
+                    f"this program's {self.schema_target}: upgrade mailroom"
+                )
+            for version, script in self.MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"INSERT INTO {table} (version) VALUES (?)", (version,))
+                log.info("%s %s migrated to version %d", self.WHAT, self.path, version)
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StorageError(f"cannot migrate {self.WHAT} {self.path}: {e}") from e
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _run(self, what: str, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except sqlite3.IntegrityError as e:
+            raise self.CONFLICT(f"{what}: {e}") from e
+        except sqlite3.Error as e:
+            raise StorageError(f"{what} in {self.path}: {e}") from e
+
+    def schema_version(self) -> int:
+        def read() -> int:
+            row = self._connection().execute(f"SELECT MAX(version) FROM {self.VERSION_TABLE}")
+            return int(row.fetchone()[0] or 0)
+
+        return self._run("reading the schema version", read)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.Error as e:
+                log.warning("closing %s: %s", self.path, e)
