@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,9 +60,9 @@ class SqliteFile:
             conn = sqlite3.connect(
                 self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+            self._use_wal(conn)
+            conn.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.Error) as e:
             raise StorageError(f"cannot open {self.WHAT} {self.path}: {e}") from e
         with self._lock:
@@ -71,6 +72,19 @@ class SqliteFile:
                 self._migrated = True
         self._local.conn = conn
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL once. Changing the journal mode does not wait on the busy
+        timeout: while another connection (another store on the same file, another thread)
+        holds a write lock it fails at once with "database is locked", so it is retried."""
+        deadline = time.monotonic() + self.timeout_s
+        while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         table = self.VERSION_TABLE
