@@ -24,10 +24,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from extract.fields.base import FIELDS_BY_TYPE
 from mailroom.models import DocType, Document, format_value
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
-from review.formats import FIELD_LABELS, FIELDS_BY_TYPE, InvalidCorrection, field_hint
+from review.formats import FIELD_LABELS, InvalidCorrection, field_hint
 from review.service import (
     REASON_CATEGORIES,
     ActionError,

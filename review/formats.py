@@ -24,45 +24,9 @@ from extract.identifiers import (
     vat_valid,
 )
 from extract.normalize import fold_name, normalize_reference, parse_amount, parse_date
-from mailroom.models import DocType, FieldValue
+from mailroom.models import FieldValue
 
-FIELDS_BY_TYPE: dict[DocType, tuple[str, ...]] = {
-    DocType.INVOICE: (
-        "supplier_name",
-        "supplier_siret",
-        "supplier_vat_number",
-        "invoice_number",
-        "invoice_date",
-        "total_excl_tax",
-        "vat_amount",
-        "total_incl_tax",
-        "currency",
-        "iban",
-        "customer_name",
-        "dossier_reference",
-        "policy_number",
-        "vehicle_registration",
-    ),
-    DocType.RECEIPT: (
-        "merchant_name",
-        "receipt_date",
-        "total_incl_tax",
-        "currency",
-        "payment_method",
-    ),
-    DocType.MEDICAL_CERTIFICATE: (
-        "practitioner_name",
-        "practitioner_id",
-        "patient_name",
-        "issue_date",
-        "incapacity_start",
-        "incapacity_end",
-        "dossier_reference",
-    ),
-    DocType.BANK_DETAILS: ("account_holder", "iban", "bic"),
-    DocType.CLAIM_LETTER: ("sender_name", "dossier_reference", "policy_number", "requested_amount"),
-    DocType.OTHER: (),
-}
+# The fields of each type are the extractor's (the contract's table), not a copy of them.
 
 DATE_FIELDS = frozenset(
     {"invoice_date", "receipt_date", "issue_date", "incapacity_start", "incapacity_end"}

@@ -545,7 +545,7 @@ def split_person_name(name: str) -> tuple[str, str]:
 
 
 def _field_names(doc: Document) -> tuple[str, ...]:
-    from review.formats import FIELDS_BY_TYPE
+    from extract.fields.base import FIELDS_BY_TYPE
 
     if doc.doc_type is None:
         return ()
