@@ -12,16 +12,20 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pdfplumber
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfplumber.utils.exceptions import PdfminerException
+from typing import TYPE_CHECKING, Any
 
 from mailroom.errors import CorruptFile, EncryptedPdf
 from mailroom.models import BBox, Word
+
+if TYPE_CHECKING:
+    import pdfplumber
+    from pdfminer.layout import LTComponent
+
+# pdfplumber (with pdfminer, ~20 MB resident) is imported by the functions that read a text
+# layer, not here: a reading worker that only meets scans never loads it.
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +147,14 @@ def assemble(words: Sequence[Word]) -> tuple[tuple[Word, ...], str]:
 
 
 def read_text_layers(
-    path: Path, min_text_chars: int, pages: range | None = None
+    path: Path, min_text_chars: int, pages: Sequence[int] | None = None
 ) -> list[TextLayerPage]:
     """The text layer of every page, or of the pages whose 0-based indexes are in ``pages``
     (the reader gives each worker a run of pages). Raises EncryptedPdf or CorruptFile."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
     try:
         with pdfplumber.open(path) as pdf:
             wanted = range(len(pdf.pages)) if pages is None else pages
@@ -192,8 +200,46 @@ def from_layer_words(
     )
 
 
+def page_chars(page: pdfplumber.page.Page) -> list[dict[str, Any]]:
+    """The page's characters as pdfplumber's word extractor needs them, in content-stream order.
+
+    ``page.chars`` resolves some twenty attributes of every character (colours, colour spaces,
+    graphic state) that words never use; on a text-dense page that costs more than parsing the
+    page itself. This walks the same pdfminer layout pdfplumber built and keeps what word
+    grouping reads, with pdfplumber's coordinates: points from the page's top-left, shifted by
+    the MediaBox's origin as ``Page.process_object`` does."""
+    from pdfminer.layout import LTChar, LTContainer
+
+    height = float(page.height)
+    mb_x0, mb_top = (float(v) for v in page.mediabox[:2])
+    doctop = float(page.initial_doctop)
+    chars: list[dict[str, Any]] = []
+
+    def walk(objects: Iterable[LTComponent]) -> None:
+        for obj in objects:
+            if isinstance(obj, LTChar):
+                top = height - obj.y1 + mb_top
+                chars.append({
+                    "text": obj.get_text(),
+                    "x0": obj.x0 + mb_x0,
+                    "x1": obj.x1 + mb_x0,
+                    "top": top,
+                    "bottom": height - obj.y0 + mb_top,
+                    "doctop": doctop + top,
+                    "upright": obj.upright,
+                    "size": obj.size,
+                })
+            elif isinstance(obj, LTContainer):
+                walk(obj)
+
+    walk(page.layout)
+    return chars
+
+
 def _read_page(page: pdfplumber.page.Page, index: int, min_text_chars: int) -> TextLayerPage:
-    raw = page.extract_words(use_text_flow=True, keep_blank_chars=False)
+    from pdfplumber.utils import extract_words
+
+    raw = extract_words(page_chars(page), use_text_flow=True, keep_blank_chars=False)
     # a page's origin may not be (0, 0); pdfplumber's top/bottom are relative to it already
     words = [
         Word(

@@ -149,6 +149,29 @@ def _page_words(page: pdfium.PdfPage) -> tuple[LayerWord, ...]:
         textpage.close()
 
 
+def pages_with_text(path: Path, pages: range) -> list[int]:
+    """The 0-based indexes among ``pages`` whose content draws at least one character: the
+    others (scans, photos) have no text layer to read. Raises CorruptFile or EncryptedPdf."""
+    pdf = open_pdf(path)
+    try:
+        found: list[int] = []
+        for index in pages:
+            if not 0 <= index < len(pdf):
+                continue
+            try:
+                textpage = pdf[index].get_textpage()
+                try:
+                    if textpage.count_chars() > 0:
+                        found.append(index)
+                finally:
+                    textpage.close()
+            except (pdfium.PdfiumError, ValueError, OverflowError) as e:
+                raise CorruptFile(f"PDFium cannot read page {index + 1}'s text: {e}") from e
+        return found
+    finally:
+        pdf.close()
+
+
 def text_layer_words(path: Path, pages: range) -> list[LayerPage]:
     """The words of the text layer of pages ``pages`` (0-based), through PDFium's text API
     (several times faster than pdfplumber). Raises CorruptFile or EncryptedPdf."""

@@ -18,6 +18,8 @@ tasks lost with it are resubmitted to the fresh pool, not failed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -140,6 +142,20 @@ def ocr_image(
     )
     if not needs_orientation_check(words):
         return best
+    # read poorly: perhaps print made of dots (faded thermal paper), which reads once smoothed
+    dotted = preprocess.prepare(pixels, camera=camera, dotted=True)
+    words_dotted = engine.recognize(
+        dotted.image, dpi=round(dpi * dotted.scale), timeout_s=timeout_s
+    )
+    if ocr_quality(words_dotted)[0] > ocr_quality(words)[0] and not reads_sideways(words_dotted):
+        log.debug("page read again smoothed (dotted print)")
+        prepared, words = dotted, words_dotted
+        seen_dpi = round(dpi * prepared.scale)
+        best = OcrRead(
+            words, prepared.image, 0, prepared.deskew_angle, prepared.enhanced, prepared.scale
+        )
+        if not needs_orientation_check(words):
+            return best
     orientation = engine.detect_orientation(prepared.image, dpi=seen_dpi, timeout_s=timeout_s)
     if orientation is None or orientation.rotate == 0:
         return best
@@ -251,9 +267,18 @@ class _PdfPlan:
     images: dict[int, str]
 
 
+# glibc's malloc raises its mmap threshold to the size of the last freed block, so after the
+# first page a worker serves its 10-30 MB page arrays from the heap and keeps them resident
+# between pages. A fixed threshold gives every page-sized array back to the system when freed.
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD_BYTES = 1 << 20
+
+
 def _worker_init() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     preprocess.init_worker()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its own policy stands
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
 
 
 def _guarded(fn: Callable[..., Any], *args: Any) -> _Outcome:
@@ -282,7 +307,12 @@ def _read_layers(
             )
             for page in raster.text_layer_words(Path(path), pages)
         ]
-    return pdf_text.read_text_layers(Path(path), min_text_chars, pages)
+    # pages that draw no character at all (scans) are not handed to pdfplumber: PDFium tells
+    # that in microseconds, and a worker that reads only scans never imports pdfminer
+    with_text = raster.pages_with_text(Path(path), pages)
+    if not with_text:
+        return []
+    return pdf_text.read_text_layers(Path(path), min_text_chars, with_text)
 
 
 def _inspect_pages(

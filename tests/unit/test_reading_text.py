@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from extract.pdf_text import assemble, group_lines, looks_like_word, text_layer_problem
+import pickle
+from pathlib import Path
+
+from extract.pdf_text import (
+    assemble,
+    group_lines,
+    looks_like_word,
+    page_chars,
+    text_layer_problem,
+)
 from mailroom.models import BBox, Word
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "documents"
 
 
 def _w(text: str, x0: float, top: float, height: float = 10.0) -> Word:
@@ -79,3 +90,76 @@ def test_word_shapes() -> None:
         assert looks_like_word(word), word
     for token in ["xqzkrp", "fAcTuRe", "aaaa", "12345", "€", "bcdfgh", "x"]:
         assert not looks_like_word(token), token
+
+
+# ---------------------------------------------------------------- the pdfplumber fast path
+
+
+def _born_digital_pdfs() -> list[Path]:
+    return sorted(SAMPLES.glob("*born_digital.pdf"))
+
+
+def test_the_light_characters_give_pdfplumbers_own_words_on_every_born_digital_sample() -> None:
+    """``page_chars`` skips the attributes words never use; the words must not change."""
+    import pdfplumber
+    from pdfplumber.utils import extract_words
+
+    pdfs = _born_digital_pdfs()
+    assert pdfs, "samples/documents holds born-digital PDFs"
+    compared = 0
+    for pdf_path in pdfs:
+        with pdfplumber.open(pdf_path) as pdf:
+            for page in pdf.pages:
+                theirs = page.extract_words(use_text_flow=True, keep_blank_chars=False)
+                ours = extract_words(
+                    page_chars(page), use_text_flow=True, keep_blank_chars=False
+                )
+                key = ("text", "x0", "top", "x1", "bottom")
+                assert [tuple(w[k] for k in key) for w in ours] == [
+                    tuple(w[k] for k in key) for w in theirs
+                ], f"{pdf_path.name} page {page.page_number}"
+                compared += len(theirs)
+    assert compared > 500
+
+
+def test_a_shifted_media_box_moves_the_characters_as_pdfplumber_does(tmp_path: Path) -> None:
+    import io
+
+    import pdfplumber
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    c.drawString(100, 700, "Total TTC 120,00 EUR")
+    c.showPage()
+    c.save()
+    box = b"/MediaBox [ 0 0 595.2756 841.8898 ]"
+    shifted_box = b"/MediaBox [-40 -25 555.28 816.89  ]"  # same length: the xref stays right
+    assert len(box) == len(shifted_box) and box in buffer.getvalue()
+    shifted = tmp_path / "shifted.pdf"
+    shifted.write_bytes(buffer.getvalue().replace(box, shifted_box))
+    with pdfplumber.open(shifted) as pdf:
+        page = pdf.pages[0]
+        assert page.mediabox[0] == -40
+        theirs = [(c["text"], c["x0"], c["top"], c["bottom"]) for c in page.chars]
+        ours = [(c["text"], c["x0"], c["top"], c["bottom"]) for c in page_chars(page)]
+    assert ours == theirs and len(ours) == len("Total TTC 120,00 EUR")
+
+
+def test_the_pages_without_any_character_are_found_without_pdfplumber(tmp_path: Path) -> None:
+    from extract import raster
+
+    scan = next(SAMPLES.glob("*clean_scan.pdf"))
+    born = _born_digital_pdfs()[0]
+    assert raster.pages_with_text(scan, range(5)) == []
+    assert raster.pages_with_text(born, range(5)) == [0]
+
+
+def test_a_word_crosses_a_process_boundary_unchanged() -> None:
+    word = Word(text="Dépannage", bbox=BBox(x0=1.5, y0=2, x1=30.25, y1=12), confidence=87.5,
+                line=3, block=1)
+    back = pickle.loads(pickle.dumps(word))
+    assert back == word and back.bbox == word.bbox
+    assert back.model_dump() == word.model_dump()
+    assert len(pickle.dumps(word)) < len(pickle.dumps(word.model_dump()))
