@@ -31,6 +31,7 @@ import json
 import logging
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -118,20 +119,44 @@ _pipeline: Any = None
 
 
 def build_backend_pipeline(settings: Settings) -> Any:
-    """The pipeline with every store chosen by the settings (dossiers included)."""
-    from classify.model import SklearnClassifier
-    from extract.reader import Reader
-    from mailroom.pipeline import Pipeline
-    from storage import build_dossier_registry, build_metadata_store, build_object_store
+    """The pipeline with every part chosen by the settings: the same as the embedded mode's
+    (:func:`mailroom.pipeline.build_pipeline`), on the stores the settings name."""
+    from mailroom.pipeline import build_pipeline
 
-    return Pipeline(
-        settings,
-        objects=build_object_store(settings.storage),
-        metadata=build_metadata_store(settings.storage),
-        reader=Reader(settings.ocr, settings.limits),
-        classifier=SklearnClassifier(settings.classify.model_path),
-        registry=build_dossier_registry(settings.storage),
-    )
+    return build_pipeline(settings)
+
+
+_WARM_UP_TEXT = (
+    "FACTURE N° F2026-0001 du 02/03/2026\n"
+    "Dépannage Dupuis SIRET 732 829 320 00074\n"
+    "Dossier AST-2026-000001 Claire MARTIN\n"
+    "Total HT 150,00 € TVA 30,00 € Total TTC 180,00 €\n"
+)
+
+
+def warm_up(pipeline: Any) -> None:
+    """Load now what the first document would otherwise pay for, once per worker process:
+    the OCR processes (and the libraries they import), the document-type model, the spaCy
+    pipeline of the field extractor, the database connection (and its migration).
+
+    It reads a short text through the real stages' code (no OCR, nothing stored), so the
+    first task of a worker costs what any other costs. The dossier index is left to the
+    first document: dossiers may still be imported after the worker starts.
+    """
+    from extract.fields import extract_fields
+
+    started = time.perf_counter()
+    pipeline.reader.warm_up()  # every OCR process, not only the first one a task needs
+    with tempfile.TemporaryDirectory(prefix="mailroom-warm-") as tmp:
+        path = Path(tmp) / "warm-up.txt"
+        path.write_text(_WARM_UP_TEXT, encoding="utf-8")
+        pages = pipeline.reader.read(path, "text/plain").pages
+    pipeline.classifier.classify(pages)
+    for doc_type in (DocType.INVOICE, DocType.CLAIM_LETTER):
+        extract_fields(pages, doc_type)
+    pipeline.metadata.find_by_sha256("0" * 64)
+    pipeline.registry.get("")
+    log.info("pipeline warmed up in %.1f s", time.perf_counter() - started)
 
 
 def worker_pipeline() -> Any:
@@ -145,10 +170,26 @@ def worker_pipeline() -> Any:
 
 @signals.worker_ready.connect
 def _build_pipeline_early(sender: Any = None, **_: Any) -> None:
-    """Build the pipeline before the first task, so that no task's time (measured against
-    the broker's visibility timeout) includes loading the models."""
-    if sender is not None and sender.app.main == "mailroom":
-        worker_pipeline()
+    """Build and warm the pipeline before the worker says it is ready, so that no task's time
+    (measured against the broker's visibility timeout) includes loading the models, and so
+    that N workers started together do not each load them while the first documents wait.
+
+    Only where tasks run in this process (``threads``, ``solo``): a ``prefork`` parent runs
+    no task, and its children build their pipeline on their first task. A worker that
+    serves neither ``mail`` nor ``ocr`` reads no document: it starts no OCR process.
+    """
+    if sender is None or sender.app.main != "mailroom":
+        return
+    if "prefork" in type(getattr(sender, "pool", None)).__module__:
+        return
+    pipeline = worker_pipeline()
+    served = set(sender.app.amqp.queues.consume_from or ())
+    if not served & {MAIL_QUEUE, OCR_QUEUE}:
+        return
+    try:
+        warm_up(pipeline)
+    except MailroomError as e:  # a server still starting: the first task retries it
+        log.warning("could not warm the pipeline up: %s", e)
 
 
 @signals.worker_process_shutdown.connect
@@ -334,16 +375,19 @@ app = create_app()
 """The app ``celery -A mailroom.worker`` finds; configured from the environment when used."""
 
 
-def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+def worker_argv(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """The ``celery worker`` arguments of ``mailroom worker``."""
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
     unknown = sorted(set(queues) - set(QUEUES))
     if unknown:
         raise ConfigurationError(f"unknown queue(s) {', '.join(unknown)}: use {', '.join(QUEUES)}")
-    celery = create_app(settings)
+    # The threads of a worker share its OCR pool: one document per OCR process keeps them
+    # all busy (as the embedded mode reads as many documents at once as it has processes).
+    concurrency = args.concurrency or max(1, settings.ocr.workers)
     argv = [
         "worker",
         f"--queues={','.join(queues)}",
-        f"--concurrency={args.concurrency}",
+        f"--concurrency={concurrency}",
         f"--pool={args.pool}",
         f"--loglevel={(args.log_level or settings.log_level).upper()}",
         "--without-gossip",
@@ -351,7 +395,12 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     ]
     if args.hostname:
         argv.append(f"--hostname={args.hostname}")
-    celery.worker_main(argv)
+    return argv
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    argv = worker_argv(args, settings)
+    create_app(settings).worker_main(argv)
     return 0
 
 
@@ -366,7 +415,11 @@ def add_worker_commands(subparsers: Any) -> None:
         help="comma-separated queues to serve: mail, ocr, default (default: all three)",
     )
     worker.add_argument(
-        "--concurrency", type=int, default=1, help="documents processed at once by this worker"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="documents processed at once by this worker (default: MAILROOM_OCR__WORKERS, "
+        "so that each of its OCR processes has a document to read)",
     )
     worker.add_argument(
         "--pool",
@@ -398,4 +451,6 @@ __all__ = [
     "enqueue_paths",
     "run_document",
     "sink_for",
+    "warm_up",
+    "worker_argv",
 ]

@@ -1,8 +1,9 @@
 """The SQLAlchemy stores on PostgreSQL (and on SQLite through the same code).
 
-The metadata-store contract runs on PostgreSQL in ``tests/unit/test_metadata_store_contract.py``;
-here: the dossier-registry contract on both databases, the Alembic migration, pooling across
-threads and processes, errors.
+The metadata-store contract (thread safety included) runs on every backend, PostgreSQL too, in
+``tests/unit/test_metadata_store_contract.py``; here: the dossier-registry contract on both
+databases, the Alembic migration, the pool shared by the store and the registry, first use by
+many processes, errors.
 """
 
 from __future__ import annotations
@@ -125,29 +126,6 @@ def test_a_database_from_a_newer_version_is_refused(database_url: str) -> None:
     engine.dispose()
     with pytest.raises(StorageError, match="newer"):
         SqlMetadataStore(database_url).get("doc-x")
-
-
-def test_concurrent_writers_on_the_pool_lose_nothing(database_url: str) -> None:
-    store = SqlMetadataStore(database_url)
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        try:
-            for j in range(10):
-                doc = _doc(f"t{i}-{j}".encode())
-                store.save(doc)
-                assert store.get(doc.document_id) == doc
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert len(store.list_documents()) == 60
-    store.close()
 
 
 def test_first_use_by_many_processes_migrates_once(fresh_pg: str) -> None:
