@@ -170,6 +170,14 @@ def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> No
 
 def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
     doc.match = match_document(doc, pipeline.dossier_index(), pipeline.settings.dossiers)
+    if doc.match.status == "matched" and doc.match.dossier_id:
+        # the index may predate the dossier's closing by a few milliseconds (or another
+        # process's import): a document is never matched automatically to a closed dossier
+        current = pipeline.registry.get(doc.match.dossier_id)
+        if current is None or current.status != "open":
+            doc.match = match_document(
+                doc, pipeline.dossier_index(force=True), pipeline.settings.dossiers
+            )
 
 
 def check_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
@@ -277,12 +285,17 @@ class Pipeline:
         self.registry = registry
         self.stages = stages
         self._index: DossierIndex | None = None
+        self._index_revision: str | None = None
         self._index_lock = threading.Lock()
 
-    def dossier_index(self) -> DossierIndex:
-        """The dossiers to match against, indexed once (again after :meth:`refresh_dossiers`)."""
+    def dossier_index(self, *, force: bool = False) -> DossierIndex:
+        """The dossiers to match against, indexed again whenever the registry's revision
+        changes (an import or a closing by any process: workers and watchers run for days)
+        or when ``force``d."""
+        revision = self.registry.revision()
         with self._index_lock:
-            if self._index is None:
+            if force or self._index is None or revision != self._index_revision:
+                self._index_revision = self.registry.revision() if force else revision
                 self._index = DossierIndex(self.registry.all())
             return self._index
 

@@ -33,6 +33,11 @@ class DossierRegistry(Protocol):
 
     def all(self, *, status: DossierStatus | None = None) -> list[Dossier]: ...
 
+    def revision(self) -> str:
+        """A token that changes when a dossier is created or updated (by any process): a
+        long-running worker or watcher indexes the dossiers again when it changes."""
+        ...
+
     def add_ged_entry(self, entry: GedEntry) -> None: ...
 
     def ged_entries(self, dossier_id: str | None = None) -> list[GedEntry]: ...
@@ -58,13 +63,18 @@ class MemoryDossierRegistry:
         self._dossiers: dict[str, Dossier] = {}
         self._ged: dict[str, GedEntry] = {}
         self._requests: dict[str, CompletenessRequest] = {}
+        self._revision = 0
 
     def upsert(self, dossier: Dossier) -> UpsertResult:
         old = self._dossiers.get(dossier.dossier_id)
         self._dossiers[dossier.dossier_id] = dossier
-        if old is None:
-            return "created"
-        return "unchanged" if old == dossier else "updated"
+        if old == dossier:
+            return "unchanged"
+        self._revision += 1
+        return "created" if old is None else "updated"
+
+    def revision(self) -> str:
+        return str(self._revision)
 
     def get(self, dossier_id: str) -> Dossier | None:
         return self._dossiers.get(dossier_id)
@@ -148,6 +158,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX completeness_requests_dossier ON completeness_requests (dossier_id);
         """,
     ),
+    (
+        2,
+        # bumped by every write of a dossier, in its transaction: updated_at has millisecond
+        # resolution and two imports' writes can share a millisecond
+        """
+        CREATE TABLE dossier_revision (n INTEGER NOT NULL);
+        INSERT INTO dossier_revision (n) SELECT count(*) FROM dossiers;
+        """,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -186,6 +205,7 @@ class SqliteDossierRegistry(SqliteFile):
                     """,
                     (dossier.dossier_id, dossier.status, record),
                 )
+                conn.execute("UPDATE dossier_revision SET n = n + 1")
                 return "created" if row is None else "updated"
 
         return self._run(f"saving dossier {dossier.dossier_id}", write)
@@ -202,6 +222,13 @@ class SqliteDossierRegistry(SqliteFile):
                 "SELECT record FROM dossiers WHERE status = ? ORDER BY dossier_id", (status,)
             )
         return [Dossier.model_validate_json(r) for r in rows]
+
+    def revision(self) -> str:
+        def read() -> str:
+            (n,) = self._connection().execute("SELECT n FROM dossier_revision").fetchone()
+            return str(n)
+
+        return self._run("reading the dossier registry", read)
 
     # --- GED -----------------------------------------------------------------------------
 

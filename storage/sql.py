@@ -463,6 +463,17 @@ class SqlDossierRegistry:
             query = query.where(dossiers.c.status == status)
         return [Dossier.model_validate_json(r) for r in self._records("reading dossiers", query)]
 
+    def revision(self) -> str:
+        # no dossier is ever deleted: a new one raises the count, an update the latest time
+        def read() -> str:
+            with self.db.connect() as conn:
+                count, latest = conn.execute(
+                    sa.select(sa.func.count(), sa.func.max(dossiers.c.updated_at))
+                ).one()
+            return f"{count}:{latest}"
+
+        return self.db.run("reading dossiers", read)
+
     # --- GED -----------------------------------------------------------------------------
 
     def add_ged_entry(self, entry: GedEntry) -> None:

@@ -31,6 +31,7 @@ from tests.unit.test_validate_registry import (  # noqa: F401
     test_ged_entries_are_idempotent_by_document,
     test_reimport_updates_and_never_duplicates,
     test_requests_are_saved_updated_and_filtered,
+    test_the_revision_moves_with_every_created_or_updated_dossier,
 )
 
 pytestmark = pytest.mark.postgres

@@ -65,6 +65,21 @@ def test_reimport_updates_and_never_duplicates(registry: DossierRegistry) -> Non
     assert got is not None and got.policy_number == "CTR9"
 
 
+def test_the_revision_moves_with_every_created_or_updated_dossier(
+    registry: DossierRegistry,
+) -> None:
+    seen = [registry.revision()]
+    registry.upsert(_dossier())
+    seen.append(registry.revision())
+    registry.upsert(_dossier())  # unchanged: nothing for a running pipeline to re-index
+    assert registry.revision() == seen[-1]
+    registry.upsert(_dossier("AST-2026-000002"))
+    seen.append(registry.revision())
+    registry.upsert(_dossier(status="closed"))
+    seen.append(registry.revision())
+    assert len(set(seen)) == len(seen), seen
+
+
 def test_a_closed_dossier_stays_for_history(registry: DossierRegistry) -> None:
     registry.upsert(_dossier())
     registry.upsert(_dossier("AST-2026-000002"))
@@ -116,3 +131,33 @@ def test_sqlite_registry_persists_across_instances(tmp_path: Path) -> None:
     again = SqliteDossierRegistry(path)
     assert again.upsert(_dossier()) == "unchanged"
     again.close()
+
+
+def test_a_registry_file_from_before_the_revision_counter_migrates(tmp_path: Path) -> None:
+    from storage import dossiers as dossiers_module
+
+    class FirstSchema(SqliteDossierRegistry):
+        MIGRATIONS = dossiers_module.MIGRATIONS[:1]
+
+        def upsert(self, dossier: Dossier) -> str:  # the first schema had no counter
+            def write() -> str:
+                with self._transaction() as conn:
+                    conn.execute(
+                        "INSERT INTO dossiers (dossier_id, status, record) VALUES (?, ?, ?)",
+                        (dossier.dossier_id, dossier.status, dossier.model_dump_json()),
+                    )
+                return "created"
+
+            return self._run("saving", write)
+
+    old = FirstSchema(tmp_path / "mailroom.sqlite3")
+    old.upsert(_dossier())
+    old.upsert(_dossier("AST-2026-000002"))
+    old.close()
+    registry = SqliteDossierRegistry(tmp_path / "mailroom.sqlite3")
+    assert registry.schema_version() == dossiers_module.SCHEMA_VERSION
+    before = registry.revision()
+    assert before == "2"
+    registry.upsert(_dossier(status="closed"))
+    assert registry.revision() != before
+    registry.close()
