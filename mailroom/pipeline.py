@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -262,6 +262,9 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 )
 
 
+# files finished ahead of a long one that process_paths keeps, per OCR worker
+LOOKAHEAD = 4
+
 class Pipeline:
     """Runs inputs through the stages with one error boundary. Build it with
     :func:`build_pipeline`; close it (or use it as a context manager) to stop the OCR pool."""
@@ -337,16 +340,35 @@ class Pipeline:
         channel: str = "upload",
         on_done: Callable[[Path, list[Document]], None] | None = None,
     ) -> Iterator[Document]:
-        """Process files, in order, several at a time (pages go to the OCR pool meanwhile)."""
+        """Process files several at a time (their pages go to the OCR pool meanwhile) and give
+        the results, and call ``on_done``, in the order of ``paths``.
+
+        As many files are in progress as the OCR pool has workers; a long document does not
+        hold the others back: while it is read, the files after it are started as others
+        finish, and their results wait (at most ``LOOKAHEAD`` times the pool) for their turn.
+        """
         window = max(1, self.settings.ocr.workers)
+        ahead = LOOKAHEAD * window
+        todo = iter(paths)
+        exhausted = False
         pending: deque[tuple[Path, Future[list[Document]]]] = deque()
         with ThreadPoolExecutor(max_workers=window, thread_name_prefix="doc") as pool:
-            for path in paths:
-                pending.append((path, pool.submit(self.process_file, path, channel=channel)))
-                if len(pending) >= window:
+            while True:
+                running = [f for _, f in pending if not f.done()]
+                while not exhausted and len(running) < window and len(pending) < ahead:
+                    path = next(todo, None)
+                    if path is None:
+                        exhausted = True
+                        break
+                    future = pool.submit(self.process_file, path, channel=channel)
+                    pending.append((path, future))
+                    running.append(future)
+                if not pending:
+                    return
+                if pending[0][1].done() or exhausted or len(pending) >= ahead:
                     yield from self._finish(pending.popleft(), on_done)
-            while pending:
-                yield from self._finish(pending.popleft(), on_done)
+                else:
+                    wait(running, return_when=FIRST_COMPLETED)
 
     @staticmethod
     def _finish(

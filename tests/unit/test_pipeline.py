@@ -356,3 +356,34 @@ def test_a_dossier_closed_since_the_index_was_built_is_never_matched_automatical
     [doc] = pipeline.process_file(_cited_file(tmp_path, reader, "d.png"))
     assert doc.match is not None and doc.match.status != "matched", doc.match
     assert pipeline.registry.ged_entries() == []
+
+
+def test_a_long_document_does_not_hold_back_the_files_after_it(
+    pipeline: Pipeline, tmp_path: Path, reader: FakeReader
+) -> None:
+    """Two OCR workers: while the first file is still being read, the second finishes and
+    the third starts; the results still come in the order of the files."""
+    import threading
+
+    pipeline.settings.ocr.workers = 2
+    third_started = threading.Event()
+    original = reader.read
+
+    def read(path: Path, media_type: str, *, image_dir: Path | None = None) -> ReadResult:
+        if path.name == "c.png":
+            third_started.set()
+        if path.name == "a.png":
+            assert third_started.wait(timeout=20), "c.png waited for a.png to be read"
+        return original(path, media_type, image_dir=image_dir)
+
+    reader.read = read  # type: ignore[method-assign]
+    paths = []
+    for i, name in enumerate(["a.png", "b.png", "c.png"]):
+        p = tmp_path / name
+        p.write_bytes(_png(i))
+        paths.append(p)
+    finished: list[str] = []
+    docs = list(pipeline.process_paths(paths, on_done=lambda p, _: finished.append(p.name)))
+    assert [d.source.filename for d in docs] == ["a.png", "b.png", "c.png"]
+    assert finished == ["a.png", "b.png", "c.png"]
+    assert all(d.status is not Status.QUARANTINED for d in docs), [d.reason for d in docs]
