@@ -173,6 +173,57 @@ def is_narrow_page(page: Page) -> bool:
     return page.width > 0 and page.height / page.width >= NARROW_PAGE_RATIO
 
 
+# What only a till prints: the cash tendered and the change given back, the cashier, the
+# rounding of a cash total, the shop's farewell. Many tills head their slip "TAX INVOICE"
+# (Malaysia, Singapore, Australia...) or "simplified invoice", which the text model reads as
+# an invoice; two of these marks or more are evidence for a receipt, applied as odds like the
+# paper's shape. An invoice asks to be paid later: it has no change and no cashier.
+_AMOUNT_TAIL = r"[^\n]*?\d[.,]\d{2}\b"
+TILL_MARKS: dict[str, re.Pattern[str]] = {
+    "change": re.compile(
+        r"^[^\n\d]{0,12}\b(?:change(?:\s+due)?|rendu(?:\s+monnaie)?|monnaie\s+rendue|cambio|"
+        r"resto|r[üu]ckgeld|zur[üu]ck)\b" + _AMOUNT_TAIL,
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    "tendered": re.compile(
+        r"^[^\n\d]{0,12}\b(?:cash(?:\s+received|\s+tendered|\s+paid)?|tendered|esp[eè]ces|"
+        r"efectivo|entregado|contanti|gegeben)\b" + _AMOUNT_TAIL,
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    "card": re.compile(
+        r"^[^\n\d]{0,12}\b(?:master\s*card|visa|debit\s+card|credit\s+card|carte\s+bancaire|"
+        r"tarjeta|bancomat|ec-karte)\b" + _AMOUNT_TAIL,
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    "cashier": re.compile(
+        r"\b(?:cashier|caissi[eè]re?|h[oô]tesse\s+de\s+caisse|cajer[oa]|cassiere|kassierer(?:in)?)"
+        r"\b",
+        re.IGNORECASE,
+    ),
+    "rounding": re.compile(r"\bround(?:ing|ed)\b|\barrondi\b", re.IGNORECASE),
+    "cash_bill": re.compile(r"\bcash\s+(?:bill|sale|receipt)\b", re.IGNORECASE),
+    "farewell": re.compile(
+        r"\b(?:come\s+again|goods\s+sold\s+are\s+not|not\s+(?:returnable|refundable)|"
+        r"keep\s+(?:your|the)\s+receipt|merci\s+de\s+votre\s+visite|a\s+bient[oô]t)\b",
+        re.IGNORECASE,
+    ),
+}
+MIN_TILL_MARKS = 2
+TILL_RECEIPT_ODDS = 6.0
+# a hotel's folio names its cashier and the card it was paid with too: not enough alone
+_FOLIO_MARKS = frozenset({"cashier", "card"})
+
+
+def till_marks(text: str) -> set[str]:
+    """Which marks of a till receipt (``TILL_MARKS``) the text shows."""
+    return {name for name, pattern in TILL_MARKS.items() if pattern.search(text)}
+
+
+def looks_like_a_till_slip(text: str) -> bool:
+    marks = till_marks(text)
+    return len(marks) >= MIN_TILL_MARKS and not marks <= _FOLIO_MARKS
+
+
 def _with_odds(result: Classification, doc_type: DocType, odds: float) -> Classification:
     """``result`` updated with evidence that multiplies the odds of ``doc_type`` by ``odds``."""
     weighted = {t: p * (odds if t is doc_type else 1.0) for t, p in result.scores.items()}
@@ -214,6 +265,8 @@ class SklearnClassifier:
         result = self.classify_text(page_text(pages))
         if pages and is_narrow_page(pages[0]) and result.scores:
             result = _with_odds(result, DocType.RECEIPT, NARROW_PAGE_RECEIPT_ODDS)
+        if result.scores and looks_like_a_till_slip(page_text(pages)):
+            result = _with_odds(result, DocType.RECEIPT, TILL_RECEIPT_ODDS)
         return result
 
     def classify_text(self, text: str) -> Classification:

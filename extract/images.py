@@ -27,6 +27,11 @@ A4_WIDTH_INCHES = 8.27
 DEFAULT_DPI = 300
 SANE_DPI = (100.0, 1200.0)  # a declared resolution outside this range is not believed
 _EXIF_ORIENTATION = 0x0112
+# a pixel whose red exceeds its green and blue by this much is a red mark (stamp, pen); the
+# page's red marks are dropped when they cover at least this share of it
+RED_MARK_MARGIN = 60
+RED_MARK_MIN_SHARE = 0.001
+RED_EDGE_MARGIN = 15  # from this much redness on, a pixel is lightened in part
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,28 @@ def _to_gray(img: Image.Image) -> Image.Image:
         lo, hi = float(arr.min()), float(arr.max())
         scaled = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
         return Image.fromarray(scaled.astype(np.uint8))
+    if img.mode in ("RGB", "CMYK", "YCbCr", "P"):
+        return drop_red(img.convert("RGB"))
     return img if img.mode == "L" else img.convert("L")
+
+
+def drop_red(img: Image.Image) -> Image.Image:
+    """Grayscale, with red marks over the print (a "PAID" stamp, a red pen's circle round
+    the total) lightened as a scanner's red dropout does: a red pixel takes its red channel's
+    brightness, in which red is paper-light and black or blue print stays dark. Other pixels
+    keep their luminance."""
+    gray = img.convert("L")
+    rgb = np.asarray(img, dtype=np.int16)
+    red, rest = rgb[..., 0], np.maximum(rgb[..., 1], rgb[..., 2])
+    redness = red - rest
+    marks = redness >= RED_MARK_MARGIN
+    if np.count_nonzero(marks) < RED_MARK_MIN_SHARE * marks.size:
+        return gray
+    # the marks' edges, blurred into pinkish grey by JPEG's colour subsampling, fade in
+    weight = np.clip((redness - RED_EDGE_MARGIN) / float(RED_MARK_MARGIN - RED_EDGE_MARGIN), 0, 1)
+    luma = np.asarray(gray, dtype=np.float32)
+    out = luma + weight * (np.maximum(red, luma) - luma)
+    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
 
 
 def save_png(pixels: np.ndarray, path: Path, dpi: float) -> None:

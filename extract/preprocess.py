@@ -13,14 +13,16 @@ runs only when a measurement says the page needs it:
   one) so that a printed dark band
   or a logo is not mistaken for a shadow;
 - faded ink is stretched back to black on white;
-- a skew of at least ``MIN_SKEW`` degrees is corrected.
+- a skew of at least ``MIN_SKEW`` degrees is corrected;
+- on request (a first reading was poor), faint print made of dots (faded thermal paper) is
+  smoothed into strokes and stretched to black, and never despeckled.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -45,6 +47,7 @@ BACKGROUND_SIDE = 300  # the paper's brightness is estimated on an image this la
 PREVIEW_SIDE = 1200  # the reduced page on which the skew and the page outline are measured
 MIN_PAGE_AREA = 0.2  # a page found in a photo covers at least this share of the image
 MAX_PAGE_AREA = 0.92  # ... and at most this share: above, the image is the page (a scan)
+DOT_PRINT_SIGMA = 1.0  # px at the page's own resolution: joins the dots of a thermal print
 
 
 def init_worker() -> None:
@@ -421,11 +424,37 @@ def enhance(
     return out, tuple(done)
 
 
-def prepare(image: np.ndarray, *, enhance_pages: bool = True, camera: bool = False) -> Prepared:
+def smooth(image: np.ndarray) -> np.ndarray:
+    """Blur the page slightly so that print made of dots (a faded thermal receipt, a dot-matrix
+    slip) joins into strokes again: broken into specks, it is neither measured nor read."""
+    return cv2.GaussianBlur(image, (0, 0), DOT_PRINT_SIGMA)
+
+
+def stretch(image: np.ndarray) -> np.ndarray:
+    """Darkest print to black, the paper (the page's median) to white. Otsu's split, which
+    ``assess`` measures the contrast with, takes faint grey print for paper when a few dark
+    marks (a punched hole, a smudge) stand for the ink: this does not."""
+    lo, paper = np.percentile(image[::2, ::2], [1, 50])
+    if paper - lo <= 10:
+        return image
+    lut = np.clip((np.arange(256, dtype=np.float32) - lo) * (255.0 / (paper - lo)), 0, 255)
+    return cv2.LUT(image, lut.astype(np.uint8))
+
+
+def prepare(
+    image: np.ndarray,
+    *,
+    enhance_pages: bool = True,
+    camera: bool = False,
+    dotted: bool = False,
+) -> Prepared:
     """Flatten a photographed page, clean up a page that needs it, enlarge small text and
     deskew small angles; a clean, straight page at a good resolution is returned untouched.
     ``camera``: the image is known to be a photograph (no resolution declared); a page found
-    lying on a darker surround is taken for one too.
+    lying on a darker surround is taken for one too. ``dotted``: the print is taken to be
+    faint and made of dots (see :func:`smooth`, :func:`stretch`): the page is smoothed and
+    stretched first and never despeckled (its specks are the print). The reader asks for it
+    when a first reading was poor.
 
     The clean-up runs at the page's own resolution (cheaper, and specks are recognisable
     as specks there), the enlargement after it."""
@@ -440,12 +469,17 @@ def prepare(image: np.ndarray, *, enhance_pages: bool = True, camera: bool = Fal
             steps.append("page")
             camera = True
             preview = _small(out, PREVIEW_SIDE)[0]
+        if dotted:
+            out = stretch(smooth(out))
+            steps.append("smooth")
         sample = _sample_rows(out)
         stats = _components(_ink_mask(sample, otsu_level(out)))
         glyph_px = text_height(sample, stats)
         assessment = assess(
             out, glyph_px, stats, camera=camera, preview=preview, sample=sample
         )
+        if dotted:
+            assessment = replace(assessment, specks=0.0)
         if not assessment.clean:
             out, done = enhance(out, assessment, glyph_px, camera=camera)
             steps.extend(done)

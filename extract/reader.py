@@ -131,9 +131,10 @@ def needs_orientation_check(words: list[OcrWord]) -> bool:
 def ocr_image(
     pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float, *, camera: bool = False
 ) -> OcrRead:
-    """Clean up and OCR an upright-or-not page; a page read poorly gets its orientation
-    detected and, when it is turned, is OCR'd again upright and the better reading kept.
-    ``camera``: a photograph (see ``preprocess.prepare``)."""
+    """Clean up and OCR an upright-or-not page; a page read poorly is read again prepared
+    for faint dotted print when it needed cleaning up (or gave nothing), then gets its
+    orientation detected and, when it is turned, is OCR'd again upright; the better reading
+    is kept each time. ``camera``: a photograph (see ``preprocess.prepare``)."""
     prepared = preprocess.prepare(pixels, camera=camera)
     seen_dpi = round(dpi * prepared.scale)
     words = engine.recognize(prepared.image, dpi=seen_dpi, timeout_s=timeout_s)
@@ -142,20 +143,24 @@ def ocr_image(
     )
     if not needs_orientation_check(words):
         return best
-    # read poorly: perhaps print made of dots (faded thermal paper), which reads once smoothed
-    dotted = preprocess.prepare(pixels, camera=camera, dotted=True)
-    words_dotted = engine.recognize(
-        dotted.image, dpi=round(dpi * dotted.scale), timeout_s=timeout_s
-    )
-    if ocr_quality(words_dotted)[0] > ocr_quality(words)[0] and not reads_sideways(words_dotted):
-        log.debug("page read again smoothed (dotted print)")
-        prepared, words = dotted, words_dotted
-        seen_dpi = round(dpi * prepared.scale)
-        best = OcrRead(
-            words, prepared.image, 0, prepared.deskew_angle, prepared.enhanced, prepared.scale
+    if prepared.enhanced or not words:
+        # a page that needed cleaning up (or where nothing was read) and still reads poorly:
+        # perhaps faint print made of dots (faded thermal paper), which reads once smoothed
+        dotted = preprocess.prepare(pixels, camera=camera, dotted=True)
+        words_dotted = engine.recognize(
+            dotted.image, dpi=round(dpi * dotted.scale), timeout_s=timeout_s
         )
-        if not needs_orientation_check(words):
-            return best
+        if ocr_quality(words_dotted)[0] > ocr_quality(words)[0] and \
+                not reads_sideways(words_dotted):
+            log.debug("page read again smoothed (dotted print)")
+            prepared, words = dotted, words_dotted
+            seen_dpi = round(dpi * prepared.scale)
+            best = OcrRead(
+                words, prepared.image, 0, prepared.deskew_angle, prepared.enhanced,
+                prepared.scale,
+            )
+            if not needs_orientation_check(words):
+                return best
     orientation = engine.detect_orientation(prepared.image, dpi=seen_dpi, timeout_s=timeout_s)
     if orientation is None or orientation.rotate == 0:
         return best

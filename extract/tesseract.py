@@ -3,7 +3,8 @@
 The page image is written as an uncompressed 8-bit BMP (a header, a grey palette and the raw
 rows, no encoder) and its path handed to pytesseract, so that one call costs little more than
 a raw ``tesseract`` run: Leptonica reads a BMP as fast as a PNG and about 0.1 s faster than the
-same page as a PGM, and writing it costs a copy. Tesseract gets ``OMP_THREAD_LIMIT=1``: pages are parallelised by processes, not threads.
+same page as a PGM, and writing it costs a copy. Tesseract gets ``OMP_THREAD_LIMIT=1``:
+pages are parallelised by processes, not threads.
 """
 
 from __future__ import annotations

@@ -1,0 +1,403 @@
+"""Till receipts as shops print them abroad: a "TAX INVOICE" heading over cash and change, a
+red "PAID" stamp, faded thermal print made of dots, OCR slips in the header and the totals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from classify.model import MIN_TILL_MARKS, SklearnClassifier, looks_like_a_till_slip, till_marks
+from extract.base import OcrWord, Orientation
+from extract.fields import LayoutFieldExtractor
+from extract.images import drop_red
+from extract.preprocess import prepare, stretch, text_height
+from extract.reader import ocr_image
+from mailroom.models import BBox, DocType, Page, Word
+
+TILL_TAX_INVOICE = "\n".join([
+    "ADVANCO COMPANY",
+    "Company Reg. No. : 725186-V",
+    "NO 1&3, Jalan Wangsa Delima 12,",
+    "53300 Kuala Lumpur",
+    "GST Reg: 001658445824",
+    "TAX INVOICE",
+    "Invoice No: CBH 289720 Date: 17/01/2018",
+    "Cashier: C2000",
+    "Qty Description Price Total",
+    "1 UNICORE 20CM RULER 0.80 0.80 SR",
+    "1 CBE 7 SCISSORS 6.20 6.20 SR",
+    "Total Inclusive GST: 7.00",
+    "CASH 50.00",
+    "CHANGE 43.00",
+    "GST Summary Amount(RM) Tax(RM)",
+    "SR @ 6% 6.60 0.40",
+])
+
+SUPPLIER_INVOICE = "\n".join([
+    "ACME Industrial Supplies Ltd",
+    "12 Harbour Road, Leeds LS1 4AB",
+    "TAX INVOICE",
+    "Invoice No: INV-2023-0192",
+    "Invoice date: 14/03/2023",
+    "Bill to: Northern Garage Services",
+    "Description Qty Unit price Amount",
+    "Brake pads (set) 2 45.00 90.00",
+    "Subtotal 90.00",
+    "VAT 20% 18.00",
+    "Total due 108.00",
+    "Payment terms: 30 days. Please pay by bank transfer.",
+    "IBAN GB29 NWBK 6016 1331 9268 19",
+])
+
+
+def _page(text: str, width: float = 595.0, height: float = 842.0) -> list[Page]:
+    return [Page(number=1, width=width, height=height, text=text, text_source="ocr")]
+
+
+# -------------------------------------------------------------------- classification
+
+
+def test_a_till_slip_headed_tax_invoice_is_a_receipt_even_on_a_wide_page() -> None:
+    classifier = SklearnClassifier()
+    assert classifier.classify_text(TILL_TAX_INVOICE).doc_type is DocType.INVOICE  # text alone
+    assert len(till_marks(TILL_TAX_INVOICE)) >= MIN_TILL_MARKS
+    assert classifier.classify(_page(TILL_TAX_INVOICE)).doc_type is DocType.RECEIPT
+
+
+def test_a_supplier_tax_invoice_stays_an_invoice() -> None:
+    assert len(till_marks(SUPPLIER_INVOICE)) < MIN_TILL_MARKS
+    result = SklearnClassifier().classify(_page(SUPPLIER_INVOICE))
+    assert result.doc_type is DocType.INVOICE
+
+
+def test_till_marks_need_an_amount_for_cash_and_change() -> None:
+    assert till_marks("Cash 20.00\nChange 7.28") == {"tendered", "change"}
+    assert till_marks("Payment in cash or by cheque\nChange of address") == set()
+    assert "cashier" in till_marks("Cashier : USER")
+    assert "card" in till_marks("Master Card 63.80")
+
+
+def test_a_hotel_folio_naming_its_cashier_and_card_is_not_taken_for_a_till_slip() -> None:
+    folio = "\n".join([
+        "GRAND HOTEL DU LAC",
+        "INVOICE No 88123",
+        "Guest: Claire MARTIN Room 214",
+        "Arrival 02/03/2026 Departure 04/03/2026",
+        "Room 2 nights 2 x 95.00 190.00",
+        "Cashier: NADIA",
+        "VISA 190.00",
+        "Balance 0.00",
+    ])
+    assert till_marks(folio) == {"cashier", "card"}
+    assert not looks_like_a_till_slip(folio)
+    assert looks_like_a_till_slip("Cashier: NADIA\nCASH 200.00\nCHANGE 10.00")
+
+
+# -------------------------------------------------------------------- images
+
+
+def test_a_red_stamp_is_dropped_and_black_or_blue_print_kept() -> None:
+    rgb = np.full((100, 100, 3), 245, dtype=np.uint8)
+    rgb[10:20, 10:90] = (20, 20, 20)  # black print
+    rgb[30:40, 10:90] = (40, 40, 150)  # blue print
+    rgb[50:90, 10:90] = (210, 40, 50)  # a red stamp
+    gray = np.asarray(drop_red(Image.fromarray(rgb, "RGB")))
+    assert gray[15, 50] < 40 and gray[35, 50] < 90  # print stays dark
+    assert gray[70, 50] > 200  # the stamp becomes paper
+    plain = np.asarray(Image.fromarray(rgb, "RGB").convert("L"))
+    assert plain[70, 50] < 110  # where a plain grey conversion leaves it dark
+
+
+def test_a_page_without_red_marks_is_plain_grey() -> None:
+    rgb = np.full((60, 60, 3), 240, dtype=np.uint8)
+    rgb[20:30, 5:55] = (30, 30, 90)
+    img = Image.fromarray(rgb, "RGB")
+    assert np.array_equal(np.asarray(drop_red(img)), np.asarray(img.convert("L")))
+
+
+# -------------------------------------------------------------------- dotted print
+
+
+def _dotted_text_page() -> np.ndarray:
+    """Characters 16 px tall drawn in dots two pixels apart, as faded thermal print."""
+    page = np.full((400, 600), 255, dtype=np.uint8)
+    solid = np.full_like(page, 255)
+    for row in range(6):
+        cv2.putText(solid, "TOTAL 130.00 CASH", (20, 50 + 55 * row), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.6, 0, 2)
+    dots = np.zeros_like(page, dtype=bool)
+    dots[::2, ::2] = True
+    page[(solid < 128) & dots] = 0
+    return page
+
+
+def test_dotted_print_is_smoothed_into_strokes_and_not_despeckled() -> None:
+    page = _dotted_text_page()
+    plain = prepare(page)
+    dotted = prepare(page, dotted=True)
+    assert "smooth" in dotted.enhanced and "despeckle" not in dotted.enhanced
+    assert "smooth" not in plain.enhanced
+    before = cv2.connectedComponents((page < 128).astype(np.uint8))[0]
+    smoothed = cv2.GaussianBlur(page, (0, 0), 1.0)
+    after = cv2.connectedComponents((smoothed < 200).astype(np.uint8))[0]
+    assert after < before / 5  # the dots join into characters
+    height = text_height(smoothed)
+    assert height is not None and height >= 10
+
+
+class _SmoothOnlyEngine:
+    """Reads well only an image whose dots were blurred into grey strokes."""
+
+    name = "smooth-only"
+
+    def check(self) -> None:
+        pass
+
+    def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
+        strokes = np.count_nonzero((image > 60) & (image < 200))  # the dots blurred together
+        conf = 92.0 if strokes > 2000 else 20.0
+        return [OcrWord(t, 10 * i, 10, 40, 12, conf, 1, 1, 1)
+                for i, t in enumerate(("TOTAL", "130.00", "CASH", "CHANGE"))]
+
+    def detect_orientation(
+        self, image: np.ndarray, *, dpi: int, timeout_s: float
+    ) -> Orientation | None:
+        return Orientation(rotate=180, confidence=1.0)
+
+
+def test_a_poorly_read_page_is_read_again_smoothed_and_not_turned() -> None:
+    read = ocr_image(_dotted_text_page(), 150, _SmoothOnlyEngine(), 10.0)
+    assert "smooth" in read.enhanced
+    assert read.rotation == 0
+    assert min(w.confidence for w in read.words) > 90
+
+
+# -------------------------------------------------------------------- fields
+
+CHAR_W = 5.0
+LINE_H = 10.0
+
+
+def _laid_out(*lines: tuple[float, float, str], confidence: float = 95.0,
+              low: dict[str, float] | None = None) -> Page:
+    words: list[Word] = []
+    for n, (x, y, text) in enumerate(lines):
+        pos = x
+        for tok in text.split(" "):
+            if tok:
+                words.append(Word(text=tok, bbox=BBox(x0=pos, y0=y, x1=pos + CHAR_W * len(tok),
+                                                      y1=y + LINE_H),
+                                  confidence=(low or {}).get(tok, confidence), line=n, block=n))
+            pos += CHAR_W * (len(tok) + 1)
+    return Page(number=1, width=230.0, height=700.0, text="\n".join(t for _, _, t in lines),
+                words=tuple(words), text_source="ocr")
+
+
+@pytest.fixture(scope="module")
+def extractor() -> LayoutFieldExtractor:
+    return LayoutFieldExtractor()
+
+
+def test_a_receipt_date_under_the_shops_phone_line_is_its_date(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "ENW HARDWARE CENTRE (M) SDN BHD"),
+        (20, 35, "Petaling Jaya, Selangor"),
+        (20, 50, "TEL. 03-7832 6929"),
+        (20, 62, "14/04/2018 Tax Invoice"),
+        (20, 80, "Item Qty Price RM"),
+        (20, 95, "HOSE CLIP 2 78.00 156.00"),
+        (20, 110, "Total Amt Payable : 156.00"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["receipt_date"].value == date(2018, 4, 14)
+
+
+def test_a_receipt_total_including_tax_beats_the_tax_label_beside_it(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "ELITETRAX MARKETING SDN BHD"),
+        (20, 40, "11.02.18 14:08"),
+        (20, 60, "CANON CART PG-47BK 2 * 29.00 58.00"),
+        (20, 80, "Total Incl.0f GST 58.00"),
+        (20, 95, "UOB Terminal RM 58.00"),
+        (20, 110, "GST Inclusive Amount(RM) Tax (RM)"),
+        (20, 125, "S6 = 6.00 % of 58.00 3.28"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("58.00")
+
+
+def test_the_merchant_is_the_top_name_not_the_customer_under_the_header(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "GARDENIA BAKERIES (KL) SDN BHD (139386 X)"),
+        (20, 35, "Lot 3, Jalan Pelabur 23/1,"),
+        (20, 50, "Tel: 03-55423228"),
+        (20, 65, "TAX INVOICE"),
+        (20, 80, "MAKASSAR FRESH MARKET SDN BHD"),
+        (20, 95, "GROUND FLOOR, NO. 4 & 6"),
+        (20, 300, "Total Payable: 36.36"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "GARDENIA BAKERIES (KL) SDN BHD"
+
+
+def test_a_misread_s_slash_b_is_put_right_and_a_logo_read_as_letters_is_no_name(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 10, "d'A dt"),
+        (20, 30, "99 SPEED MART 5/8 {519537-X)"),
+        (20, 45, "LOT P.T. 2811, JALAN ANGSA"),
+        (20, 60, "GST ID. NO : 000181747712"),
+        (20, 300, "Total Sales Inclusive GST 2.50"),
+        (20, 315, "CASH 5.00"),
+        (20, 330, "CHANGE 2.50"),
+        low={"d'A": 25.0, "dt": 32.0},
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "99 SPEED MART S/B"
+
+
+def test_faint_grey_print_beside_a_dark_smudge_is_stretched_to_black() -> None:
+    page = np.full((300, 400), 240, dtype=np.uint8)
+    for row in range(5):
+        cv2.putText(page, "TOTAL 13.30", (20, 40 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
+                    185, 2)
+    page[5:15, 380:390] = 30  # a smudge: what Otsu's split takes for the ink
+    stretched = stretch(page)
+    assert int(stretched[page == 185].mean()) < 60  # the print is dark now
+    assert int(stretched[page == 240].mean()) == 255  # the paper white
+
+
+def test_a_page_where_nothing_was_read_is_read_again_prepared_for_faint_print() -> None:
+    page = np.full((300, 400), 240, dtype=np.uint8)
+    for row in range(5):
+        cv2.putText(page, "TOTAL 13.30", (20, 40 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
+                    185, 2)
+    page[:2, :] = 30  # a dark edge: the faint print passes for paper, nothing is cleaned up
+    assert prepare(page).enhanced == ()
+
+    class _DarkPrintOnly(_SmoothOnlyEngine):
+        def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
+            if np.count_nonzero(image[5:] < 100) < 500:
+                return []  # the faint print is not seen at all
+            return [OcrWord("TOTAL", 0, 0, 40, 12, 90.0, 1, 1, 1)]
+
+    read = ocr_image(page, 300, _DarkPrintOnly(), 10.0)
+    assert "smooth" in read.enhanced and [w.text for w in read.words] == ["TOTAL"]
+
+
+def test_a_receipt_date_cut_by_ocr_spaces_is_still_read(extractor: LayoutFieldExtractor) -> None:
+    p = _laid_out(
+        (20, 20, "RESTORAN WAN SHENG"),
+        (20, 40, "Date : 09- 06 2018 16: 00:43"),
+        (20, 60, "Teh O Ais 2 1.20 2.40"),
+        (20, 80, "Total 2.40"),
+        (20, 95, "Cash 5.00"),
+        (20, 110, "Change 2.60"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["receipt_date"].value == date(2018, 6, 9)
+    # amounts are no dates, spaced or not
+    assert _spaced_dates_of("1 X 2.10 2.10") == [] and _spaced_dates_of("26- 03-18") != []
+    assert _spaced_dates_of("0Z05 - 5/60") == []  # an item code
+    assert _spaced_dates_of("10Mar201818:24") == [date(2018, 3, 10)]
+    assert _spaced_dates_of("19. 04-18 18:04 SHO ZJ86") == [date(2018, 4, 19)]
+
+
+def _spaced_dates_of(text: str) -> list[object]:
+    from extract.fields.layout_extractor import _spaced_dates
+
+    p = _laid_out((20, 20, text))
+    from extract.fields.layout import build_layout
+
+    return [c.value for c in _spaced_dates(build_layout([p]).rows, [])]
+
+
+def test_a_total_whose_decimal_point_ocr_read_apart_is_still_the_total(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "TONYMOLY VIVA CITY"),
+        (20, 40, "SALES DATE : 29/03/2018 20:19:38"),
+        (20, 60, "PURE ECO SNAIL GEL 1 * 39.90 39.90"),
+        (20, 80, "Rounding Adjustment 0.00"),
+        (20, 95, "Total After Rounding 39. 90"),
+        (20, 110, "Item Count 1"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("39.90")
+
+
+def test_a_receipt_paid_exactly_has_the_paid_amount_for_total(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "ONE ONE THREE SEAFOOD RESTAURANT SDN BHD"),
+        (20, 40, "28-05-2018 20:11"),
+        (20, 60, "Total (Inclusive of GST): 112,36"),
+        (20, 75, "Rounding Adj: -0,01"),
+        (20, 90, "TOTAL: 112. 35"),
+        (20, 105, "CASH : 112.35"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("112.35")
+
+
+def test_the_tax_summary_total_below_is_not_the_receipts_total(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "RESTORAN DE COFFEE O"),
+        (20, 40, "03/04/2018 12:01"),
+        (20, 60, "NASI LEMAK 2 5.60"),
+        (20, 75, "(Excluded GST) Sub Total 10 94"),
+        (20, 90, "Total GST 0.66"),
+        (20, 105, "TOTAL 11.60"),
+        (20, 125, "Tax Code % Amount GST"),
+        (20, 140, "SR 6 10.94 0.66"),
+        (20, 155, "Total : 10.94 0.66"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("11.60")
+
+
+def test_a_british_till_balance_is_its_total_and_a_change_balance_is_not(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 10, "LLOYDS PHARMACY"),
+        (20, 20, "31 Broadway"),
+        (20, 35, "Date: 2026-08-23 19:32"),
+        (20, 50, "Plasters 4.24"),
+        (20, 65, "2 x Ibuprofen 200mg 8.80"),
+        (20, 80, "BALANCE £37.31"),
+        (20, 95, "Paid by: Card"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("37.31")
+    p = _laid_out((20, 10, "FARMASI MALURI S/B"), (20, 80, "TOTAL 79.35"),
+                  (20, 95, "CASH 100.00"), (20, 110, "CHANGE/BALANCE 20.65"))
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("79.35")
+
+
+def test_an_italian_street_line_is_not_the_merchant(extractor: LayoutFieldExtractor) -> None:
+    p = _laid_out(
+        (20, 10, "A"),
+        (20, 20, "ENI STATION"),
+        (20, 35, "71 Corso Italia"),
+        (20, 50, "Milano"),
+        (20, 65, "P.IVA 51110268812"),
+        (20, 80, "Data: 01/06/2026 07:29"),
+        (20, 200, "TOTALE EURO 79,13 EUR"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["merchant_name"].value == "ENI STATION"
