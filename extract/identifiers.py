@@ -182,6 +182,40 @@ def bic_valid(bic: str) -> bool:
     return True
 
 
+def bic_registered(bic: str) -> bool:
+    """A BIC of a valid shape that schwifty's bank registry knows."""
+    from schwifty import BIC
+    from schwifty.exceptions import SchwiftyException
+
+    if not _BIC_RE.fullmatch(bic):
+        return False
+    try:
+        return bool(BIC(bic).exists)
+    except SchwiftyException:
+        return False
+
+
+def read_bic(raw: str) -> tuple[str, bool] | None:
+    """A BIC as OCR read it: ``(value, repaired)``, or None when it is none.
+
+    A read of a valid shape that the bank registry knows is kept. A read that the registry
+    does not know, or whose shape is wrong ("QNT0FRP1", "QNTOFRPI" for QNTOFRP1), is repaired
+    only where exactly one single-character OCR confusion (O/0, I/1...) makes it a registered
+    BIC; else a valid shape is kept as read (a bank the registry does not list), and a wrong
+    one is repaired only where one confusion makes its shape valid.
+    """
+    raw = raw.upper()
+    if bic_registered(raw):
+        return raw, False
+    known = repair_ocr(raw, bic_registered, kind="alnum")
+    if known is not None:
+        return known
+    if bic_valid(raw):
+        return raw, False
+    shaped = repair_ocr(raw, bic_valid, kind="alnum")
+    return shaped
+
+
 # --------------------------------------------------------------------------- health ids
 
 

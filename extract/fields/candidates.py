@@ -45,7 +45,9 @@ _VAT_RE = re.compile(
     r"|PT|RO|SE|SI|SK|XI|GB|CH|NO)[ .-]?[0-9A-Z]{2}(?:[ .-]?[0-9A-Z]{1,4}){1,5}(?![A-Za-z0-9])"
 )
 _IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9O]{2}(?:[ ]?[A-Z0-9]{1,5}){3,9}")
-_BIC_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])")
+# a BIC's bank and country codes are letters; OCR may read a letter as its look-alike digit
+_BIC_RE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z0-9]{4}[A-Z0-9]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])")
 _PLATE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[- ]?\d{3}[- ]?[A-Z]{2}(?![A-Za-z0-9])")
 _PRACT_RE = re.compile(r"(?<![\w])\d(?:[ .]?\d){8,10}(?![\w])")
 _PHONE_RE = re.compile(
@@ -262,13 +264,19 @@ def iban_candidates(rows: Sequence[Row]) -> list[Candidate]:
 
 
 def bic_candidates(rows: Sequence[Row]) -> list[Candidate]:
+    """BICs, read through OCR's O/0 and I/1 confusions (:func:`identifiers.read_bic`)."""
     out: list[Candidate] = []
     for row in rows:
         for m in _BIC_RE.finditer(row.text):
-            value = m.group()
-            if ids.bic_valid(value):
-                words = row.span_words(m.start(), m.end())
-                out.append(Candidate(value, BIC, row, m.start(), m.end(), words))
+            raw = m.group()
+            if sum(ch.isdigit() for ch in raw[:6]) > 1:
+                continue
+            read = ids.read_bic(raw)
+            if read is None:
+                continue
+            words = row.span_words(m.start(), m.end())
+            out.append(Candidate(read[0], BIC, row, m.start(), m.end(), words,
+                                 repaired=read[1]))
     return out
 
 

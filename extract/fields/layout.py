@@ -97,9 +97,15 @@ def _vertical_overlap(a: BBox, b0: float, b1: float) -> float:
     return min(a.y1, b1) - max(a.y0, b0)
 
 
+def _ocr_speck(word: Word) -> bool:
+    """A rule line or a speck that OCR read as letters: flatter than any print (under 1.5
+    points) and read with little confidence."""
+    return word.bbox.y1 - word.bbox.y0 < 1.5 and word.confidence < 50
+
+
 def build_rows(page: Page) -> list[Row]:
     """Group a page's words into geometric rows (vertical extents overlapping)."""
-    words = [w for w in page.words if w.text.strip()]
+    words = [w for w in page.words if w.text.strip() and not _ocr_speck(w)]
     if not words:
         return []
     # Words of one reader line stay together; reader lines at the same height merge.

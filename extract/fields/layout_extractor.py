@@ -50,7 +50,8 @@ _DEPOSIT = frozenset(
 _ADDRESS_WORDS = frozenset(
     {"rue", "avenue", "av.", "bd", "boulevard", "chemin", "allee", "place", "route", "impasse",
      "quai", "cedex", "bp", "cs", "street", "st", "road", "rd", "jalan", "jln", "lot", "taman",
-     "no.", "no", "floor", "building", "strasse", "straße", "weg", "calle", "via", "lorong"}
+     "no.", "no", "floor", "building", "strasse", "straße", "weg", "calle", "via", "lorong",
+     "corso", "viale", "piazza", "piazzale", "avenida", "paseo", "plaza"}
 )
 _MIN_SCORE = 0.25
 _CHANGE = frozenset(fold(p) for p in ("change", "rendu", "monnaie", "monnaie rendue",
@@ -61,6 +62,27 @@ _TENDERED = frozenset(fold(p) for p in ("cash", "tendered", "espèces", "especes
                                         "cash tendered", "paid", "amount paid", "payé", "card",
                                         "carte", "visa", "mastercard", "credit card",
                                         "montant réglé"))
+# an amount at the end of a line whose decimal point OCR read apart or lost ("39. 90", "26 80")
+_SPLIT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,5})(?:[.,]\s+|\s+)(\d{2})\s*[^\w\s]{0,2}\s*$")
+_TOTALISH_ROW = re.compile(
+    r"^\W{0,3}(?:grand\s+|nett?\s+)?(?:[tl][o0]ta[l1i|]|amount\s+(?:to\s+be\s+)?paid|"
+    r"amount\s+due|rounded)\b",
+    re.IGNORECASE,
+)
+_NOT_THE_TOTAL = re.compile(r"\b(?:qty|quantity|items?|excl\w*|discount|savings?|points?)\b",
+                            re.IGNORECASE)
+# the head of a till's tax summary table, whose "Total" line sums bases and taxes
+_TAX_SUMMARY = re.compile(r"\b(?:gst|tax|vat|sst)\s*summ?ar|\btax\s*code\b", re.IGNORECASE)
+_TAX_WORD = re.compile(r"\b(?:gst|tax|vat|sst)\b", re.IGNORECASE)
+# a till's line for its total with tax, whatever label is nearest its amount ("Total Incl. GST
+# 60.00", "TOTAL (GST INCL) 13.78", "Total After Rounding") and read through OCR slips
+# ("lotal", "Tota1", "Incl.0f")
+_RECEIPT_TOTAL_ROW = re.compile(
+    r"^\W{0,3}(?:grand\s+|nett?\s+)?[tl][o0]ta[l1i|]\b[^\n]*?"
+    r"(?:\bincl|\binc\b|\binclusive|\bafter\s+round|\brounded|\bpayable)"
+    r"|^\W{0,3}balance(?:\s+due)?\W*$",  # a British till's "BALANCE £37.31"
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -78,6 +100,7 @@ class _Doc:
     _pools: dict[int, tuple[list[Candidate], dict[tuple[int, int], list[Candidate]]]] = field(
         default_factory=dict
     )
+    customer_zones: dict[bool, dict[tuple[int, int], float]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, pages: Sequence[Page], nlp: SpacyNlp, language: str | None) -> _Doc:
@@ -219,6 +242,9 @@ class LayoutFieldExtractor:
             value = getter(self, doc, name, doc_type)
             if value is not None:
                 out[name] = value
+        for name in _REREAD_NAMES:
+            if name in out:
+                out[name] = _reread_name(doc, out[name])
         return {k: out[k] for k in wanted if k in out}
 
     # ------------------------------------------------------------------ amounts
@@ -240,12 +266,48 @@ class LayoutFieldExtractor:
             scored.append(_Scored(c, score, lab))
         return scored
 
+    def _receipt_total_rows(self, doc: _Doc, ttc: list[_Scored]) -> list[_Scored]:
+        """The last amount of each row that reads as a receipt's total with tax
+        (``_RECEIPT_TOTAL_ROW``) and is not a total's candidate already: the tax's label
+        nearer to it ("Total Incl. GST 60.00") or a label garbled by OCR."""
+        have = {(s.cand.row.page, s.cand.row.index, s.cand.start) for s in ttc}
+        out: list[_Scored] = []
+        by_row = doc.by_row(doc.amounts)
+        for key, row_amounts in by_row.items():
+            last = max(row_amounts, key=lambda c: c.start)
+            if (*key, last.start) in have:
+                continue
+            if _RECEIPT_TOTAL_ROW.search(last.row.text[: last.start]):
+                out.append(_Scored(last, 0.9 + 0.1 * doc.rel_y(last.row), 0.9))
+        # "Total After Rounding 39. 90", "Amount To Be Paid 26 80": thermal print's decimal
+        # point read apart from its digits, or lost, at the end of a total's line
+        for row in doc.rows:
+            if (row.page, row.index) in by_row:
+                continue
+            m = _SPLIT_AMOUNT.search(row.text)
+            if m is None or not _TOTALISH_ROW.search(row.text):
+                continue
+            label = row.text[: m.start()]
+            if _NOT_THE_TOTAL.search(label) or (
+                    _TAX_WORD.search(label) and not _RECEIPT_TOTAL_ROW.search(label)):
+                continue
+            words = row.span_words(m.start(), m.end())
+            if not words:
+                continue
+            value = Decimal(f"{int(m.group(1))}.{m.group(2)}")
+            lab = 0.9 if _RECEIPT_TOTAL_ROW.search(label) else 0.6
+            c = Candidate(value, cands.AMOUNT, row, m.start(), m.end(), tuple(words),
+                          repaired=True)
+            out.append(_Scored(c, lab + 0.1 * doc.rel_y(row), lab))
+        return out
+
     def _receipt_totals(self, doc: _Doc, ttc: list[_Scored], ht: list[_Scored],
                         tva: list[_Scored]) -> list[_Scored]:
         """A receipt's total candidates, rescored by how receipts are written: the total is
         what was tendered less the change given, or the subtotal plus its tax; it comes
         before the payment lines (a tax summary below them repeats bases, not the total)."""
         pool = doc.amounts
+        ttc = ttc + self._receipt_total_rows(doc, ttc)
         tendered: list[Candidate] = []
         change: list[Candidate] = []
         for c in pool:
@@ -264,6 +326,9 @@ class LayoutFieldExtractor:
                     if diff > 0:
                         expected.add(diff)
                     break
+        if not change:
+            # paid exactly, by card or cash: what was paid is the total
+            expected |= {Decimal(str(t.value)) for t in tendered if Decimal(str(t.value)) > 0}
         summed: set[Decimal] = set()
         for b in ht:
             for v in tva:
@@ -273,6 +338,8 @@ class LayoutFieldExtractor:
         first_pay = min(pay_rows) if pay_rows else None
         rounding = [(h.row.page, h.row.index) for h in doc.hits if h.phrase in _ROUNDING]
         last_rounding = max(rounding) if rounding else None
+        summaries = [(r.page, r.index) for r in doc.rows if _TAX_SUMMARY.search(r.text)]
+        first_summary = min(summaries) if summaries else None
         out: list[_Scored] = []
         seen: set[tuple[int, int, int]] = set()
         for s in ttc:
@@ -280,6 +347,8 @@ class LayoutFieldExtractor:
             key = (s.cand.row.page, s.cand.row.index)
             if first_pay is not None and key > first_pay:
                 score -= 0.5
+            elif first_summary is not None and key > first_summary:
+                score -= 0.3  # the tax summary's "Total": bases and taxes
             if s.cand.value in expected:
                 score += 1.0
             elif s.cand.value in summed and last_rounding is None:
@@ -370,6 +439,8 @@ class LayoutFieldExtractor:
 
     def _date(self, doc: _Doc, name: str, doc_type: DocType) -> ExtractedField | None:
         pool = doc.dates
+        if name == "receipt_date":
+            pool = pool + _spaced_dates(doc.rows, pool)
         if not pool:
             return None
         cue_rows = {(h.row.page, h.row.index) for h in doc.hits_of("incapacity_cue")}
@@ -384,6 +455,9 @@ class LayoutFieldExtractor:
                 continue  # "du 09/08/2023 au 15/08/2023": a service period, not the date
             own = doc.owner(c, pool)
             lab = _label_score(name, own)
+            if name == "receipt_date" and lab < 0 and own.relation != "right" and \
+                    own.hit is not None and "phone" in own.hit.kinds:
+                lab = 0.0  # a till prints its date right under the shop's "Tel: ..." line
             if name in ("invoice_date", "receipt_date") and isinstance(c.value, date) and \
                     isinstance(latest, date) and (latest - c.value).days > 2 * 366:
                 lab = min(lab, 0.0) - 0.5  # a law's or a birth date, years before the others
@@ -419,12 +493,15 @@ class LayoutFieldExtractor:
         if not pool:
             return None
         vats = {c.value for c in cands.vat_candidates(doc.rows) if c.valid}
+        customer = self._customer_zone(doc, blocks=True)
         scored = []
         for c in pool:
             lab = _label_score(name, doc.owner(c, pool))
             if lab < 0:
                 continue
             score = lab + (0.4 if c.valid else 0.0) - (0.3 if c.repaired else 0.0)
+            if c.x0 >= customer.get((c.row.page, c.row.index), float("inf")):
+                score -= 0.5  # printed in the customer's address block: the customer's
             value = str(c.value)
             if c.valid and value[:9].isdigit() and fr_vat_from_siren(value[:9]) in vats:
                 score += 0.3
@@ -439,12 +516,15 @@ class LayoutFieldExtractor:
             return None
         sirens = {str(c.value)[:9] for c in cands.siret_candidates(doc.rows) if c.valid}
         sirens |= cands.siren_values(doc.rows)
+        customer = self._customer_zone(doc, blocks=True)
         scored = []
         for c in pool:
             lab = _label_score(name, doc.owner(c, pool))
             if lab < 0:
                 continue
             score = lab + (0.3 if c.valid else 0.0)
+            if c.x0 >= customer.get((c.row.page, c.row.index), float("inf")):
+                score -= 0.5  # printed in the customer's address block: the customer's
             value = str(c.value)
             if value.startswith("FR") and value[4:] in sirens:
                 score += 0.4
@@ -529,9 +609,39 @@ class LayoutFieldExtractor:
                 if any(a < c.end and c.start < b for a, b in cands.phone_or_postcode_spans(c.row)):
                     score -= 0.8
                 scored.append(_Scored(c2, score, score))
+            if not found:
+                scored += self._code_next_line(doc, hit, w, name)
             if hit.strength < 1.0 and not any(c.row is hit.row for c in found):
                 scored += self._numbered_below(doc, hit, w, name)
         return _pick(scored)
+
+    def _code_next_line(self, doc: _Doc, hit: LabelHit, weight: float,
+                        name: str) -> list[_Scored]:
+        """In running text, a label that ends its line with its value at the start of the next
+        one ("... (dossier" / "AST-2026-006564), je vous ...")."""
+        row = hit.row
+        if row.text[hit.end:].strip(" :(#°"):
+            return []
+        rows = doc.rows_by_page.get(row.page, [])
+        if row.index + 1 >= len(rows):
+            return []
+        nxt = rows[row.index + 1]
+        h = max(row.height, 4.0)
+        if not nxt.words or nxt.y0 - row.y1 > 1.2 * h or abs(nxt.x0 - row.x0) > 2 * h:
+            return []
+        first = nxt.words[0]
+        core = first.text.lstrip("(:#[").rstrip(".,;:)]")
+        if not cands._code_like(core):
+            return []
+        if any(hh.start == 0 for hh in doc.hits_by_row.get((nxt.page, nxt.index), [])):
+            return []  # the next line starts with a label of its own
+        start = first.text.index(core)
+        if any(a < start + len(core) and start < b for a, b in cands.phone_or_postcode_spans(nxt)):
+            return []  # a phone number or a postcode is no reference
+        value = core if name == "invoice_number" else normalize_reference(core)
+        c = Candidate(value, CODE, nxt, start, start + len(core), (first,), via=hit)
+        score = weight * hit.strength * _REL_FACTOR["right"]
+        return [_Scored(c, score, score)]
 
     def _numbered_below(self, doc: _Doc, hit: LabelHit, weight: float,
                         name: str) -> list[_Scored]:
@@ -551,7 +661,10 @@ class LayoutFieldExtractor:
                     break
                 rest = wd.text[m.end():]
                 j = i
-                if not rest and i + 1 < len(below.words):
+                if not rest and i + 2 < len(below.words) and below.words[i + 1].text == ":":
+                    j = i + 2  # "Numéro : FA2606-4481"
+                    rest = below.words[j].text
+                elif not rest and i + 1 < len(below.words):
                     j = i + 1
                     rest = below.words[j].text
                 core = rest.rstrip(".,;:)")
@@ -573,7 +686,7 @@ class LayoutFieldExtractor:
         scored: list[_Scored] = []
         for hit in doc.hits:
             w = max((weights.get(k, 0.0) for k in hit.kinds), default=0.0)
-            if w <= 0:
+            if w <= 0 or (hit.strength < 1.0 and _inside_words(hit)):
                 continue
             for c in cands.anchored_candidates(
                 hit, NAME, doc.hits_by_row, doc.rows_by_page,
@@ -584,6 +697,8 @@ class LayoutFieldExtractor:
                 if rel == "right" and hit.strength < 1.0 and name != "practitioner_name" and \
                         not separated:
                     continue  # a bare word ("CLIENT NOM COMMERCIAL") labels nothing
+                if rel == "below" and name == "customer_name" and _phrase_goes_on(c):
+                    continue  # "Buyer contact name" under "Client :": a phrase, not the name
                 score = w * hit.strength * _REL_FACTOR[rel]
                 ents = doc.entities([c.row])[(c.row.page, c.row.index)]
                 if any(lbl in ("PER", "ORG") and s < c.end and c.start < e
@@ -594,7 +709,9 @@ class LayoutFieldExtractor:
 
     def _person(self, doc: _Doc, name: str, doc_type: DocType) -> ExtractedField | None:
         scored = self._anchored_names(doc, name)
-        if name in ("sender_name", "practitioner_name") and not scored:
+        if name == "sender_name" and not scored:
+            scored = self._signature(doc) + self._ner_people(doc, name)
+        if name == "practitioner_name" and not scored:
             scored = self._ner_people(doc, name)
         if name == "customer_name":
             scored += [sc for sc, _ in self._addressee_blocks(doc)]
@@ -625,14 +742,24 @@ class LayoutFieldExtractor:
                         (r.page, r.index), []) if hh.strength >= 1.0):
                     continue
                 above = by_index.get(r.index - 1)
+                delivery = False
                 if above is not None and r.y0 - above.y1 < 1.0 * h and any(
                         abs(w[0].bbox.x0 - x0) < 2 * h for _, _, w in segs[above.index]):
                     aligned_above = [(a, b) for a, b, w in segs[above.index]
                                      if abs(w[0].bbox.x0 - x0) < 2 * h]
-                    if not any(hh.start <= a < hh.end or a <= hh.start < b
+                    # above is the block's label ("Facturé à", "CLIENT :"), not a bare word
+                    # inside a line of the block ("LE CLIENT")
+                    if not any((hh.start <= a < hh.end or a <= hh.start < b) and (
+                                   hh.strength >= 1.0 or not (above.text[a:hh.start]
+                                                              + above.text[hh.end:b]).strip(" :"))
                                for a, b in aligned_above
                                for hh in doc.hits_by_row.get((above.page, above.index), [])):
                         continue  # not the block's first line
+                    # the delivery address: where the goods went, not the buyer (its block
+                    # is still no seller's)
+                    delivery = any("delivery_address" in hh.kinds for hh in doc.hits_by_row.get(
+                        (above.page, above.index), []) if any(
+                        hh.start < b and a < hh.end for a, b in aligned_above))
                 block = {(r.page, r.index)}
                 prev = r
                 found = False
@@ -651,8 +778,41 @@ class LayoutFieldExtractor:
                 if not found:
                     continue
                 c = Candidate(text, NAME, r, s, e, words)
-                out.append((_Scored(c, 0.5, 0.0), block))
+                out.append((_Scored(c, 0.0 if delivery else 0.5, 0.0), block))
         return out
+
+    def _signature(self, doc: _Doc) -> list[_Scored]:
+        """A letter's signature: the name on the lines after its closing formula
+        ("Cordialement,", "... mes salutations distinguées."), the surer when the letter's
+        head names the same person."""
+        closing = [r for r in doc.rows if _CLOSING.search(r.text)]
+        if not closing:
+            return []
+        last = closing[-1]
+        rows = doc.rows_by_page.get(last.page, [])
+        first = min(p.number for p in doc.pages)
+        head = {fold(r.text) for r in doc.rows_by_page.get(first, [])[:6]}
+        h = max(last.height, 4.0)
+        prev = last
+        for r in rows[last.index + 1:last.index + 5]:
+            if r.y0 - prev.y1 > 8 * h:
+                break
+            prev = r
+            text = fold_name(_CIVILITY_PREFIX.sub("", r.text))
+            tokens = text.split()
+            if not 2 <= len(tokens) <= 5 or any(ch.isdigit() for ch in text) or "@" in text \
+                    or not all(cands._name_word(t, first=i == 0) for i, t in enumerate(tokens)):
+                continue
+            if any(hh.strength >= 1.0 for hh in doc.hits_by_row.get((r.page, r.index), [])):
+                continue
+            start = r.text.find(tokens[0])
+            end = r.text.rfind(tokens[-1]) + len(tokens[-1])
+            words = r.span_words(start, end) if 0 <= start < end else ()
+            if not words:
+                continue
+            score = 0.5 + (0.2 if fold(text) in head else 0.0)
+            return [_Scored(Candidate(text, NAME, r, start, end, words), score, 0.0)]
+        return []
 
     def _ner_people(self, doc: _Doc, name: str) -> list[_Scored]:
         """People named by NER where a letter's sender or a certificate's doctor stands."""
@@ -688,10 +848,7 @@ class LayoutFieldExtractor:
         median_h = heights[len(heights) // 2] or 1.0
         mentions = self._legal_mentions(doc)
         mentioned = {fold(str(m.cand.value)) for m in mentions}
-        customer_zone = self._customer_zone(doc)
-        if name == "supplier_name":
-            for _, block in self._addressee_blocks(doc):
-                customer_zone |= block
+        customer_zone = self._customer_zone(doc, blocks=name == "supplier_name")
         scored: list[_Scored] = []
         segs = {r.index: _segments(r, _NAME_CUT) for r in rows}
         # the issuer's header block ends with its phone and registration numbers
@@ -699,6 +856,8 @@ class LayoutFieldExtractor:
         header_end = min(id_rows) if id_rows else -1
         for rank, r in enumerate(rows):
             for s, e, words in segs[r.index]:
+                s, e, words = _before_label(r, s, e, words,
+                                            doc.hits_by_row.get((r.page, r.index), []))
                 raw = r.text[s:e]
                 up = rank
                 while up > 0 and rank - up < 3 and _continues_above(raw):
@@ -720,6 +879,11 @@ class LayoutFieldExtractor:
                     score += 0.5
                 if r.index < header_end:
                     score += 0.3
+                elif name == "merchant_name" and 0 <= header_end < r.index:
+                    score -= 0.3  # below a till's header (its phone, tax id): the customer
+                if name == "merchant_name" and \
+                        sum(w.confidence for w in words) < _JUNK_OCR * len(words):
+                    score -= 0.4  # a logo or a stamp read as letters ("d'A dt")
                 if text.count("(") != text.count(")"):
                     score -= 0.3  # cut inside a bracket: the name goes on on the next line
                 h = sorted(w.bbox.y1 - w.bbox.y0 for w in words)[len(words) // 2]
@@ -736,7 +900,7 @@ class LayoutFieldExtractor:
                        and not hh.kinds & {"merchant_name"}
                        for hh in row_hits):
                     score -= 0.6
-                if (r.page, r.index) in customer_zone:
+                if words[0].bbox.x0 >= customer_zone.get((r.page, r.index), float("inf")):
                     score -= 1.0
                 if low in mentioned:
                     score += 0.6
@@ -770,7 +934,10 @@ class LayoutFieldExtractor:
                 if sum(ch.isalpha() for ch in name) < 3 or any(ch.isdigit() for ch in name) \
                         or len(name.split()) > 6:
                     continue
+                # a label inside the name disqualifies it, not a bare word that names use
+                # too ("Remorquage du Parc", "Le Fournisseur")
                 if any(h.start < m.start("name") + len(raw) and m.start("name") < h.end
+                       and h.strength >= 1.0
                        for h in doc.hits_by_row.get((r.page, r.index), [])):
                     continue
                 if _LEGAL_RE.fullmatch(low):
@@ -782,14 +949,41 @@ class LayoutFieldExtractor:
                                        0.75, 0.0))
         return out
 
-    def _customer_zone(self, doc: _Doc) -> set[tuple[int, int]]:
-        """Rows of the addressee block (under or right of "Client", "Facturé à"...)."""
-        zone: set[tuple[int, int]] = set()
-        for h in doc.hits_of("customer_name"):
-            page_rows = doc.rows_by_page.get(h.page, [])
-            zone.add((h.page, h.row.index))
-            for k in range(h.row.index + 1, min(len(page_rows), h.row.index + 5)):
-                zone.add((h.page, k))
+    def _customer_zone(self, doc: _Doc, *, blocks: bool = False) -> dict[tuple[int, int], float]:
+        """Where the addressee stands, as row -> the zone's left edge (a row's words from that
+        edge on belong to the customer; the seller's letterhead may share the row on the
+        left): the rows of and under "Client", "Facturé à"... from the label's left edge on,
+        and with ``blocks`` the unlabeled addressee blocks with the lines aligned under them
+        (country, the customer's VAT number and SIRET)."""
+        if blocks in doc.customer_zones:
+            return doc.customer_zones[blocks]
+        zone: dict[tuple[int, int], float] = {}
+
+        def add(page: int, index: int, x: float) -> None:
+            zone[(page, index)] = min(x, zone.get((page, index), x))
+
+        for hit in doc.hits_of("customer_name"):
+            page_rows = doc.rows_by_page.get(hit.page, [])
+            x = hit.x0 - max(hit.row.height, 4.0)
+            for k in range(hit.row.index, min(len(page_rows), hit.row.index + 5)):
+                add(hit.page, k, x)
+        if blocks:
+            for sc, block in self._addressee_blocks(doc):
+                page = sc.cand.row.page
+                page_rows = doc.rows_by_page.get(page, [])
+                x0 = sc.cand.words[0].bbox.x0
+                h = max(sc.cand.row.height, 4.0)
+                for _, index in block:
+                    add(page, index, x0 - h)
+                prev = page_rows[max(i for _, i in block)]
+                for k in range(prev.index + 1, min(len(page_rows), prev.index + 5)):
+                    nxt = page_rows[k]
+                    if nxt.y0 - prev.y1 > 2.0 * h or not any(
+                            abs(w[0].bbox.x0 - x0) < 2 * h for _, _, w in _segments(nxt)):
+                        break
+                    add(page, k, x0 - h)
+                    prev = nxt
+        doc.customer_zones[blocks] = zone
         return zone
 
     # ------------------------------------------------------------------ other
@@ -893,6 +1087,12 @@ def _top(scored: list[_Scored], n: int = 5) -> list[_Scored]:
 
 
 _NAME_CUT = frozenset({"-", "–", "—", "|", "•", "/"})
+# the closing formula of a letter or an e-mail, the signature on the lines after it
+_CLOSING = re.compile(
+    r"\b(?:cordialement|bien\s+cordialement|salutations|sinc[èe]res|respectueusement|"
+    r"bien\s+[àa]\s+vous|distingu[ée]e?s|regards|sincerely|yours\s+(?:faithfully|truly)|"
+    r"freundlichen\s+gr[üu](?:ß|ss)en|saludos|cordiali\s+saluti|met\s+vriendelijke)\b",
+    re.IGNORECASE)
 # "<name> - SARL au capital de", "<name>, SAS au capital", "<name> SARL à capital variable"
 _LEGAL_MENTION = re.compile(
     r"(?:^|[-–|•]\s)(?P<name>[^-–|•:]{2,60}?)\s*[-–,]?\s*\b(?:SARL|SAS|SASU|SA|EURL|SNC|SCI|SELARL|"
@@ -902,7 +1102,8 @@ _LEGAL_MENTION = re.compile(
 _ID_KINDS = frozenset({"siret", "siren", "vat_number", "company_registration", "phone"})
 _CIVILITY_PREFIX = re.compile(
     r"^\s*(?:M\.|Mr\.?|Mrs\.?|Ms\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Herr|Frau)\s+")
-_NUMBER_SIGN = re.compile(r"^(?:#|n°|nº|no\.?|nr\.?|n\.)\s*:?", re.IGNORECASE)
+_NUMBER_SIGN = re.compile(r"^(?:#|n°|nº|no\.?|nr\.?|n\.|num[ée]ro|número|number|nummer)\s*:?",
+                          re.IGNORECASE)
 _POSTCODE_TOWN = re.compile(r"(?<![\d.,])(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,}")
 _LEGAL_RE = re.compile(
     r"(?<![\w])(?:" + "|".join(
@@ -911,11 +1112,56 @@ _LEGAL_RE = re.compile(
     ) + r"|sdn\.?\s*bhd\.?|s/b)(?![\w])"
 )
 # a registration number printed after the name: "(417940-M)", "1110644-W", "(CO. NO:20154-T)"
-_REG_SUFFIX = re.compile(r"[\s,]*(?:\((?:co\.?\s*(?:no|reg)\.?\s*:?\s*)?[\w\s-]*\d[\w\s-]*\)"
+_REG_SUFFIX = re.compile(r"[\s,]*(?:[({](?:co\.?\s*(?:no|reg)\.?\s*:?\s*)?[\w\s-]*\d[\w\s-]*[)}]?"
                          r"|\b\d{4,}-?[a-z]\b)\s*$", re.IGNORECASE)
+# a template's placeholder for the issuer's logo, printed before the name ("LOGO LE FOURNISSEUR")
+_LOGO_PLACEHOLDER = re.compile(r"^\s*logo\b[\s:-]*(?=\w)", re.IGNORECASE)
 # "Own by:", "Dimiliki oleh:": the operator named before the legal name
 _OWNER_PREFIX = re.compile(r"^\s*(?:owne?d?\s+by|dimiliki(?:\s+oleh)?|operated\s+by)\s*:\s*",
                            re.IGNORECASE)
+
+
+# a till's numeric date that OCR cut with spaces ("26- 03-18", "09- 06 2018"), day first
+_SPACED_DATE = re.compile(
+    r"(?<![\d.,])(\d{1,2})[-/.]\s*(\d{1,2})\s*(?:[-/.;,]\s*)?[\"“”'‘’]?\s*(\d{4}|\d{2})"
+    r"(?![\d.,])"
+)
+# ... or with the month's name, the time glued to the year ("10Mar201818:24")
+_GLUED_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*"
+    r"((?:19|20)\d{2})(?:(?=\d{1,2}:\d{2})|(?!\d))",
+    re.IGNORECASE,
+)
+_PLAUSIBLE_YEARS = (1990, 2039)  # a repaired date's year: a till's, not an item code's
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _spaced_dates(rows: Sequence[Row], found: Sequence[Candidate]) -> list[Candidate]:
+    """Receipt dates the ordinary date reader misses for the spaces OCR put in them."""
+    taken = {(c.row.page, c.row.index) for c in found}
+    out: list[Candidate] = []
+    for row in rows:
+        if (row.page, row.index) in taken:
+            continue
+        spaced = [m for m in _SPACED_DATE.finditer(row.text)
+                  if any(ch.isspace() for ch in m.group(0))]
+        for m in spaced + list(_GLUED_DATE.finditer(row.text)):
+            day, year = int(m.group(1)), int(m.group(3))
+            month = int(m.group(2)) if m.group(2).isdigit() else \
+                _MONTHS.index(m.group(2).lower()) + 1
+            if year < 100:
+                year += 2000
+            if not _PLAUSIBLE_YEARS[0] <= year <= _PLAUSIBLE_YEARS[1]:
+                continue  # "05 - 5/60": an item code
+            try:
+                value = date(year, month, day)
+            except ValueError:
+                continue
+            words = row.span_words(m.start(), m.end())
+            if words:
+                out.append(Candidate(value, cands.DATE, row, m.start(), m.end(), tuple(words),
+                                     repaired=True))
+    return out
 
 
 def _address_like(low: str, toks: set[str], digits: int) -> bool:
@@ -937,13 +1183,15 @@ _LEGAL_FORM_OCR = (
     (re.compile(r"\b[S5][O0D][NH]\s+B[HN][DO0]\s*$"), "SDN BHD"),
     (re.compile(r"\bB[HN][DO0]\s*$"), "BHD"),
     (re.compile(r"\bS[A4]R[L1I]\s*$"), "SARL"),
+    # Malaysia's "S/B" (Sdn Bhd) on till receipts, its digits-like letters misread
+    (re.compile(r"(?<![\w/])[S5]/[B8R](?![\w/])\s*$"), "S/B"),
 )
 
 
 def _clean_company(text: str) -> str:
     """The name without a registration number after it or an "owned by:" before it, and its
     legal form as printed when the OCR slipped on one of its letters."""
-    out = _OWNER_PREFIX.sub("", text).rstrip(" ,;")
+    out = _OWNER_PREFIX.sub("", _LOGO_PLACEHOLDER.sub("", text)).rstrip(" ,;")
     for _ in range(2):
         cut = _REG_SUFFIX.sub("", out)
         if cut == out or sum(ch.isalpha() for ch in cut) < 2:
@@ -954,6 +1202,120 @@ def _clean_company(text: str) -> str:
         if pattern.search(out):
             return pattern.sub(form, out)
     return out
+
+
+# names put right from another reading of them (a receipt's merchant is left to its own path)
+_REREAD_NAMES = ("supplier_name", "customer_name", "account_holder", "patient_name",
+                 "practitioner_name", "sender_name")
+_DOUBTFUL_OCR = 80.0  # a word read with less confidence may be put right
+_JUNK_OCR = 45.0  # a receipt's top line read with less mean confidence is a logo, not its name
+
+
+def _reread_name(doc: _Doc, f: ExtractedField) -> ExtractedField:
+    """A name with a doubtful word ("Hôtel de la Gare Toulousg", the last word read at 63 %)
+    put right from the same name printed elsewhere on the document and read with more
+    confidence ("Hôtel de la Gare Toulouse" in the legal mentions, "Toulouse" at 93 %).
+
+    Word for word: the other reading is a run of as many words, the sure words the same, each
+    doubtful one a near spelling (one or two letters apart) read with clearly more confidence.
+    """
+    if f.bbox is None or not isinstance(f.value, str):
+        return f
+    tokens = f.value.split()
+    box = f.bbox
+    mine = [w for r in doc.rows_by_page.get(f.page or 0, []) for w in r.words
+            if w.bbox.x0 >= box.x0 - 1 and w.bbox.x1 <= box.x1 + 1
+            and w.bbox.y0 >= box.y0 - 1 and w.bbox.y1 <= box.y1 + 1]
+    conf: list[float] = []
+    for tok in tokens:
+        word = next((w for w in mine if tok in w.text), None)
+        if word is None:
+            return f
+        conf.append(word.confidence)
+    doubtful = [i for i, c in enumerate(conf) if c < _DOUBTFUL_OCR and len(tokens[i]) >= 4]
+    if not doubtful or len(doubtful) == len(tokens):
+        return f
+    n = len(tokens)
+    mine_ids = {id(w) for w in mine}
+    for row in doc.rows:
+        words = row.words
+        for start in range(0, len(words) - n + 1):
+            window = words[start:start + n]
+            if any(id(w) in mine_ids for w in window):
+                continue
+            texts = [w.text.strip(".,;:|") for w in window]
+            if any(fold(texts[i]) != fold(tokens[i]) for i in range(n) if i not in doubtful):
+                continue
+            fixed = list(tokens)
+            for i in doubtful:
+                other = texts[i]
+                if fold(other) == fold(tokens[i]):
+                    continue
+                d = _edit_distance(fold(other), fold(tokens[i]))
+                if not 1 <= d <= 2 or window[i].confidence < conf[i] + 15 or \
+                        window[i].confidence < _DOUBTFUL_OCR:
+                    break
+                fixed[i] = other
+            else:
+                if fixed != tokens:
+                    return f.model_copy(update={"value": " ".join(fixed)})
+    return f
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (short strings)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _phrase_goes_on(c: Candidate) -> bool:
+    """A name read at the start of a line that goes on, in the same column, with a word in
+    lower case: the capitalised head of a phrase ("Buyer contact name"), not a name."""
+    row = c.row
+    h = max(row.height, 4.0)
+    prev = c.words[-1]
+    for w, st in zip(row.words, row.starts, strict=True):
+        if st < c.end:
+            continue
+        if w.bbox.x0 - prev.bbox.x1 > 2.0 * h:
+            return False
+        return w.text[:1].islower()
+    return False
+
+
+def _inside_words(hit: LabelHit) -> bool:
+    """A bare word inside a phrase, not a label: preceded by a word of its own column and not
+    followed by a colon ("LE FOURNISSEUR", "Adresse du client" but not "Nom client :")."""
+    row = hit.row
+    if row.text[hit.end:].lstrip()[:1] in (":", "=", "-"):
+        return False
+    h = max(row.height, 4.0)
+    before = [w for w, st in zip(row.words, row.starts, strict=True)
+              if st + len(w.text) <= hit.start]
+    if not before:
+        return False
+    last = before[-1]
+    return hit.x0 - last.bbox.x1 < 1.5 * h and any(ch.isalpha() for ch in last.text) and \
+        not last.text.rstrip().endswith((":", ",", ";"))
+
+
+def _before_label(row: Row, s: int, e: int, words: tuple,
+                  hits: Sequence[LabelHit]) -> tuple[int, int, tuple]:
+    """A name that runs into the next column's label without a gap ("Remorquage du Parc
+    Date : 12/08/2026"): the piece before the label, when the label is followed by a colon."""
+    for hh in sorted(hits, key=lambda x: x.start):
+        if not s < hh.start < e or not row.text[hh.end:].lstrip().startswith(":"):
+            continue
+        keep = [(w, st) for w, st in zip(row.words, row.starts, strict=True)
+                if any(w is x for x in words) and st + len(w.text) <= hh.start]
+        if keep:
+            return s, keep[-1][1] + len(keep[-1][0].text), tuple(w for w, _ in keep)
+    return s, e, words
 
 
 def _continues_above(text: str) -> bool:

@@ -143,7 +143,10 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "imponibile", "totaal excl", "totaal excl. btw", "subtotaal", "montant eur ht",
        "total sales (excluding", "excluding gst", "total (excl", "total exclusive",
        "montant total ht", "total net ht", "montant net ht", "exclusief btw",
-       "totaal excl. btw", "gesamt netto", "nettosumme"),
+       "totaal excl. btw", "gesamt netto", "nettosumme",
+       # "Net total" is the total before tax on an invoice, the total paid on a till
+       # receipt: the phrase is both, the sum HT + TVA = TTC decides
+       "net total"),
     _k("vat_amount", (AMOUNT,),
        "tva", "total taxes", "total des taxes", "tax total", "taxes total", "vat total",
        "gst total", "tva totale", "total taxe", "montant des taxes",
@@ -219,6 +222,12 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
     _k("sender_name", (NAME,), "expéditeur", "de :", "from :", "from"),
     _k("merchant_name", (NAME,), "raison sociale", "fournisseur", "vendeur",
        "émetteur", "supplier", "vendor", "seller"),
+    # the delivery address names where the goods went, not who is billed
+    _k("delivery_address", (),
+       "livraison", "adresse de livraison", "lieu de livraison", "livré à", "livrée à",
+       "delivery address", "delivery", "ship to", "shipping address", "deliver to",
+       "lieferadresse", "lieferanschrift", "dirección de entrega", "indirizzo di consegna",
+       "afleveradres"),
     _k("address", (),
        "adresse", "address", "domicile", "demeurant", "domicilié", "anschrift", "dirección",
        "indirizzo", "adres"),
@@ -272,7 +281,9 @@ WEAK_PHRASES: frozenset[str] = frozenset(
      "summe", "tarif", "table", "terminal", "tid", "mid", "ust", "btw", "totale", "totaal",
      "fecha", "arrêt", "repos", "solde", "capital", "payment", "règlement", "paiement",
      "titulaire", "assuré", "remise", "discount", "dr", "dr.", "docteur", "médecin", "avoir",
-     "gutschrift"}
+     "gutschrift",
+     # the parties' bare names: "Le fournisseur", "Seller line 2" are words, not labels
+     "fournisseur", "vendeur", "émetteur", "supplier", "vendor", "seller"}
 )
 
 #: Strength of a label match, by phrase: bare words are weaker than full labels.
