@@ -62,6 +62,24 @@ class OcrEngine(Protocol):
         ...
 
 
+class RunningRecognition(Protocol):
+    def result(self) -> list[OcrWord]:
+        """The words, once the engine is done. Raises ``ReadTimeout`` or ``OcrFailed``."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop the engine; its result is not wanted."""
+        ...
+
+
+@runtime_checkable
+class BackgroundOcr(Protocol):
+    """An engine that can read a page in the background while its caller works."""
+
+    def start(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> RunningRecognition:
+        ...
+
+
 @dataclass(frozen=True)
 class FakeOcrEngine:
     """A deterministic engine for unit tests, with no OCR at all.

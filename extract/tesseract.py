@@ -1,10 +1,12 @@
-"""Tesseract through pytesseract: the only module that imports it.
+"""Tesseract: the only module that runs it.
 
 The page image is written as an uncompressed 8-bit BMP (a header, a grey palette and the raw
-rows, no encoder) and its path handed to pytesseract, so that one call costs little more than
-a raw ``tesseract`` run: Leptonica reads a BMP as fast as a PNG and about 0.1 s faster than the
-same page as a PGM, and writing it costs a copy. Tesseract gets ``OMP_THREAD_LIMIT=1``:
-pages are parallelised by processes, not threads.
+rows, no encoder), so that one call costs little more than a raw ``tesseract`` run: Leptonica
+reads a BMP as fast as a PNG and about 0.1 s faster than the same page as a PGM, and writing
+it costs a copy. Recognition runs the command pytesseract's ``image_to_data`` runs, started
+as a process of its own (:meth:`TesseractEngine.start`) so that the reader can prepare the
+page meanwhile; pytesseract checks the installation and runs orientation detection.
+Tesseract gets ``OMP_THREAD_LIMIT=1``: pages are parallelised by processes, not threads.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import logging
 import os
 import re
 import struct
+import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,21 +97,13 @@ class TesseractEngine:
                 f"tesseract {version} lacks the language packs {', '.join(missing)}"
             )
 
-    def _run(self, image: np.ndarray, dpi: int, timeout_s: float, what: str, config: str) -> str:
+    def _osd(self, image: np.ndarray, dpi: int, timeout_s: float, config: str) -> str:
         _single_thread_env()
-        with tempfile.TemporaryDirectory(prefix="mailroom-ocr-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mailroom-osd-") as tmp:
             path = Path(tmp) / "page.bmp"
             write_bmp(image, path, dpi)
             try:
-                if what == "osd":
-                    return str(
-                        pytesseract.image_to_osd(str(path), config=config, timeout=timeout_s)
-                    )
-                return str(
-                    pytesseract.image_to_data(
-                        str(path), lang=self.languages, config=config, timeout=timeout_s
-                    )
-                )
+                return str(pytesseract.image_to_osd(str(path), config=config, timeout=timeout_s))
             except pytesseract.TesseractNotFoundError as e:
                 raise ConfigurationError(
                     "the tesseract program is not installed or not on PATH"
@@ -124,24 +120,97 @@ class TesseractEngine:
                 raise OcrFailed(f"tesseract could not be run: {e}") from e
 
     def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
-        config = f"--psm {self.psm} --dpi {dpi}"
+        return self.start(image, dpi=dpi, timeout_s=timeout_s).result()
+
+    def start(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> RunningOcr:
+        """Start reading ``image`` in a Tesseract process and return at once: the caller may
+        work meanwhile (the reader prepares the page while Tesseract reads it as it came,
+        and keeps that reading when the page needed no clean-up). The command is the one
+        pytesseract's ``image_to_data`` runs, with the TSV written alone."""
+        _single_thread_env()
+        tmp = tempfile.TemporaryDirectory(prefix="mailroom-ocr-")
         try:
-            tsv = self._run(image, dpi, timeout_s, "data", config)
-        except pytesseract.TesseractError as e:
-            raise OcrFailed(f"tesseract failed: {e.message}") from e
-        return parse_tsv(tsv)
+            path = Path(tmp.name) / "page.bmp"
+            write_bmp(image, path, dpi)
+            base = Path(tmp.name) / "page"
+            command = [
+                pytesseract.pytesseract.tesseract_cmd, str(path), str(base),
+                "-l", self.languages, "--psm", str(self.psm), "--dpi", str(dpi), "tsv",
+            ]
+            proc = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError as e:
+            tmp.cleanup()
+            raise ConfigurationError(
+                "the tesseract program is not installed or not on PATH"
+            ) from e
+        except OSError as e:
+            tmp.cleanup()
+            raise OcrFailed(f"tesseract could not be run: {e}") from e
+        except BaseException:
+            tmp.cleanup()
+            raise
+        return RunningOcr(proc, tmp, base.with_suffix(".tsv"), timeout_s)
 
     def detect_orientation(
         self, image: np.ndarray, *, dpi: int, timeout_s: float
     ) -> Orientation | None:
         config = f"--psm 0 --dpi {dpi} -c min_characters_to_try=10"
         try:
-            out = self._run(image, dpi, timeout_s, "osd", config)
+            out = self._osd(image, dpi, timeout_s, config)
         except pytesseract.TesseractError as e:
             # "Too few characters" and friends: OSD cannot tell, which is not a failure.
             log.debug("orientation detection gave no answer: %s", e.message)
             return None
         return parse_osd(out)
+
+
+class RunningOcr:
+    """A Tesseract process reading one page. :meth:`result` waits for its words (the
+    timeout counts from the start), :meth:`cancel` kills it; either removes its files."""
+
+    def __init__(
+        self, proc: subprocess.Popen[bytes], tmp: tempfile.TemporaryDirectory[str], tsv: Path,
+        timeout_s: float,
+    ) -> None:
+        self._proc = proc
+        self._tmp = tmp
+        self._tsv = tsv
+        self._timeout_s = timeout_s
+        self._deadline = time.monotonic() + timeout_s
+
+    def result(self) -> list[OcrWord]:
+        try:
+            try:
+                _, err = self._proc.communicate(
+                    timeout=max(0.0, self._deadline - time.monotonic())
+                )
+            except subprocess.TimeoutExpired as e:
+                self._kill()
+                raise ReadTimeout(f"OCR of a page took more than {self._timeout_s:g} s") from e
+            if self._proc.returncode:
+                message = err.decode("utf-8", errors="replace").strip()
+                raise OcrFailed(f"tesseract failed: {message[-500:] or self._proc.returncode}")
+            try:
+                tsv = self._tsv.read_text(encoding="utf-8", errors="replace")
+            except OSError as e:
+                raise OcrFailed(f"tesseract wrote no result: {e}") from e
+            return parse_tsv(tsv)
+        finally:
+            self._tmp.cleanup()
+
+    def cancel(self) -> None:
+        try:
+            self._kill()
+        finally:
+            self._tmp.cleanup()
+
+    def _kill(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
 
 
 def parse_osd(out: str) -> Orientation | None:

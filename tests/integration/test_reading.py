@@ -195,3 +195,31 @@ def test_malformed_inputs_are_read_or_refused_cleanly(hostile_reader: Reader, pa
     else:
         assert result.pages and all(p.number == i + 1 for i, p in enumerate(result.pages))
     assert time.monotonic() - started < 60, "a hostile file must not hang the reader"
+
+
+@pytest.mark.tesseract
+def test_a_started_reading_gives_pytesseracts_words_and_a_cancelled_one_leaves_nothing(
+    scan: np.ndarray, tmp_path: Path
+) -> None:
+    """TesseractEngine.start runs the command pytesseract's image_to_data runs: same words,
+    boxes and confidences; cancel kills the process and removes its files."""
+    import glob
+    import tempfile
+
+    import pytesseract
+
+    from extract.tesseract import TesseractEngine, parse_tsv, write_bmp
+
+    engine = TesseractEngine()
+    ours = engine.start(scan, dpi=DPI, timeout_s=60).result()
+    bmp = write_bmp(scan, tmp_path / "page.bmp", DPI) or tmp_path / "page.bmp"
+    theirs = parse_tsv(
+        pytesseract.image_to_data(str(bmp), lang="fra+eng", config=f"--psm 3 --dpi {DPI}")
+    )
+    assert ours == theirs and len(ours) > 20
+    before = set(glob.glob(f"{tempfile.gettempdir()}/mailroom-ocr-*"))
+    running = engine.start(scan, dpi=DPI, timeout_s=60)
+    process = running._proc
+    running.cancel()
+    assert process.poll() is not None
+    assert set(glob.glob(f"{tempfile.gettempdir()}/mailroom-ocr-*")) <= before

@@ -166,3 +166,73 @@ def test_bmp_for_tesseract_is_read_back_pixel_exact(width: int, tmp_path: Path) 
         assert back.size == (width, 101)
         assert round(back.info["dpi"][0]) == 300
         assert np.array_equal(np.asarray(back.convert("L")), img)
+
+
+# ------------------------------------------------------------ Tesseract started early
+
+
+class _EarlyEngine(FakeOcrEngine):
+    """The fake, able to start a reading in the background, noting what happens to it."""
+
+    def start(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> _Started:
+        self._note("start")
+        return _Started(self, image, dpi, timeout_s)
+
+
+class _Started:
+    def __init__(self, engine: _EarlyEngine, image: np.ndarray, dpi: int, timeout_s: float):
+        self.engine, self.image, self.dpi, self.timeout_s = engine, image, dpi, timeout_s
+
+    def result(self) -> list[OcrWord]:
+        self.engine._note("early-result")
+        quiet = FakeOcrEngine(self.engine.text, self.engine.confidence)  # logs nothing
+        return quiet.recognize(self.image, dpi=self.dpi, timeout_s=self.timeout_s)
+
+    def cancel(self) -> None:
+        self.engine._note("early-cancel")
+
+
+def _clean_page() -> np.ndarray:
+    img = np.full((1800, 900), 250, dtype=np.uint8)
+    img[20:200, 20:200] = 0  # the fake's upright mark
+    for y in range(300, 1700, 60):
+        for x in range(80, 820, 20):
+            img[y : y + 26, x : x + 12] = 10
+    return img
+
+
+def test_a_clean_scan_keeps_the_reading_started_before_its_clean_up(tmp_path: Path) -> None:
+    log = tmp_path / "calls.txt"
+    page = _clean_page()
+    read = ocr_image(page, 300, _EarlyEngine(calls_log=str(log)), timeout_s=5)
+    assert log.read_text().split() == ["start", "early-result"]
+    assert read.image is page and read.words[0].text == "Facture"
+
+
+def test_a_page_that_needs_clean_up_is_read_again_once_prepared(tmp_path: Path) -> None:
+    log = tmp_path / "calls.txt"
+    page = rotate_small_angle(_clean_page(), 3.0)  # skewed: deskewed before OCR
+    read = ocr_image(page, 300, _EarlyEngine(calls_log=str(log)), timeout_s=5)
+    assert log.read_text().split()[:3] == ["start", "early-cancel", "recognize"]
+    assert read.deskew_angle != 0.0 and read.image is not page
+
+
+def test_a_photo_is_not_read_before_its_clean_up(tmp_path: Path) -> None:
+    log = tmp_path / "calls.txt"
+    ocr_image(_clean_page(), 300, _EarlyEngine(calls_log=str(log)), timeout_s=5, camera=True)
+    assert "start" not in log.read_text().split()
+
+
+def test_the_early_reading_is_cancelled_when_the_clean_up_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extract.reader as reader_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise MemoryError("no room for the page")
+
+    monkeypatch.setattr(reader_module.preprocess, "prepare", broken)
+    log = tmp_path / "calls.txt"
+    with pytest.raises(MemoryError):
+        ocr_image(_clean_page(), 300, _EarlyEngine(calls_log=str(log)), timeout_s=5)
+    assert log.read_text().split() == ["start", "early-cancel"]
