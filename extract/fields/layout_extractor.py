@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -197,6 +197,40 @@ def _confidence(best: _Scored, runner_up: float, *, floor_label: bool = True) ->
     return round(min(max(c, 0.01), 0.99), 3)
 
 
+_BARE_CENTS = re.compile(r"(?<![\w.,])([-+]?)\s?[.,](\d{2})(?![\w.,])")
+
+
+def _bare_cents(doc: _Doc, key: tuple[int, int]) -> list[Candidate]:
+    """A rounding line's adjustment printed without its zero ("Rounding -,02")."""
+    row = next((r for r in doc.rows if (r.page, r.index) == key), None)
+    if row is None:
+        return []
+    out: list[Candidate] = []
+    for m in _BARE_CENTS.finditer(row.text):
+        words = row.span_words(m.start(), m.end())
+        if words:
+            value = Decimal(f"{m.group(1) or ''}0.{m.group(2)}")
+            out.append(Candidate(value, cands.AMOUNT, row, m.start(), m.end(), tuple(words),
+                                 repaired=True))
+    return out
+
+
+def _ends_row(c: Candidate) -> bool:
+    """An amount nothing but a mark follows on its line ("CHANGE RM3. 80" is not "3.")."""
+    return not re.search(r"\w", c.row.text[c.end:])
+
+
+def _one_digit_apart(a: object, b: Decimal) -> bool:
+    """Two amounts printed with as many digits that differ in one of them (17.70 and 17.10),
+    further apart than a cash rounding."""
+    if not isinstance(a, Decimal) or a == b:
+        return False
+    if abs(a - b) < Decimal("0.05"):
+        return False  # a till's cash rounding, not a misread
+    x, y = f"{a:.2f}", f"{b:.2f}"
+    return len(x) == len(y) and sum(p != q for p, q in zip(x, y, strict=True)) == 1
+
+
 def _pick(scored: list[_Scored], min_score: float = _MIN_SCORE) -> ExtractedField | None:
     scored = [s for s in scored if s.score >= min_score]
     if not scored:
@@ -319,27 +353,51 @@ class LayoutFieldExtractor:
             elif own.hit.phrase in _TENDERED:
                 tendered.append(c)
         expected: set[Decimal] = set()
+        paid: dict[Decimal, Candidate] = {}  # the total each payment line implies, and where
         for t in tendered:
             for ch in change:
                 if (ch.row.page, ch.row.index) > (t.row.page, t.row.index):
                     diff = Decimal(str(t.value)) - Decimal(str(ch.value))
                     if diff > 0:
                         expected.add(diff)
+                        if _ends_row(t) and _ends_row(ch):
+                            paid.setdefault(diff, t)
                     break
+        # what confirms a total read once with a digit wrong: tendered less change, or the
+        # subtotal plus a tax (an exact payment alone could be the misread one)
+        witnesses = set(expected)
         if not change:
             # paid exactly, by card or cash: what was paid is the total
-            expected |= {Decimal(str(t.value)) for t in tendered if Decimal(str(t.value)) > 0}
+            for t in tendered:
+                if Decimal(str(t.value)) > 0:
+                    expected.add(Decimal(str(t.value)))
+                    paid.setdefault(Decimal(str(t.value)), t)
+        rounding = [(h.row.page, h.row.index) for h in doc.hits if h.phrase in _ROUNDING]
+        last_rounding = max(rounding) if rounding else None
         summed: set[Decimal] = set()
         for b in ht:
             for v in tva:
                 if (v.cand.row.page, v.cand.row.index) >= (b.cand.row.page, b.cand.row.index):
-                    summed.add(Decimal(str(b.cand.value)) + Decimal(str(v.cand.value)))
+                    total = Decimal(str(b.cand.value)) + Decimal(str(v.cand.value))
+                    summed.add(total)
+                    if Decimal(str(v.cand.value)) > 0 and last_rounding is None:
+                        witnesses.add(total)
         pay_rows = [(c.row.page, c.row.index) for c in tendered + change]
         first_pay = min(pay_rows) if pay_rows else None
-        rounding = [(h.row.page, h.row.index) for h in doc.hits if h.phrase in _ROUNDING]
-        last_rounding = max(rounding) if rounding else None
         summaries = [(r.page, r.index) for r in doc.rows if _TAX_SUMMARY.search(r.text)]
         first_summary = min(summaries) if summaries else None
+        printed: dict[Decimal, int] = {}
+        for c in pool:
+            printed[Decimal(str(c.value))] = printed.get(Decimal(str(c.value)), 0) + 1
+        # a total printed twice alike ("Sub-total 17.70", "Total Incl GST 17.70") outweighs
+        # tendered less change whose digits OCR read once, and one apart ("50.10" - "33.00")
+        twice = {Decimal(str(s.cand.value)) for s in ttc
+                 if s.label >= 0.6 and printed.get(Decimal(str(s.cand.value)), 0) >= 2}
+        for e in list(expected):
+            alike = [v for v in twice if _one_digit_apart(v, e)]
+            if printed.get(e, 0) < 2 and len(alike) == 1:
+                expected.discard(e)
+                expected.add(alike[0])
         out: list[_Scored] = []
         seen: set[tuple[int, int, int]] = set()
         for s in ttc:
@@ -349,15 +407,24 @@ class LayoutFieldExtractor:
                 score -= 0.5
             elif first_summary is not None and key > first_summary:
                 score -= 0.3  # the tax summary's "Total": bases and taxes
-            if s.cand.value in expected:
+            cand = s.cand
+            if cand.value in expected:
                 score += 1.0
-            elif s.cand.value in summed and last_rounding is None:
+            elif cand.value in summed and last_rounding is None:
                 score += 0.5
+            elif s.label >= 0.6 and (first_pay is None or key < first_pay) and \
+                    printed.get(Decimal(str(cand.value)), 0) < 2:
+                # a total printed once, whose digits OCR misread ("55.20" for 53.20): what
+                # was tendered less the change, or the subtotal plus its tax, says which
+                confirmed = [v for v in witnesses if _one_digit_apart(cand.value, v)]
+                if len(confirmed) == 1:
+                    cand = replace(cand, value=confirmed[0], repaired=True)
+                    score += 0.8 if confirmed[0] in expected else 0.4
             if last_rounding is not None and key > last_rounding and \
                     (first_pay is None or key < first_pay):
                 score += 0.4  # the total after the rounding line
             seen.add((*key, s.cand.start))
-            out.append(_Scored(s.cand, score, s.label))
+            out.append(_Scored(cand, score, s.label))
         if expected or summed:
             # an amount equal to the expected total, above the payment lines, unlabeled or
             # with a label OCR cut short ("TO : 73.00")
@@ -374,6 +441,49 @@ class LayoutFieldExtractor:
                     continue  # tendered less change is the total whatever its label says
                 base = 1.3 if c.value in expected else 0.8
                 out.append(_Scored(c, base + 0.1 * doc.rel_y(c.row), 0.3))
+        if len(paid) == 1 and not any(s.score >= _MIN_SCORE for s in out):
+            # no total read: what was paid less the change given is the total
+            value, t = next(iter(paid.items()))
+            out.append(_Scored(replace(t, value=value, repaired=value != t.value), 0.9, 0.3))
+        return out + self._rounded_totals(doc, out, first_pay)
+
+    def _rounded_totals(self, doc: _Doc, scored: list[_Scored],
+                        first_pay: tuple[int, int] | None) -> list[_Scored]:
+        """The total after a till's cash rounding, for each labelled total with a rounding
+        line just below it: the rounded amount printed there ("Rounding 72.75") or the
+        total plus the adjustment printed there ("Rounding -0.01")."""
+        out: list[_Scored] = []
+        by_row = doc.by_row(doc.amounts)
+        for s in scored:
+            if s.label < 0.9 or not isinstance(s.cand.value, Decimal) or s.cand.repaired:
+                continue
+            total = s.cand.value
+            for k in (1, 2):
+                key = (s.cand.row.page, s.cand.row.index + k)
+                if first_pay is not None and key >= first_pay:
+                    break
+                hits = doc.hits_by_row.get(key, [])
+                if not any(h.phrase in _ROUNDING for h in hits):
+                    continue
+                found = False
+                row_amounts = by_row.get(key, [])
+                if not row_amounts:
+                    row_amounts = _bare_cents(doc, key)
+                for c in row_amounts:
+                    v = Decimal(str(c.value))
+                    if Decimal(0) < abs(v) < Decimal("0.10"):
+                        rounded = total + v
+                    elif v != total and abs(v - total) < Decimal("0.05") and \
+                            v % Decimal("0.05") == 0:
+                        rounded = v
+                    else:
+                        continue
+                    if rounded > 0:
+                        found = True
+                        out.append(_Scored(replace(c, value=rounded, repaired=True),
+                                           s.score + 0.05, s.label))
+                if found:
+                    break
         return out
 
     def _totals(self, doc: _Doc, doc_type: DocType) -> dict[str, ExtractedField]:

@@ -401,3 +401,104 @@ def test_an_italian_street_line_is_not_the_merchant(extractor: LayoutFieldExtrac
         (20, 200, "TOTALE EURO 79,13 EUR"),
     )
     assert extractor.extract([p], DocType.RECEIPT)["merchant_name"].value == "ENI STATION"
+
+
+def test_a_total_read_with_one_digit_wrong_is_put_right_by_cash_less_change(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "BOULANGERIE DU MARCHE"),
+        (20, 40, "12/03/2026 09:14"),
+        (20, 60, "BAGUETTE 2 2.40"),
+        (20, 75, "Total TTC 55.20"),
+        (20, 90, "Espèces 100.20"),
+        (20, 105, "Rendu 47.00"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("53.20")
+
+
+def test_a_total_printed_twice_is_not_put_right_by_a_misread_payment(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "FERRETERIA LOPEZ"),
+        (20, 40, "12/03/2026 09:14"),
+        (20, 60, "SUBTOTAL 38.37"),
+        (20, 75, "TOTAL (IVA INCL) 38.37"),
+        (20, 90, "CASH 40.35"),
+        (20, 105, "CHANGE DUE 2.00"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("38.37")
+
+
+def test_a_receipt_whose_total_line_is_unreadable_has_cash_less_change_for_total(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "CORNER SHOP LTD"),
+        (20, 40, "12/03/2026 09:14"),
+        (20, 60, "MILK 1L 1.10"),
+        (20, 75, "> Tota1 Incl. VAT CRM_34,80 \\"),
+        (20, 90, "CASH 100.00"),
+        (20, 105, "CHANGE 65.20"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("34.80")
+
+
+def test_a_till_total_is_taken_after_its_cash_rounding(extractor: LayoutFieldExtractor) -> None:
+    p = _laid_out(
+        (20, 20, "TRATTORIA DA MARIO"),
+        (20, 40, "12/03/2026 21:14"),
+        (20, 60, "PIZZA MARGHERITA 1 21.30"),
+        (20, 75, "Total (Inclusive of GST): 23.26"),
+        (20, 90, "Rounding -0.01"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("23.25")
+    p = _laid_out(
+        (20, 20, "TRATTORIA DA MARIO"),
+        (20, 40, "12/03/2026 21:14"),
+        (20, 75, "Total Sales (Inclusive GST) 72.74"),
+        (20, 90, "Rounding Adjustment Oi"),
+        (20, 105, "Rounding 72.75"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("72.75")
+
+
+def test_a_total_printed_twice_outweighs_cash_less_change_read_one_digit_apart(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "EPICERIE CENTRALE"),
+        (20, 40, "19/02/2026 16:45"),
+        (20, 60, "Sub-total 17.70"),
+        (20, 75, "Total Sales Incl VAT 17.70"),
+        (20, 90, "Total After Adj Incl VAT 17.10"),
+        (20, 105, "CASH 50.10"),
+        (20, 120, "Change 33.00"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("17.70")
+
+
+def test_a_rounding_adjustment_printed_without_its_zero_is_applied(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "TRATTORIA DA MARIO"),
+        (20, 40, "12/03/2026 21:14"),
+        (20, 75, "Total Sales (Inclusive GST) RM 177,22"),
+        (20, 90, "Rounding Adjustment RH -,02"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("177.20")
+
+
+def test_no_total_is_made_from_a_change_whose_cents_ocr_read_apart(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "CORNER SHOP LTD"),
+        (20, 40, "12/03/2026 09:14"),
+        (20, 60, "GST TA AMI RM9U. 75"),
+        (20, 90, "CASH RM100.00"),
+        (20, 105, "YOUR CHANGE RM3. 80"),
+    )
+    assert "total_incl_tax" not in extractor.extract([p], DocType.RECEIPT)
