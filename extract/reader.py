@@ -129,19 +129,22 @@ def needs_orientation_check(words: list[OcrWord]) -> bool:
 
 
 def ocr_image(
-    pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float, *, camera: bool = False
+    pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float, *, camera: bool = False,
+    start_early: bool = True,
 ) -> OcrRead:
     """Clean up and OCR an upright-or-not page; a page read poorly is read again prepared
     for faint dotted print when it needed cleaning up (or gave nothing), then gets its
     orientation detected and, when it is turned, is OCR'd again upright; the better reading
-    is kept each time. ``camera``: a photograph (see ``preprocess.prepare``)."""
+    is kept each time. ``camera``: a photograph (see ``preprocess.prepare``).
+    ``start_early``: a core is idle, so Tesseract may start before the clean-up (below)."""
     # A scan from an office scanner usually needs no clean-up at all: Tesseract starts on the
     # page as it came while the page is measured, and that reading is kept when the page
     # comes back untouched (the latency of one page is then Tesseract's alone). A photo
     # always needs work, so it is not started early; a page that needs clean-up costs the
-    # first tenth of a second of a Tesseract run, killed.
+    # first tenth of a second of a Tesseract run, killed: the reader asks for it only while
+    # fewer pages are being read than the machine has cores (an idle core does the work).
     early = engine.start(pixels, dpi=dpi, timeout_s=timeout_s) if (
-        not camera and isinstance(engine, BackgroundOcr)
+        start_early and not camera and isinstance(engine, BackgroundOcr)
     ) else None
     try:
         prepared = preprocess.prepare(pixels, camera=camera)
@@ -280,6 +283,7 @@ class _PageTask:
     limits: LimitSettings
     engine: OcrEngine
     image_dir: str | None
+    start_early: bool = False  # Tesseract may start before the clean-up (a core is idle)
 
 
 @dataclass(frozen=True)
@@ -406,7 +410,10 @@ def _read_page(task: _PageTask) -> tuple[Page, str | None]:
     else:
         loaded = images.load_frame(path, task.index, task.limits)
         pixels, dpi, camera = loaded.pixels, loaded.dpi, not loaded.declared_dpi
-    read = ocr_image(pixels, round(dpi), task.engine, task.ocr.page_timeout_s, camera=camera)
+    read = ocr_image(
+        pixels, round(dpi), task.engine, task.ocr.page_timeout_s, camera=camera,
+        start_early=task.start_early,
+    )
     del pixels
     page = page_from_ocr(task.index + 1, read, dpi)
     target: str | None = None
@@ -440,6 +447,7 @@ class Reader:
         self._lock = threading.Lock()
         self._generation = 0
         self._timed_out: set[int] = set()  # pool generations killed for a hung task
+        self._pages_in_flight = 0  # OCR pages submitted and not yet read, all reads together
 
     # -- context manager
     def __enter__(self) -> Reader:
@@ -625,6 +633,26 @@ class Reader:
         if not indexes:
             return {}, {}
         self._check_engine()
+        with self._lock:
+            # Tesseract starts before a page's clean-up only while cores would idle: a
+            # document with as many pages as cores (or several documents) keeps them busy,
+            # and the early start would only waste the runs killed for pages needing work
+            start_early = self._pages_in_flight + len(indexes) < (os.cpu_count() or 1)
+            self._pages_in_flight += len(indexes)
+        try:
+            return self._ocr_tasks(path, kind, indexes, image_dir, start_early)
+        finally:
+            with self._lock:
+                self._pages_in_flight -= len(indexes)
+
+    def _ocr_tasks(
+        self,
+        path: Path,
+        kind: Literal["pdf", "image"],
+        indexes: tuple[int, ...],
+        image_dir: Path | None,
+        start_early: bool,
+    ) -> tuple[dict[int, Page], dict[int, Path]]:
         futures = [
             self._submit(
                 _read_page,
@@ -636,6 +664,7 @@ class Reader:
                     limits=self._limits,
                     engine=self._engine,
                     image_dir=str(image_dir) if image_dir else None,
+                    start_early=start_early,
                 ),
             )
             for index in indexes

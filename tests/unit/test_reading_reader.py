@@ -344,3 +344,34 @@ def test_both_text_layer_readers_give_the_same_words_and_lines(
     assert first.bbox.x0 == pytest.approx(72, abs=1)
     assert first.bbox.y1 == pytest.approx(841.89 - 760, abs=4)
     assert result.page_images == {}  # no previews rendered when no image_dir is given
+
+
+def test_tesseract_starts_before_the_clean_up_only_while_a_core_would_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import extract.reader as reader_module
+    from extract.base import FakeOcrEngine
+    from extract.reader import Reader
+    from mailroom.settings import LimitSettings, OcrSettings
+
+    monkeypatch.setattr(reader_module.os, "cpu_count", lambda: 2)
+    reader = Reader(OcrSettings(workers=1), LimitSettings(), engine=FakeOcrEngine())
+    seen: list[tuple[bool, int]] = []
+
+    def tasks(path: Path, kind: str, indexes: tuple[int, ...], image_dir: object,
+              start_early: bool) -> tuple[dict[int, object], dict[int, Path]]:
+        seen.append((start_early, reader._pages_in_flight))
+        if kind == "boom":
+            raise RuntimeError("a page failed")
+        return {}, {}
+
+    monkeypatch.setattr(reader, "_ocr_tasks", tasks)
+    reader._ocr_pages(Path("one.png"), "image", (0,), None)  # one page, two cores
+    reader._ocr_pages(Path("two.pdf"), "pdf", (0, 1), None)  # the pages fill the cores
+    reader._pages_in_flight = 1  # another document's page is being read
+    reader._ocr_pages(Path("other.png"), "image", (0,), None)
+    reader._pages_in_flight = 0
+    with pytest.raises(RuntimeError):
+        reader._ocr_pages(Path("bad.png"), "boom", (0,), None)  # type: ignore[arg-type]
+    assert seen == [(True, 1), (False, 2), (False, 2), (True, 1)]
+    assert reader._pages_in_flight == 0  # counted back, even after a failure
