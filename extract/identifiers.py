@@ -212,8 +212,7 @@ def read_bic(raw: str) -> tuple[str, bool] | None:
         return known
     if bic_valid(raw):
         return raw, False
-    shaped = repair_ocr(raw, bic_valid, kind="alnum")
-    return shaped
+    return repair_ocr(raw, bic_valid, kind="alnum")
 
 
 # --------------------------------------------------------------------------- health ids

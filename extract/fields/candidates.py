@@ -46,8 +46,7 @@ _VAT_RE = re.compile(
 )
 _IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9O]{2}(?:[ ]?[A-Z0-9]{1,5}){3,9}")
 # a BIC's bank and country codes are letters; OCR may read a letter as its look-alike digit
-_BIC_RE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z0-9]{4}[A-Z0-9]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])")
+_BIC_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9]{8}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])")
 _PLATE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[- ]?\d{3}[- ]?[A-Z]{2}(?![A-Za-z0-9])")
 _PRACT_RE = re.compile(r"(?<![\w])\d(?:[ .]?\d){8,10}(?![\w])")
 _PHONE_RE = re.compile(

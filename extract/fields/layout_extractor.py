@@ -19,6 +19,8 @@ from decimal import Decimal
 from functools import cached_property
 from itertools import product
 
+from rapidfuzz.distance import Levenshtein
+
 from extract.fields import candidates as cands
 from extract.fields.base import FIELDS_BY_TYPE
 from extract.fields.candidates import Candidate, Ownership
@@ -202,9 +204,10 @@ _BARE_CENTS = re.compile(r"(?<![\w.,])([-+]?)\s?[.,](\d{2})(?![\w.,])")
 
 def _bare_cents(doc: _Doc, key: tuple[int, int]) -> list[Candidate]:
     """A rounding line's adjustment printed without its zero ("Rounding -,02")."""
-    row = next((r for r in doc.rows if (r.page, r.index) == key), None)
-    if row is None:
+    page_rows = doc.rows_by_page.get(key[0], [])
+    if not 0 <= key[1] < len(page_rows):
         return []
+    row = page_rows[key[1]]
     out: list[Candidate] = []
     for m in _BARE_CENTS.finditer(row.text):
         words = row.span_words(m.start(), m.end())
@@ -229,6 +232,12 @@ def _one_digit_apart(a: object, b: Decimal) -> bool:
         return False  # a till's cash rounding, not a misread
     x, y = f"{a:.2f}", f"{b:.2f}"
     return len(x) == len(y) and sum(p != q for p, q in zip(x, y, strict=True)) == 1
+
+
+def _customer_penalty(zone: dict[tuple[int, int], float], c: Candidate) -> float:
+    """An identifier printed in the customer's address block (``_customer_zone``) is the
+    customer's, not the issuer's."""
+    return 0.5 if c.x0 >= zone.get((c.row.page, c.row.index), float("inf")) else 0.0
 
 
 def _pick(scored: list[_Scored], min_score: float = _MIN_SCORE) -> ExtractedField | None:
@@ -610,8 +619,7 @@ class LayoutFieldExtractor:
             if lab < 0:
                 continue
             score = lab + (0.4 if c.valid else 0.0) - (0.3 if c.repaired else 0.0)
-            if c.x0 >= customer.get((c.row.page, c.row.index), float("inf")):
-                score -= 0.5  # printed in the customer's address block: the customer's
+            score -= _customer_penalty(customer, c)
             value = str(c.value)
             if c.valid and value[:9].isdigit() and fr_vat_from_siren(value[:9]) in vats:
                 score += 0.3
@@ -633,8 +641,7 @@ class LayoutFieldExtractor:
             if lab < 0:
                 continue
             score = lab + (0.3 if c.valid else 0.0)
-            if c.x0 >= customer.get((c.row.page, c.row.index), float("inf")):
-                score -= 0.5  # printed in the customer's address block: the customer's
+            score -= _customer_penalty(customer, c)
             value = str(c.value)
             if value.startswith("FR") and value[4:] in sirens:
                 score += 0.4
@@ -1361,7 +1368,7 @@ def _reread_name(doc: _Doc, f: ExtractedField) -> ExtractedField:
                 other = texts[i]
                 if fold(other) == fold(tokens[i]):
                     continue
-                d = _edit_distance(fold(other), fold(tokens[i]))
+                d = Levenshtein.distance(fold(other), fold(tokens[i]))
                 if not 1 <= d <= 2 or window[i].confidence < conf[i] + 15 or \
                         window[i].confidence < _DOUBTFUL_OCR:
                     break
@@ -1370,17 +1377,6 @@ def _reread_name(doc: _Doc, f: ExtractedField) -> ExtractedField:
                 if fixed != tokens:
                     return f.model_copy(update={"value": " ".join(fixed)})
     return f
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (short strings)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def _phrase_goes_on(c: Candidate) -> bool:
