@@ -262,10 +262,11 @@ class SklearnClassifier:
         return load_model(self.model_path)
 
     def classify(self, pages: Sequence[Page]) -> Classification:
-        result = self.classify_text(page_text(pages))
+        text = page_text(pages)
+        result = self.classify_text(text)
         if pages and is_narrow_page(pages[0]) and result.scores:
             result = _with_odds(result, DocType.RECEIPT, NARROW_PAGE_RECEIPT_ODDS)
-        if result.scores and looks_like_a_till_slip(page_text(pages)):
+        if result.scores and looks_like_a_till_slip(text):
             result = _with_odds(result, DocType.RECEIPT, TILL_RECEIPT_ODDS)
         return result
 

@@ -416,10 +416,7 @@ def enhance(
     if assessment.low_contrast:
         ink, paper = ink_and_paper(out)
         if paper - ink > 10:
-            # stretch so that the ink is black and the paper white, clipped
-            lut = np.clip((np.arange(256, dtype=np.float32) - ink) * (255.0 / (paper - ink)),
-                          0, 255).astype(np.uint8)
-            out = cv2.LUT(out, lut)
+            out = _levels(out, ink, paper)
             done.append("contrast")
     return out, tuple(done)
 
@@ -437,7 +434,12 @@ def stretch(image: np.ndarray) -> np.ndarray:
     lo, paper = np.percentile(image[::2, ::2], [1, 50])
     if paper - lo <= 10:
         return image
-    lut = np.clip((np.arange(256, dtype=np.float32) - lo) * (255.0 / (paper - lo)), 0, 255)
+    return _levels(image, float(lo), float(paper))
+
+
+def _levels(image: np.ndarray, ink: float, paper: float) -> np.ndarray:
+    """Grey level ``ink`` to black and ``paper`` to white, linearly, clipped."""
+    lut = np.clip((np.arange(256, dtype=np.float32) - ink) * (255.0 / (paper - ink)), 0, 255)
     return cv2.LUT(image, lut.astype(np.uint8))
 
 
