@@ -8,8 +8,10 @@ which the reader turns into ``CorruptFile``, never the pipeline.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -17,6 +19,8 @@ import pypdfium2.raw as pdfium_c
 
 from mailroom.errors import CorruptFile, DecompressionBomb, EncryptedPdf, TooManyPages
 from mailroom.settings import LimitSettings
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -149,44 +153,49 @@ def _page_words(page: pdfium.PdfPage) -> tuple[LayerWord, ...]:
         textpage.close()
 
 
-def pages_with_text(path: Path, pages: range) -> list[int]:
-    """The 0-based indexes among ``pages`` whose content draws at least one character: the
-    others (scans, photos) have no text layer to read. Raises CorruptFile or EncryptedPdf."""
+def _each_page_text(
+    path: Path, pages: Iterable[int], read: Callable[[pdfium.PdfPage], T]
+) -> list[tuple[int, T]]:
+    """``read`` applied to each page of ``pages`` (0-based; those past the end skipped), the
+    document opened once; PDFium's failures on a page's text become CorruptFile."""
     pdf = open_pdf(path)
     try:
-        found: list[int] = []
+        out: list[tuple[int, T]] = []
         for index in pages:
             if not 0 <= index < len(pdf):
                 continue
             try:
-                textpage = pdf[index].get_textpage()
-                try:
-                    if textpage.count_chars() > 0:
-                        found.append(index)
-                finally:
-                    textpage.close()
-            except (pdfium.PdfiumError, ValueError, OverflowError) as e:
-                raise CorruptFile(f"PDFium cannot read page {index + 1}'s text: {e}") from e
-        return found
-    finally:
-        pdf.close()
-
-
-def text_layer_words(path: Path, pages: range) -> list[LayerPage]:
-    """The words of the text layer of pages ``pages`` (0-based), through PDFium's text API
-    (several times faster than pdfplumber). Raises CorruptFile or EncryptedPdf."""
-    pdf = open_pdf(path)
-    try:
-        out: list[LayerPage] = []
-        for index in pages:
-            if not 0 <= index < len(pdf):
-                continue
-            try:
-                page = pdf[index]
-                width, height = page.get_size()
-                out.append(LayerPage(index, float(width), float(height), _page_words(page)))
+                out.append((index, read(pdf[index])))
             except (pdfium.PdfiumError, ValueError, OverflowError) as e:
                 raise CorruptFile(f"PDFium cannot read page {index + 1}'s text: {e}") from e
         return out
     finally:
         pdf.close()
+
+
+def _char_count(page: pdfium.PdfPage) -> int:
+    textpage = page.get_textpage()
+    try:
+        return int(textpage.count_chars())
+    finally:
+        textpage.close()
+
+
+def pages_with_text(path: Path, pages: range) -> list[int]:
+    """The 0-based indexes among ``pages`` whose content draws at least one character: the
+    others (scans, photos) have no text layer to read. Raises CorruptFile or EncryptedPdf."""
+    return [index for index, count in _each_page_text(path, pages, _char_count) if count > 0]
+
+
+def _layer_page(page: pdfium.PdfPage) -> tuple[float, float, tuple[LayerWord, ...]]:
+    width, height = page.get_size()
+    return float(width), float(height), _page_words(page)
+
+
+def text_layer_words(path: Path, pages: range) -> list[LayerPage]:
+    """The words of the text layer of pages ``pages`` (0-based), through PDFium's text API
+    (several times faster than pdfplumber). Raises CorruptFile or EncryptedPdf."""
+    return [
+        LayerPage(index, width, height, words)
+        for index, (width, height, words) in _each_page_text(path, pages, _layer_page)
+    ]

@@ -152,53 +152,59 @@ def ocr_image(
         if early is not None:
             early.cancel()
         raise
-    seen_dpi = round(dpi * prepared.scale)
     if early is not None and prepared.image is pixels:
-        words = early.result()
+        best = _as_read(early.result(), prepared)
     else:
         if early is not None:
             early.cancel()
-        words = engine.recognize(prepared.image, dpi=seen_dpi, timeout_s=timeout_s)
-    best = OcrRead(
-        words, prepared.image, 0, prepared.deskew_angle, prepared.enhanced, prepared.scale
-    )
-    if not needs_orientation_check(words):
+        best = _recognized(engine, prepared, dpi, timeout_s)
+    if not needs_orientation_check(best.words):
         return best
-    if prepared.enhanced or not words:
+    if best.enhanced or not best.words:
         # a page that needed cleaning up (or where nothing was read) and still reads poorly:
         # perhaps faint print made of dots (faded thermal paper), which reads once smoothed
-        dotted = preprocess.prepare(pixels, camera=camera, dotted=True)
-        words_dotted = engine.recognize(
-            dotted.image, dpi=round(dpi * dotted.scale), timeout_s=timeout_s
+        dotted = _recognized(
+            engine, preprocess.prepare(pixels, camera=camera, dotted=True), dpi, timeout_s
         )
-        if ocr_quality(words_dotted)[0] > ocr_quality(words)[0] and \
-                not reads_sideways(words_dotted):
+        if ocr_quality(dotted.words)[0] > ocr_quality(best.words)[0] and \
+                not reads_sideways(dotted.words):
             log.debug("page read again smoothed (dotted print)")
-            prepared, words = dotted, words_dotted
-            seen_dpi = round(dpi * prepared.scale)
-            best = OcrRead(
-                words, prepared.image, 0, prepared.deskew_angle, prepared.enhanced,
-                prepared.scale,
-            )
-            if not needs_orientation_check(words):
+            best = dotted
+            if not needs_orientation_check(best.words):
                 return best
-    orientation = engine.detect_orientation(prepared.image, dpi=seen_dpi, timeout_s=timeout_s)
+    orientation = engine.detect_orientation(
+        best.image, dpi=round(dpi * best.scale), timeout_s=timeout_s
+    )
     if orientation is None or orientation.rotate == 0:
         return best
-    turned = preprocess.prepare(
-        preprocess.rotate_quarter(pixels, orientation.rotate), camera=camera
+    turned = _recognized(
+        engine,
+        preprocess.prepare(preprocess.rotate_quarter(pixels, orientation.rotate), camera=camera),
+        dpi, timeout_s, rotation=orientation.rotate,
     )
-    words2 = engine.recognize(
-        turned.image, dpi=round(dpi * turned.scale), timeout_s=timeout_s
-    )
-    sideways_before = reads_sideways(words) and not reads_sideways(words2)
-    if sideways_before or ocr_quality(words2)[0] > ocr_quality(words)[0]:
+    sideways_before = reads_sideways(best.words) and not reads_sideways(turned.words)
+    if sideways_before or ocr_quality(turned.words)[0] > ocr_quality(best.words)[0]:
         log.debug("page turned %d degrees by orientation detection", orientation.rotate)
-        return OcrRead(
-            words2, turned.image, orientation.rotate, turned.deskew_angle, turned.enhanced,
-            turned.scale,
-        )
+        return turned
     return best
+
+
+def _as_read(words: list[OcrWord], prepared: preprocess.Prepared, rotation: int = 0) -> OcrRead:
+    return OcrRead(
+        words, prepared.image, rotation, prepared.deskew_angle, prepared.enhanced,
+        prepared.scale,
+    )
+
+
+def _recognized(
+    engine: OcrEngine, prepared: preprocess.Prepared, dpi: int, timeout_s: float,
+    rotation: int = 0,
+) -> OcrRead:
+    """The prepared page read (its resolution is the loaded page's times its upscaling)."""
+    words = engine.recognize(
+        prepared.image, dpi=round(dpi * prepared.scale), timeout_s=timeout_s
+    )
+    return _as_read(words, prepared, rotation)
 
 
 def page_from_ocr(
