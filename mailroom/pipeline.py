@@ -57,7 +57,7 @@ from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, origi
 from storage.dossiers import DossierRegistry
 from validate.checks import run_checks
 from validate.completeness import RequestAction, make_sender, run_completeness
-from validate.dossiers import RowError, load_dossiers
+from validate.dossiers import Dossier, RowError, load_dossiers
 from validate.ged import make_ged_entry, make_searchable_pdf
 from validate.matching import DossierIndex, match_document
 
@@ -75,6 +75,7 @@ class Work:
     media_type: str
     workdir: Path
     page_images: dict[int, Path] = field(default_factory=dict)
+    dossier: Dossier | None = None  # the matched dossier, as read when the match stood
 
 
 class Stage(Protocol):
@@ -169,26 +170,26 @@ def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> No
 
 
 def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
-    doc.match = match_document(doc, pipeline.dossier_index(), pipeline.settings.dossiers)
-    if doc.match.status == "matched" and doc.match.dossier_id:
+    for force in (False, True):
+        doc.match = match_document(
+            doc, pipeline.dossier_index(force=force), pipeline.settings.dossiers
+        )
+        work.dossier = None
+        if doc.match.status != "matched" or not doc.match.dossier_id:
+            return
         # the index may predate the dossier's closing by a few milliseconds (or another
         # process's import): a document is never matched automatically to a closed dossier
-        current = pipeline.registry.get(doc.match.dossier_id)
-        if current is None or current.status != "open":
-            doc.match = match_document(
-                doc, pipeline.dossier_index(force=True), pipeline.settings.dossiers
-            )
+        work.dossier = pipeline.registry.get(doc.match.dossier_id)
+        if work.dossier is not None and work.dossier.status == "open":
+            return
 
 
 def check_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
-    dossier = None
-    if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
-        dossier = pipeline.registry.get(doc.match.dossier_id)
     doc.checks = [
         *doc.checks,
         *run_checks(
             doc,
-            dossier,
+            work.dossier,
             registry=pipeline.registry,
             settings=pipeline.settings.dossiers,
             today=datetime.now(UTC).date(),
@@ -295,23 +296,19 @@ class Pipeline:
         """The dossiers to match against, indexed again whenever the registry's revision
         changes (an import or a closing by any process: workers and watchers run for days)
         or when ``force``d."""
+        # read before the dossiers: a write in between only makes the next call index again
         revision = self.registry.revision()
         with self._index_lock:
             if force or self._index is None or revision != self._index_revision:
-                self._index_revision = self.registry.revision() if force else revision
+                self._index_revision = revision
                 self._index = DossierIndex(self.registry.all())
             return self._index
-
-    def refresh_dossiers(self) -> None:
-        with self._index_lock:
-            self._index = None
 
     def import_dossiers(self, path: Path) -> tuple[Counter[str], list[RowError]]:
         """Load a dossier file into the registry: created / updated / unchanged counts."""
         dossiers, errors = load_dossiers(path)
         counts: Counter[str] = Counter(self.registry.upsert(d) for d in dossiers)
-        self.refresh_dossiers()
-        return counts, errors
+        return counts, errors  # the registry's revision moved: the next match re-indexes
 
     def request_missing_pieces(self) -> list[RequestAction]:
         """Compare open dossiers with what they received; send, remind or close requests."""
