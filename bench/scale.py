@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,32 +192,32 @@ class CpuMeter:
         return out
 
 
-def postgres_pids() -> list[int]:
-    """The PostgreSQL server's postmaster (its backends are its children)."""
+def _pids(keep: Callable[[int], bool]) -> list[int]:
+    """The running processes ``keep`` says yes to (one that ends while read is skipped)."""
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                cmd = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0]
+                if keep(int(entry)):
+                    pids.append(int(entry))
             except OSError:
                 continue
-            fields = _stat(int(entry))
-            if fields is not None and cmd.endswith(b"postgres") and int(fields[1]) == 1:
-                pids.append(int(entry))
     return pids
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's postmaster (its backends are its children)."""
+
+    def postmaster(pid: int) -> bool:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        fields = _stat(pid)
+        return fields is not None and cmd.endswith(b"postgres") and int(fields[1]) == 1
+
+    return _pids(postmaster)
 
 
 def redis_pids() -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                comm = Path(f"/proc/{entry}/comm").read_text().strip()
-            except OSError:
-                continue
-            if comm == "redis-server":
-                pids.append(int(entry))
-    return pids
+    return _pids(lambda pid: Path(f"/proc/{pid}/comm").read_text().strip() == "redis-server")
 
 
 def reset_database(url: str) -> None:
@@ -337,7 +337,8 @@ def run_workers(
 ) -> Run:
     import redis
 
-    from mailroom.worker import build_backend_pipeline, create_app, enqueue_paths
+    from mailroom.pipeline import build_pipeline
+    from mailroom.worker import create_app, enqueue_paths
 
     reset_database(env["MAILROOM_STORAGE__DATABASE_URL"])
     redis.Redis.from_url(env["MAILROOM_QUEUE__BROKER_URL"]).flushdb()
@@ -355,7 +356,7 @@ def run_workers(
             if time.monotonic() > deadline:
                 raise SystemExit(f"workers did not start; see {logs}")
             time.sleep(0.2)
-        with build_backend_pipeline(settings) as producer:
+        with build_pipeline(settings) as producer:
             producer.import_dossiers(dossiers)
             celery = create_app(settings)
             meter = CpuMeter(

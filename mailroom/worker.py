@@ -118,14 +118,6 @@ _pipeline_lock = threading.Lock()
 _pipeline: Any = None
 
 
-def build_backend_pipeline(settings: Settings) -> Any:
-    """The pipeline with every part chosen by the settings: the same as the embedded mode's
-    (:func:`mailroom.pipeline.build_pipeline`), on the stores the settings name."""
-    from mailroom.pipeline import build_pipeline
-
-    return build_pipeline(settings)
-
-
 _WARM_UP_TEXT = (
     "FACTURE N° F2026-0001 du 02/03/2026\n"
     "Dépannage Dupuis SIRET 732 829 320 00074\n"
@@ -164,7 +156,10 @@ def worker_pipeline() -> Any:
     global _pipeline
     with _pipeline_lock:
         if _pipeline is None:
-            _pipeline = build_backend_pipeline(Settings())
+            # the embedded mode's pipeline, on the stores the settings name
+            from mailroom.pipeline import build_pipeline
+
+            _pipeline = build_pipeline(Settings())
         return _pipeline
 
 
@@ -444,7 +439,6 @@ __all__ = [
     "QueueSink",
     "add_worker_commands",
     "app",
-    "build_backend_pipeline",
     "celery_config",
     "create_app",
     "enqueue_file",

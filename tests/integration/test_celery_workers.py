@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from mailroom.models import FINAL_STATUSES, Status
+from mailroom.pipeline import build_pipeline
 from mailroom.settings import Settings
 from mailroom.worker import (
     MAIL_QUEUE,
     OCR_QUEUE,
     QueueSink,
-    build_backend_pipeline,
     create_app,
     enqueue_paths,
     sink_for,
@@ -238,8 +238,6 @@ def _outcome(
 
 def _embedded_pass(paths: list[Path], data_dir: Path) -> Outcome:
     """The embedded mode: a folder of objects, SQLite, one process and its OCR pool."""
-    from mailroom.pipeline import build_pipeline
-
     settings = Settings.model_validate(
         {
             "storage": {
@@ -273,7 +271,7 @@ def _celery_pass(
     settings = Settings()
     assert settings.storage.object_backend == "s3"
     assert settings.storage.metadata_backend == "postgresql"
-    with build_backend_pipeline(settings) as producer:
+    with build_pipeline(settings) as producer:
         producer.import_dossiers(REPO / "samples" / "dossiers.json")
         celery = create_app(settings)
         started = time.monotonic()
@@ -379,7 +377,7 @@ def test_e_mails_and_scans_go_to_separate_queues(
     backend: tuple[Settings, Workers],
 ) -> None:
     settings, workers = backend
-    with build_backend_pipeline(settings) as producer:
+    with build_pipeline(settings) as producer:
         celery = create_app(settings)
         mail = enqueue_paths(celery, producer.objects, [DOCS / "email-01-claim.eml"])
         scan = enqueue_paths(
@@ -407,7 +405,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
 ) -> None:
     settings, workers = backend
     paths = [DOCS / name for name in SCANS]
-    with build_backend_pipeline(settings) as producer:
+    with build_pipeline(settings) as producer:
         celery = create_app(settings)
         results = enqueue_paths(celery, producer.objects, paths)
         workers.start("doomed")
