@@ -8,27 +8,13 @@ from decimal import Decimal
 import pytest
 
 from extract.fields import FieldExtractor, LayoutFieldExtractor, extract_fields
-from mailroom.models import BBox, DocType, Page, Word
-
-CHAR_W = 5.0
-LINE_H = 10.0
+from mailroom.models import DocType, Page
+from tests.unit.laid_out import CHAR_W, Piece, laid_out_page
 
 
-def page(*lines: tuple[float, float, str], number: int = 1, confidence: float = 100.0,
+def page(*lines: Piece, number: int = 1, confidence: float = 100.0,
          low: dict[str, float] | None = None) -> Page:
-    """A page from (x, y, text) pieces; each space-separated token becomes a word."""
-    words: list[Word] = []
-    for n, (x, y, text) in enumerate(lines):
-        pos = x
-        for tok in text.split(" "):
-            if tok:
-                conf = (low or {}).get(tok, confidence)
-                words.append(Word(text=tok, bbox=BBox(x0=pos, y0=y, x1=pos + CHAR_W * len(tok),
-                                                      y1=y + LINE_H),
-                                  confidence=conf, line=n, block=n))
-            pos += CHAR_W * (len(tok) + 1)
-    return Page(number=number, width=595.0, height=842.0, text="\n".join(t for _, _, t in lines),
-                words=tuple(words), text_source="pdf_text")
+    return laid_out_page(*lines, number=number, confidence=confidence, low=low)
 
 
 @pytest.fixture(scope="module")

@@ -12,28 +12,12 @@ from extract.fields.layout import build_rows
 from extract.fields.layout_extractor import _clean_company
 from extract.identifiers import read_bic
 from mailroom.models import BBox, DocType, Page, Word
-
-CHAR_W = 5.0
-LINE_H = 10.0
-
-Piece = tuple[float, float, str] | tuple[float, float, str, float]
+from tests.unit.laid_out import LINE_H, Piece, laid_out_page
 
 
 def page(*lines: Piece, height: float = LINE_H) -> Page:
-    """A page from (x, y, text[, OCR confidence]) pieces; each token becomes a word."""
-    words: list[Word] = []
-    for n, line in enumerate(lines):
-        x, y, text = line[0], line[1], line[2]
-        confidence = line[3] if len(line) > 3 else 96.0  # type: ignore[misc]
-        pos = x
-        for tok in text.split(" "):
-            if tok:
-                words.append(Word(text=tok, bbox=BBox(x0=pos, y0=y, x1=pos + CHAR_W * len(tok),
-                                                      y1=y + height),
-                                  confidence=confidence, line=n, block=n))
-            pos += CHAR_W * (len(tok) + 1)
-    return Page(number=1, width=595.0, height=842.0, text="\n".join(p[2] for p in lines),
-                words=tuple(words), text_source="ocr")
+    """Pieces read by OCR, at 96 % unless a piece says otherwise."""
+    return laid_out_page(*lines, line_height=height, confidence=96.0, text_source="ocr")
 
 
 @pytest.fixture(scope="module")

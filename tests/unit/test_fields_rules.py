@@ -10,24 +10,12 @@ import pytest
 
 from extract.fields import LayoutFieldExtractor
 from extract.fields.layout_extractor import _clean_company
-from mailroom.models import BBox, DocType, Page, Word
-
-CHAR_W = 5.0
-LINE_H = 10.0
+from mailroom.models import DocType, Page
+from tests.unit.laid_out import LINE_H, Piece, laid_out_page
 
 
-def page(*lines: tuple[float, float, str], height: float = LINE_H) -> Page:
-    """A page from (x, y, text) pieces; each space-separated token becomes a word."""
-    words: list[Word] = []
-    for n, (x, y, text) in enumerate(lines):
-        pos = x
-        for tok in text.split(" "):
-            if tok:
-                words.append(Word(text=tok, bbox=BBox(x0=pos, y0=y, x1=pos + CHAR_W * len(tok),
-                                                      y1=y + height), line=n, block=n))
-            pos += CHAR_W * (len(tok) + 1)
-    return Page(number=1, width=595.0, height=842.0, text="\n".join(t for _, _, t in lines),
-                words=tuple(words), text_source="pdf_text")
+def page(*lines: Piece, height: float = LINE_H) -> Page:
+    return laid_out_page(*lines, line_height=height)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from extract.fields import LayoutFieldExtractor
 from extract.images import drop_red
 from extract.preprocess import prepare, stretch, text_height
 from extract.reader import ocr_image
-from mailroom.models import BBox, DocType, Page, Word
+from mailroom.models import DocType, Page
+from tests.unit.laid_out import Piece, laid_out_page
 
 TILL_TAX_INVOICE = "\n".join([
     "ADVANCO COMPANY",
@@ -179,23 +180,13 @@ def test_a_poorly_read_page_is_read_again_smoothed_and_not_turned() -> None:
 
 # -------------------------------------------------------------------- fields
 
-CHAR_W = 5.0
-LINE_H = 10.0
 
 
-def _laid_out(*lines: tuple[float, float, str], confidence: float = 95.0,
+def _laid_out(*lines: Piece, confidence: float = 95.0,
               low: dict[str, float] | None = None) -> Page:
-    words: list[Word] = []
-    for n, (x, y, text) in enumerate(lines):
-        pos = x
-        for tok in text.split(" "):
-            if tok:
-                words.append(Word(text=tok, bbox=BBox(x0=pos, y0=y, x1=pos + CHAR_W * len(tok),
-                                                      y1=y + LINE_H),
-                                  confidence=(low or {}).get(tok, confidence), line=n, block=n))
-            pos += CHAR_W * (len(tok) + 1)
-    return Page(number=1, width=230.0, height=700.0, text="\n".join(t for _, _, t in lines),
-                words=tuple(words), text_source="ocr")
+    """A till slip read by OCR: narrow and long."""
+    return laid_out_page(*lines, width=230.0, height=700.0, confidence=confidence, low=low,
+                         text_source="ocr")
 
 
 @pytest.fixture(scope="module")
