@@ -80,6 +80,17 @@ class BackgroundOcr(Protocol):
         ...
 
 
+@runtime_checkable
+class ColumnOcr(Protocol):
+    """An engine that can also read a page as one column of lines, without looking for
+    blocks first (Tesseract's ``--psm 6``): a till receipt reads better so, its blocks
+    being found in the wrong places (a price cut from its label, a heading split)."""
+
+    def single_column(self) -> OcrEngine:
+        """The same engine, reading each page as one column of lines."""
+        ...
+
+
 @dataclass(frozen=True)
 class FakeOcrEngine:
     """A deterministic engine for unit tests, with no OCR at all.

@@ -18,7 +18,7 @@ import struct
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +80,9 @@ class TesseractEngine:
     languages: str = "fra+eng"
     psm: int = 3
     name: str = "tesseract"
+
+    def single_column(self) -> TesseractEngine:
+        return replace(self, psm=6)
 
     def check(self) -> None:
         try:

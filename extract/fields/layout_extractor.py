@@ -63,7 +63,8 @@ _ROUNDING = frozenset(fold(p) for p in ("rounding", "rounding adj", "arrondi",
 _TENDERED = frozenset(fold(p) for p in ("cash", "tendered", "espèces", "especes",
                                         "cash tendered", "paid", "amount paid", "payé", "card",
                                         "carte", "visa", "mastercard", "credit card",
-                                        "montant réglé"))
+                                        "montant réglé", "payment", "paiement",
+                                        "règlement"))
 # an amount at the end of a line whose decimal point OCR read apart or lost ("39. 90", "26 80")
 _SPLIT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,5})(?:[.,]\s+|\s+)(\d{2})\s*[^\w\s]{0,2}\s*$")
 _TOTALISH_ROW = re.compile(
@@ -240,6 +241,20 @@ def _customer_penalty(zone: dict[tuple[int, int], float], c: Candidate) -> float
     return 0.5 if c.x0 >= zone.get((c.row.page, c.row.index), float("inf")) else 0.0
 
 
+def _payment_phrase(doc: _Doc, c: Candidate, pool: list[Candidate]) -> str | None:
+    """The label of a payment line that owns the amount ``c`` on its right ("Change Due
+    0.00"), or else the payment's label that opens its row ("Payment 6.00": a payment
+    method's label for the lexicon, so the amount may be owned by a label above)."""
+    own = doc.owner(c, pool)
+    if own.hit is not None and own.relation == "right":
+        return own.hit.phrase
+    for h in doc.hits_by_row.get((c.row.page, c.row.index), ()):
+        if h.phrase in _TENDERED and h.end <= c.start and not c.row.text[: h.start].strip(
+                " :*-."):
+            return h.phrase
+    return None
+
+
 def _pick(scored: list[_Scored], min_score: float = _MIN_SCORE) -> ExtractedField | None:
     scored = [s for s in scored if s.score >= min_score]
     if not scored:
@@ -354,12 +369,10 @@ class LayoutFieldExtractor:
         tendered: list[Candidate] = []
         change: list[Candidate] = []
         for c in pool:
-            own = doc.owner(c, pool)
-            if own.hit is None or own.relation != "right":
-                continue
-            if own.hit.phrase in _CHANGE:
+            phrase = _payment_phrase(doc, c, pool)
+            if phrase in _CHANGE:
                 change.append(c)
-            elif own.hit.phrase in _TENDERED:
+            elif phrase in _TENDERED:
                 tendered.append(c)
         expected: set[Decimal] = set()
         paid: dict[Decimal, Candidate] = {}  # the total each payment line implies, and where
@@ -400,7 +413,9 @@ class LayoutFieldExtractor:
             printed[Decimal(str(c.value))] = printed.get(Decimal(str(c.value)), 0) + 1
         # a total printed twice alike ("Sub-total 17.70", "Total Incl GST 17.70") outweighs
         # tendered less change whose digits OCR read once, and one apart ("50.10" - "33.00")
-        twice = {Decimal(str(s.cand.value)) for s in ttc
+        # (a subtotal printed twice, over the item's line, is as good a witness: a till's
+        # total is its subtotal but for a rounding)
+        twice = {Decimal(str(s.cand.value)) for s in ttc + ht
                  if s.label >= 0.6 and printed.get(Decimal(str(s.cand.value)), 0) >= 2}
         for e in list(expected):
             alike = [v for v in twice if _one_digit_apart(v, e)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,15 @@ import pytest
 
 from extract.base import FakeOcrEngine, OcrWord
 from extract.preprocess import estimate_skew, prepare, rotate_small_angle
-from extract.reader import OcrRead, ocr_image, page_from_ocr, reads_sideways
-from extract.tesseract import parse_osd, parse_tsv, write_bmp, write_pgm
+from extract.reader import (
+    OcrRead,
+    line_capacity,
+    ocr_image,
+    page_from_ocr,
+    reads_as_till_roll,
+    reads_sideways,
+)
+from extract.tesseract import TesseractEngine, parse_osd, parse_tsv, write_bmp, write_pgm
 
 
 def _page_with_mark(h: int = 400, w: int = 300) -> np.ndarray:
@@ -236,3 +244,75 @@ def test_the_early_reading_is_cancelled_when_the_clean_up_fails(
     with pytest.raises(MemoryError):
         ocr_image(_clean_page(), 300, _EarlyEngine(calls_log=str(log)), timeout_s=5)
     assert log.read_text().split() == ["start", "early-cancel"]
+
+
+# -- a till receipt is read a second time as one column
+
+
+def _words(lines: list[str], char_w: int = 10) -> list[OcrWord]:
+    out = []
+    for n, line in enumerate(lines):
+        x = 10
+        for token in line.split():
+            out.append(OcrWord(token, x, 20 + 30 * n, len(token) * char_w, 20, 70.0, 1, 1, n))
+            x += (len(token) + 1) * char_w
+    return out
+
+
+def test_line_capacity_tells_a_till_roll_from_an_a4_page() -> None:
+    till = _words(["SANYU STATIONERY SHOP", "TOTAL INCL GST 12.50", "CASH 20.00 CHANGE 7.50"] * 3)
+    a4 = _words(["Facture numero 2026-0042 du 12 mars 2026 pour le remorquage du vehicule "
+                 "immatricule AB-123-CD sur autoroute A6 entre Lyon et Paris"] * 4)
+    assert reads_as_till_roll(till) and line_capacity(till) < 30
+    assert not reads_as_till_roll(a4) and line_capacity(a4) > 100
+    assert line_capacity(till[:3]) is None  # too few words to tell
+
+
+@dataclass(frozen=True)
+class _ColumnEngine(FakeOcrEngine):
+    """Reads its text poorly in blocks and well as one column."""
+
+    column: bool = False
+
+    def single_column(self) -> _ColumnEngine:
+        return replace(self, column=True, confidence=90.0)
+
+    def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
+        self._note("column" if self.column else "blocks")
+        return super().recognize(image, dpi=dpi, timeout_s=timeout_s)
+
+
+def _modes(log: Path) -> list[str]:
+    return [c for c in log.read_text().split() if c in ("blocks", "column")]
+
+
+_TILL = "SANYU STATIONERY SHOP\nTOTAL INCL GST 12.50\nCASH 20.00\nCHANGE 7.50\nTHANK YOU"
+
+
+def test_a_till_receipt_is_read_again_as_one_column_and_the_better_reading_kept(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "calls"
+    engine = _ColumnEngine(text=_TILL, confidence=70.0, calls_log=str(log))
+    read = ocr_image(_page_with_mark(800, 300), 300, engine, timeout_s=5, start_early=False)
+    assert _modes(log) == ["blocks", "column"]
+    assert {w.confidence for w in read.words} == {90.0}
+
+
+def test_a_well_read_receipt_and_an_a4_page_are_read_once(tmp_path: Path) -> None:
+    log = tmp_path / "calls"
+    sure = _ColumnEngine(text=_TILL, confidence=96.0, calls_log=str(log))
+    ocr_image(_page_with_mark(800, 300), 300, sure, timeout_s=5, start_early=False)
+    assert _modes(log) == ["blocks"]
+    log.unlink()
+    letter = _ColumnEngine(text="Madame, Monsieur, nous accusons reception de votre "
+                           "declaration de sinistre du 12 mars et vous prions de nous "
+                           "adresser la facture du depanneur\n" * 3,
+                           confidence=70.0, calls_log=str(log))
+    ocr_image(_page_with_mark(), 300, letter, timeout_s=5, start_early=False)
+    assert _modes(log) == ["blocks"]
+
+
+def test_tesseract_reads_one_column_in_psm_6() -> None:
+    assert TesseractEngine().single_column().psm == 6
+    assert TesseractEngine().psm == 3

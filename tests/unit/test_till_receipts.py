@@ -493,3 +493,34 @@ def test_no_total_is_made_from_a_change_whose_cents_ocr_read_apart(
         (20, 105, "YOUR CHANGE RM3. 80"),
     )
     assert "total_incl_tax" not in extractor.extract([p], DocType.RECEIPT)
+
+
+def test_payment_less_change_is_the_total_when_the_totals_label_is_misread(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    """"Payment" labels a payment method for the lexicon, yet opens a payment line."""
+    p = _laid_out(
+        (20, 20, "LIM SENG THO HARDWARE TRADING"),
+        (20, 40, "Date 29/12/2017 1141"),
+        (20, 60, "3 00 x 2.00 6.00 SR"),
+        (20, 75, "Total ! of GST 6 0O"),
+        (20, 90, "Payment 6.00"),
+        (20, 105, "Change Due 0.00 |"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("6.00")
+
+
+def test_a_misread_payment_gives_way_to_the_subtotal_printed_twice(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "GL HANDICRAFT & TAILORING"),
+        (20, 40, "1000PKTS x 1300 130.00 SR"),
+        (20, 55, "Subtotal : 130.00"),
+        (20, 70, "Total Incl. of GST 86"),
+        (20, 85, "Payment : 430.00"),
+        (20, 100, "Change Due : 0.00"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("130.00")
