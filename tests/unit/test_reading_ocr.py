@@ -249,20 +249,14 @@ def test_the_early_reading_is_cancelled_when_the_clean_up_fails(
 # -- a till receipt is read a second time as one column
 
 
-def _words(lines: list[str], char_w: int = 10) -> list[OcrWord]:
-    out = []
-    for n, line in enumerate(lines):
-        x = 10
-        for token in line.split():
-            out.append(OcrWord(token, x, 20 + 30 * n, len(token) * char_w, 20, 70.0, 1, 1, n))
-            x += (len(token) + 1) * char_w
-    return out
+def _words(text: str) -> list[OcrWord]:
+    return FakeOcrEngine(text=text).recognize(_page_with_mark(), dpi=300, timeout_s=5)
 
 
 def test_line_capacity_tells_a_till_roll_from_an_a4_page() -> None:
-    till = _words(["SANYU STATIONERY SHOP", "TOTAL INCL GST 12.50", "CASH 20.00 CHANGE 7.50"] * 3)
-    a4 = _words(["Facture numero 2026-0042 du 12 mars 2026 pour le remorquage du vehicule "
-                 "immatricule AB-123-CD sur autoroute A6 entre Lyon et Paris"] * 4)
+    till = _words("SANYU STATIONERY SHOP\nTOTAL INCL GST 12.50\nCASH 20.00 CHANGE 7.50\n" * 3)
+    a4 = _words("Facture numero 2026-0042 du 12 mars 2026 pour le remorquage du vehicule "
+                "immatricule AB-123-CD sur autoroute A6 entre Lyon et Paris\n" * 4)
     assert reads_as_till_roll(till) and line_capacity(till) < 30
     assert not reads_as_till_roll(a4) and line_capacity(a4) > 100
     assert line_capacity(till[:3]) is None  # too few words to tell
