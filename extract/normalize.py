@@ -295,8 +295,30 @@ def find_amounts(text: str) -> list[tuple[Decimal, int, int]]:
         start, end = m.start(), m.end()
         if m.group("open") and not m.group("close"):
             start += 1
+        apart = _cents_apart(m, text)
+        if apart is not None:
+            value, end = apart
         results.append((value, start, end))
     return results
+
+
+# a till's cents printed, or read, apart from the units after a currency mark ("RM96. 20",
+# "RM 8 60"): two digits, then nothing numeric
+_CENTS_APART = re.compile(rf"(?:[.,][{_SPACES}]?|[{_SPACES}])(\d{{2}})(?![\d.,/%]|[{_SPACES}]?%)")
+
+
+def _cents_apart(m: re.Match[str], text: str) -> tuple[Decimal, int] | None:
+    """The amount and its new end when a currency-marked whole number's cents follow it
+    apart; None when they do not."""
+    if not (m.group("pre") or m.group("pre2")) or m.group("post") or m.group("tsign") \
+            or m.group("open") or not re.fullmatch(r"\d{1,5}", m.group("num")):
+        return None
+    cents = _CENTS_APART.match(text, m.end())
+    if cents is None:
+        return None
+    value = Decimal(f"{int(m.group('num'))}.{cents.group(1)}")
+    sign = (m.group("sign") or "").strip()
+    return (-value if sign and sign in _MINUS else value), cents.end()
 
 
 # --------------------------------------------------------------------------- dates

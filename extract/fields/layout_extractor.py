@@ -76,6 +76,7 @@ _NOT_THE_TOTAL = re.compile(r"\b(?:qty|quantity|items?|excl\w*|discount|savings?
                             re.IGNORECASE)
 # the head of a till's tax summary table, whose "Total" line sums bases and taxes
 _TAX_SUMMARY = re.compile(r"\b(?:gst|tax|vat|sst)\s*summ?ar|\btax\s*code\b", re.IGNORECASE)
+_SUBTOTAL = re.compile(r"\bsub\W{0,2}t[o0]ta", re.IGNORECASE)
 _TAX_WORD = re.compile(r"\b(?:gst|tax|vat|sst)\b", re.IGNORECASE)
 # a till's line for its total with tax, whatever label is nearest its amount ("Total Incl. GST
 # 60.00", "TOTAL (GST INCL) 13.78", "Total After Rounding") and read through OCR slips
@@ -376,15 +377,19 @@ class LayoutFieldExtractor:
                 tendered.append(c)
         expected: set[Decimal] = set()
         paid: dict[Decimal, Candidate] = {}  # the total each payment line implies, and where
-        for t in tendered:
-            for ch in change:
-                if (ch.row.page, ch.row.index) > (t.row.page, t.row.index):
-                    diff = Decimal(str(t.value)) - Decimal(str(ch.value))
-                    if diff > 0:
-                        expected.add(diff)
-                        if _ends_row(t) and _ends_row(ch):
-                            paid.setdefault(diff, t)
-                    break
+        # each change given pairs with the payment line nearest above it ("Cash 8.60",
+        # "Tendered 9.00", "Change 0.40": the tendered 9.00, not the cash method's 8.60)
+        for ch in change:
+            above = [t for t in tendered
+                     if (t.row.page, t.row.index) < (ch.row.page, ch.row.index)]
+            if not above:
+                continue
+            t = max(above, key=lambda t: (t.row.page, t.row.index, t.start))
+            diff = Decimal(str(t.value)) - Decimal(str(ch.value))
+            if diff > 0:
+                expected.add(diff)
+                if _ends_row(t) and _ends_row(ch):
+                    paid.setdefault(diff, t)
         # what confirms a total read once with a digit wrong: tendered less change, or the
         # subtotal plus a tax (an exact payment alone could be the misread one)
         witnesses = set(expected)
@@ -469,6 +474,16 @@ class LayoutFieldExtractor:
             # no total read: what was paid less the change given is the total
             value, t = next(iter(paid.items()))
             out.append(_Scored(replace(t, value=value, repaired=value != t.value), 0.9, 0.3))
+        if not paid and not any(s.score >= _MIN_SCORE for s in out):
+            # no total and no payment read: the subtotal above the payment lines is the best
+            # guess left (a till's total is its subtotal but for a rounding), given with
+            # little confidence so that a person checks it
+            for b in ht:
+                key = (b.cand.row.page, b.cand.row.index)
+                own = doc.owner(b.cand, pool)
+                if own.hit is not None and _SUBTOTAL.search(own.hit.phrase) and \
+                        (first_pay is None or key < first_pay):
+                    out.append(_Scored(b.cand, _MIN_SCORE + 0.05 * doc.rel_y(b.cand.row), 0.0))
         return out + self._rounded_totals(doc, out, first_pay)
 
     def _rounded_totals(self, doc: _Doc, scored: list[_Scored],

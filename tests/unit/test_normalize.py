@@ -242,3 +242,23 @@ def test_integer_amounts_next_to_a_currency_mark_are_amounts(
 ) -> None:
     assert [a for a, _, _ in find_amounts(text)] == [Decimal(amount)]
     assert parse_currency(text) == currency
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("SUBTOTAL RM96. 20", "96.20"), ("CASH RM100. 00 SR", "100.00"),
+     ("Total Sales Incl GST@6% RM 8 60", "8.60"), ("- RM 5 20", "-5.20")],
+)
+def test_cents_read_apart_after_a_currency_mark_are_joined(text: str, amount: str) -> None:
+    assert [a for a, _, _ in find_amounts(text)] == [Decimal(amount)]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("EUR 1 234", "1234.00"), ("RM 12 10%", "12.00"), ("EUR 150 12/03", "150.00"),
+     ("150 € 30 jours", "150.00"), ("Total 12. 50", None)],
+)
+def test_what_follows_a_whole_amount_is_not_taken_for_its_cents(
+    text: str, amount: str | None
+) -> None:
+    assert [a for a, _, _ in find_amounts(text)] == ([Decimal(amount)] if amount else [])

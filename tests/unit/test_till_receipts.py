@@ -482,7 +482,23 @@ def test_a_rounding_adjustment_printed_without_its_zero_is_applied(
     assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("177.20")
 
 
-def test_no_total_is_made_from_a_change_whose_cents_ocr_read_apart(
+def test_amounts_whose_cents_ocr_read_apart_are_joined_again(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    """"RM3. 80" is 3.80, not 3.00: the total is the cash less that change, and the subtotal
+    above the payment lines agrees."""
+    p = _laid_out(
+        (20, 20, "CORNER SHOP LTD"),
+        (20, 40, "12/03/2026 09:14"),
+        (20, 60, "GST TA AMI RM9U. 75"),
+        (20, 75, "SUBTOTAL RM96. 20"),
+        (20, 90, "CASH RM100. 00"),
+        (20, 105, "YOUR CHANGE RM3. 80"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("96.20")
+
+
+def test_no_total_is_made_from_a_change_misread_alone(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
@@ -490,9 +506,42 @@ def test_no_total_is_made_from_a_change_whose_cents_ocr_read_apart(
         (20, 40, "12/03/2026 09:14"),
         (20, 60, "GST TA AMI RM9U. 75"),
         (20, 90, "CASH RM100.00"),
-        (20, 105, "YOUR CHANGE RM3. 80"),
+        (20, 105, "YOUR CHANGE RM3. 8O"),
     )
     assert "total_incl_tax" not in extractor.extract([p], DocType.RECEIPT)
+
+
+def test_change_is_taken_from_the_payment_line_just_above_it(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    """"Cash 8.60" names the payment method with the total; "Tendered 9.00" is what the
+    change 0.40 was given from. The total read one digit wrong is put right by 9.00 - 0.40."""
+    p = _laid_out(
+        (20, 20, "TEALEAF KEPONG"),
+        (20, 40, "Date: 21/01/2018 15 46 09"),
+        (20, 60, "Hazelnut Coco -L 1 7.50 SR"),
+        (20, 75, "Total Sales Incl GST@6% RM 8.00"),
+        (20, 90, "Cash 8.60"),
+        (20, 105, "Tendered 9.00"),
+        (20, 120, "Change 0.40"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("8.60")
+
+
+def test_a_receipt_with_only_its_subtotal_readable_gives_it_with_little_confidence(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "AIK HUAT HARDWARE ENTERPRISE"),
+        (20, 40, "TOTAL QUANTITY 2"),
+        (20, 55, "SUB-TOTAL (GST) 2.50"),
+        (20, 70, "ROUNDING 0.00"),
+        (20, 85, "TOTAL 2 350"),
+    )
+    total = extractor.extract([p], DocType.RECEIPT)["total_incl_tax"]
+    assert total.value == Decimal("2.50")
+    assert total.confidence < 0.7
 
 
 def test_payment_less_change_is_the_total_when_the_totals_label_is_misread(
