@@ -91,6 +91,16 @@ class ColumnOcr(Protocol):
         ...
 
 
+@runtime_checkable
+class LineOcr(Protocol):
+    """An engine that can also read an image as one line of text (Tesseract's ``--psm 7``),
+    with another language model: second readings of a doubtful word's line use it."""
+
+    def single_line(self, languages: str) -> OcrEngine:
+        """The same engine reading one line with ``languages``."""
+        ...
+
+
 @dataclass(frozen=True)
 class FakeOcrEngine:
     """A deterministic engine for unit tests, with no OCR at all.

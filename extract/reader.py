@@ -33,10 +33,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
+import cv2
 import numpy as np
 
 from extract import images, pdf_text, preprocess, raster, textdoc
 from extract.base import BackgroundOcr, ColumnOcr, OcrEngine, OcrWord
+from extract.second_opinion import is_doubtful, second_opinion
 from extract.tesseract import TesseractEngine
 from mailroom.errors import (
     ConfigurationError,
@@ -159,11 +161,36 @@ def ocr_image(
     for faint dotted print when it needed cleaning up (or gave nothing), then gets its
     orientation detected and, when it is turned, is OCR'd again upright; the better reading
     is kept each time. A till receipt is then read again as one column (see
-    :func:`_as_column`). ``camera``: a photograph (see ``preprocess.prepare``).
+    :func:`_as_column`), and its doubtful dates get a second opinion (see
+    :mod:`extract.second_opinion`). ``camera``: a photograph (see ``preprocess.prepare``).
     ``start_early``: a core is idle, so Tesseract may start before the clean-up (below)."""
     read = _upright_reading(pixels, dpi, engine, timeout_s, camera=camera,
                             start_early=start_early)
-    return _as_column(read, dpi, engine, timeout_s)
+    read = _as_column(read, dpi, engine, timeout_s)
+    if not any(is_doubtful(w) for w in read.words):
+        return read
+    view = _plain_view(pixels, read)
+    words = second_opinion(
+        read.words, read.image if view is None else view, round(dpi * read.scale), engine,
+        timeout_s, loaded_scale=read.scale,
+    )
+    return replace(read, words=words)
+
+
+def _plain_view(pixels: np.ndarray, read: OcrRead) -> np.ndarray | None:
+    """The page as it came, turned, enlarged and deskewed as ``read.image`` was but not
+    cleaned up: second readings of doubtful words are made on it, where the clean-up's own
+    mistakes (a stroke thinned away, a speck kept) are not. None for a photographed page
+    that was cut out and flattened (its words' places are not those of the original)."""
+    if "page" in read.enhanced:
+        return None
+    view = preprocess.rotate_quarter(pixels, read.rotation)
+    if read.scale != 1.0:
+        view = cv2.resize(view, None, fx=read.scale, fy=read.scale,
+                          interpolation=cv2.INTER_CUBIC)
+    if read.deskew_angle:
+        view = preprocess.rotate_small_angle(view, read.deskew_angle)
+    return view if view.shape[:2] == read.image.shape[:2] else None
 
 
 def _as_column(read: OcrRead, dpi: int, engine: OcrEngine, timeout_s: float) -> OcrRead:

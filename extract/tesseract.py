@@ -84,6 +84,9 @@ class TesseractEngine:
     def single_column(self) -> TesseractEngine:
         return replace(self, psm=6)
 
+    def single_line(self, languages: str) -> TesseractEngine:
+        return replace(self, psm=7, languages=languages)
+
     def check(self) -> None:
         try:
             version = pytesseract.get_tesseract_version()

@@ -1,0 +1,103 @@
+"""A second opinion on the dates a page's reading is not sure of.
+
+Tesseract misreads a digit of a date in ways no rule can undo afterwards ("19/02/2016" for
+2018, "02/08/2018" for 02/03, "61/03/18" for 01): each reading is plausible on its own. Cut
+out of the page as it came (before clean-up) and read again alone as one line, at ``SCALES``
+sizes, the same date often comes back right, and a misreading does not come back the same way
+at every size. So each date-shaped word read with less than full confidence is read again so,
+and replaced only when every second reading agrees on another date-shaped text: an agreement
+of independent readings, not a guess. On SROIE's receipts this gives three more dates right
+in a hundred and none wrong; a majority instead of unanimity gained one more and lost one,
+the French+English model instead of the English one (digits) lost one.
+
+Second readings cost a Tesseract run per size on a crop of one line: only a few words of a
+page qualify (``MAX_WORDS``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from extract.base import LineOcr, OcrEngine, OcrWord
+
+log = logging.getLogger(__name__)
+
+DOUBT_BELOW = 97.0  # Tesseract reports 95-96 for some misread dates
+SCALES = (1.0, 1.5, 2.0, 3.0)  # sizes of the second readings, relative to the page as loaded
+LANGUAGES = "eng"  # the model whose digits read best (measured on SROIE, see above)
+MAX_WORDS = 8  # date-shaped words read again on one page
+PAD = 0.6  # white kept around the line, in line heights
+DATE_SHAPE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}")
+
+
+def is_doubtful(word: OcrWord) -> bool:
+    return word.confidence < DOUBT_BELOW and DATE_SHAPE.search(word.text) is not None
+
+
+def second_opinion(
+    words: list[OcrWord], image: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float,
+    *, loaded_scale: float = 1.0,
+) -> list[OcrWord]:
+    """``words`` with the doubtful dates that every second reading reads otherwise replaced
+    (box kept, confidence the second readings' lowest). ``image``: the page the words' boxes
+    refer to, at ``dpi``; ``loaded_scale``: its enlargement over the page as loaded (the
+    second readings' sizes are the loaded page's)."""
+    if not isinstance(engine, LineOcr):
+        return words
+    doubtful = [i for i, w in enumerate(words) if is_doubtful(w)][:MAX_WORDS]
+    if not doubtful:
+        return words
+    reader = engine.single_line(LANGUAGES)
+    out = list(words)
+    for index in doubtful:
+        word = words[index]
+        readings = [
+            _read_again(words, word, image, round(dpi * s / loaded_scale), reader, timeout_s,
+                        s / loaded_scale)
+            for s in SCALES
+        ]
+        texts = {text for text, _ in readings}
+        if len(texts) != 1:
+            continue
+        text = texts.pop()
+        if not text or text == word.text or not DATE_SHAPE.search(text):
+            continue
+        conf = min(c for _, c in readings)
+        log.debug("second opinion: %r read again as %r", word.text, text)
+        out[index] = replace(word, text=text, confidence=round(conf, 2))
+    return out
+
+
+def _read_again(
+    words: list[OcrWord], word: OcrWord, image: np.ndarray, dpi: int, reader: OcrEngine,
+    timeout_s: float, factor: float,
+) -> tuple[str, float]:
+    """What a reading of ``word``'s line alone, enlarged by ``factor``, reads on the word's
+    span: its words whose centres fall there, joined."""
+    line = [w for w in words if (w.block, w.paragraph, w.line) ==
+            (word.block, word.paragraph, word.line)]
+    top = min(w.top for w in line)
+    bottom = max(w.top + w.height for w in line)
+    pad = round((bottom - top) * PAD)
+    x0 = max(0, min(w.left for w in line) - pad)
+    y0 = max(0, top - pad)
+    crop = image[y0:bottom + pad, x0:max(w.left + w.width for w in line) + pad]
+    if crop.size == 0:
+        return "", 0.0
+    interpolation = cv2.INTER_CUBIC if factor > 1.0 else cv2.INTER_AREA
+    if factor != 1.0:
+        crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=interpolation)
+    found = reader.recognize(np.ascontiguousarray(crop), dpi=max(dpi, 1), timeout_s=timeout_s)
+    left, right = word.left, word.left + word.width
+    inside = sorted(
+        (f for f in found if left <= x0 + (f.left + f.width / 2) / factor < right),
+        key=lambda f: f.left,
+    )
+    if not inside:
+        return "", 0.0
+    return "".join(f.text for f in inside), min(f.confidence for f in inside)
