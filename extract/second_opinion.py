@@ -6,9 +6,11 @@ out of the page as it came (before clean-up) and read again alone as one line, a
 sizes, the same date often comes back right, and a misreading does not come back the same way
 at every size. So each date-shaped word read with less than full confidence is read again so,
 and replaced only when every second reading agrees on another date-shaped text: an agreement
-of independent readings, not a guess. On SROIE's receipts this gives three more dates right
-in a hundred and none wrong; a majority instead of unanimity gained one more and lost one,
-the French+English model instead of the English one (digits) lost one.
+of independent readings, not a guess. On SROIE's receipts (``mailroom eval sroie``) dates
+went from 90 to 92 right in a hundred, none lost; measured on crops of the original images,
+a majority instead of unanimity gained one more and lost one, the French+English model
+instead of the English one (digits) lost one, and stacking the doubtful lines of a page
+into one sheet read as a column (one run per size) lost more than it gained.
 
 Second readings cost a Tesseract run per size on a crop of one line: only a few words of a
 page qualify (``MAX_WORDS``).
