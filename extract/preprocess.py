@@ -499,3 +499,20 @@ def prepare(
     else:
         angle = 0.0
     return Prepared(image=out, deskew_angle=angle, enhanced=tuple(steps), scale=scale)
+
+
+def resized(image: np.ndarray, factor: float) -> np.ndarray:
+    """``image`` scaled by ``factor``: bicubic when enlarged, by area when reduced."""
+    if factor == 1.0:
+        return image
+    interpolation = cv2.INTER_CUBIC if factor > 1.0 else cv2.INTER_AREA
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
+
+
+def plain_view(
+    image: np.ndarray, rotation: int, scale: float, deskew_angle: float
+) -> np.ndarray:
+    """``image`` turned, enlarged and deskewed as :func:`prepare` (after a quarter turn) did
+    it, but not cleaned up: the same geometry, the original pixels."""
+    view = resized(rotate_quarter(image, rotation), scale)
+    return rotate_small_angle(view, deskew_angle) if deskew_angle else view

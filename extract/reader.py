@@ -33,7 +33,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
-import cv2
 import numpy as np
 
 from extract import images, pdf_text, preprocess, raster, textdoc
@@ -184,12 +183,7 @@ def _plain_view(pixels: np.ndarray, read: OcrRead) -> np.ndarray | None:
     that was cut out and flattened (its words' places are not those of the original)."""
     if "page" in read.enhanced:
         return None
-    view = preprocess.rotate_quarter(pixels, read.rotation)
-    if read.scale != 1.0:
-        view = cv2.resize(view, None, fx=read.scale, fy=read.scale,
-                          interpolation=cv2.INTER_CUBIC)
-    if read.deskew_angle:
-        view = preprocess.rotate_small_angle(view, read.deskew_angle)
+    view = preprocess.plain_view(pixels, read.rotation, read.scale, read.deskew_angle)
     return view if view.shape[:2] == read.image.shape[:2] else None
 
 

@@ -22,10 +22,11 @@ import logging
 import re
 from dataclasses import replace
 
-import cv2
 import numpy as np
 
+from extract import preprocess
 from extract.base import LineOcr, OcrEngine, OcrWord
+from mailroom.errors import OcrFailed, ReadTimeout
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +92,12 @@ def _read_again(
     crop = image[y0:bottom + pad, x0:max(w.left + w.width for w in line) + pad]
     if crop.size == 0:
         return "", 0.0
-    interpolation = cv2.INTER_CUBIC if factor > 1.0 else cv2.INTER_AREA
-    if factor != 1.0:
-        crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=interpolation)
-    found = reader.recognize(np.ascontiguousarray(crop), dpi=max(dpi, 1), timeout_s=timeout_s)
+    crop = np.ascontiguousarray(preprocess.resized(crop, factor))
+    try:
+        found = reader.recognize(crop, dpi=max(dpi, 1), timeout_s=timeout_s)
+    except (OcrFailed, ReadTimeout) as e:  # a second opinion is optional: the first stands
+        log.warning("second reading of %r failed: %s", word.text, e)
+        return "", 0.0
     left, right = word.left, word.left + word.width
     inside = sorted(
         (f for f in found if left <= x0 + (f.left + f.width / 2) / factor < right),

@@ -8,6 +8,7 @@ import numpy as np
 
 from extract.base import OcrWord
 from extract.second_opinion import SCALES, second_opinion
+from mailroom.errors import OcrFailed
 
 
 @dataclass
@@ -80,3 +81,15 @@ def test_the_sizes_are_the_loaded_pages_when_the_page_was_enlarged() -> None:
     widths = [c[1] for c in reader.calls]
     # the line's crop (word plus padding) at half, three quarters, one and one and a half
     assert widths[2] == widths[0] * 2
+
+
+@dataclass
+class FailingReader(LineReader):
+    def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
+        raise OcrFailed("tesseract failed: Failed loading language 'eng'")
+
+
+def test_a_second_reading_that_fails_leaves_the_first_reading() -> None:
+    reader = FailingReader(["01/03/18"])
+    out = second_opinion([_date("61/03/18")], _page(), 300, reader, 10.0)
+    assert out[0].text == "61/03/18"
