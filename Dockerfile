@@ -22,7 +22,8 @@ COPY storage ./storage
 COPY review ./review
 COPY samples ./samples
 RUN pip install --no-cache-dir . \
-      "sqlalchemy>=2.0" "alembic>=1.13" "psycopg[binary]>=3.1" "celery[redis]>=5.4" "redis>=5"
+      "sqlalchemy>=2.0" "alembic>=1.13" "psycopg[binary]>=3.1" "celery[redis]>=5.4" "redis>=5" \
+ && pip install --no-cache-dir --no-deps "rapidocr-onnxruntime==1.4.4"
 
 USER mailroom
 ENV MAILROOM_STORAGE__DATA_DIR=/var/lib/mailroom \

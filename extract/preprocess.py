@@ -516,3 +516,10 @@ def plain_view(
     it, but not cleaned up: the same geometry, the original pixels."""
     view = resized(rotate_quarter(image, rotation), scale)
     return rotate_small_angle(view, deskew_angle) if deskew_angle else view
+
+
+def resized_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` scaled to ``width`` x ``height`` pixels (bilinear), as three channels: a
+    line as the second reader (:mod:`extract.line_reader`) takes it."""
+    line = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.repeat(line[None, :, :], 3, axis=0) if line.ndim == 2 else line.transpose(2, 0, 1)

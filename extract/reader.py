@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import ctypes
+import functools
 import logging
 import multiprocessing
 import os
@@ -37,6 +38,8 @@ import numpy as np
 
 from extract import images, pdf_text, preprocess, raster, textdoc
 from extract.base import BackgroundOcr, ColumnOcr, OcrEngine, OcrWord
+from extract.fusion import fuse_lines
+from extract.line_reader import LineRecognizer, default_model_path
 from extract.second_opinion import is_doubtful, second_opinion
 from extract.tesseract import TesseractEngine
 from mailroom.errors import (
@@ -154,7 +157,7 @@ def reads_as_till_roll(words: list[OcrWord]) -> bool:
 
 def ocr_image(
     pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float, *, camera: bool = False,
-    start_early: bool = True,
+    start_early: bool = True, line_reader: LineRecognizer | None = None,
 ) -> OcrRead:
     """Clean up and OCR an upright-or-not page; a page read poorly is read again prepared
     for faint dotted print when it needed cleaning up (or gave nothing), then gets its
@@ -166,9 +169,15 @@ def ocr_image(
     read = _upright_reading(pixels, dpi, engine, timeout_s, camera=camera,
                             start_early=start_early)
     read = _as_column(read, dpi, engine, timeout_s)
+    view: np.ndarray | None = None
+    if line_reader is not None and reads_as_till_roll(read.words):
+        view = _plain_view(pixels, read)
+        read = replace(read, words=fuse_lines(
+            read.words, read.image if view is None else view, line_reader))
     if not any(is_doubtful(w) for w in read.words):
         return read
-    view = _plain_view(pixels, read)
+    if view is None:
+        view = _plain_view(pixels, read)
     words = second_opinion(
         read.words, read.image if view is None else view, round(dpi * read.scale), engine,
         timeout_s, loaded_scale=read.scale,
@@ -482,6 +491,29 @@ def _count_frames(path: str, limits: LimitSettings) -> int:
     return images.frame_count(Path(path), limits)
 
 
+@functools.lru_cache(maxsize=2)
+def _load_line_reader(path: str) -> LineRecognizer:
+    return LineRecognizer(Path(path))
+
+
+def _line_reader(ocr: OcrSettings) -> LineRecognizer | None:
+    """The second reader of till receipts' lines (one per worker process), or None when it
+    is turned off or its model is not installed (then Tesseract's reading stands alone)."""
+    if not ocr.second_reader:
+        return None
+    path = ocr.line_model or default_model_path()
+    if path is None:
+        _warn_once("no PP-OCR line model installed (rapidocr-onnxruntime): till receipts are "
+                   "read by Tesseract alone")
+        return None
+    return _load_line_reader(str(path))
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    log.warning(message)
+
+
 def _read_page(task: _PageTask) -> tuple[Page, str | None]:
     path = Path(task.path)
     if task.kind == "pdf":
@@ -493,7 +525,7 @@ def _read_page(task: _PageTask) -> tuple[Page, str | None]:
         pixels, dpi, camera = loaded.pixels, loaded.dpi, not loaded.declared_dpi
     read = ocr_image(
         pixels, round(dpi), task.engine, task.ocr.page_timeout_s, camera=camera,
-        start_early=task.start_early,
+        start_early=task.start_early, line_reader=_line_reader(task.ocr),
     )
     del pixels
     page = page_from_ocr(task.index + 1, read, dpi)

@@ -118,6 +118,14 @@ class OcrSettings(BaseModel):
     keep_page_images: bool = Field(
         default=True, description="Store each OCR'd page's upright image for the review app."
     )
+    second_reader: bool = Field(
+        default=True,
+        description="Read till receipts' lines again with PP-OCR and keep its surer characters.",
+    )
+    line_model: Path | None = Field(
+        default=None,
+        description="The PP-OCR line model (ONNX); the rapidocr-onnxruntime wheel's when unset.",
+    )
 
 
 class ClassifySettings(BaseModel):

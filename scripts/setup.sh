@@ -26,4 +26,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# PP-OCR's line model for the second reading of till receipts (extract/line_reader.py): the
+# wheel carries the model; --no-deps, as its own dependencies would add a non-headless OpenCV
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps 'rapidocr-onnxruntime==1.4.4'
 echo "setup: ready ($(.venv/bin/python --version), $(tesseract --version 2>&1 | head -n1))" >&2

@@ -1,0 +1,123 @@
+"""Two readers, one reading: a till receipt's lines read again by PP-OCR, its characters put
+back into Tesseract's words.
+
+Tesseract's page reading is kept for what it does well — the words, their boxes and lines,
+the layout that extraction works from — and each of its lines is cut out of the page as it
+came (before clean-up) and read again by the second reader (:mod:`extract.line_reader`).
+Each character the second reader reads has its place along the line, so it goes to the
+Tesseract word it stands on (or the nearest one, when it stands in a gap): the second
+reading needs no word spacing of its own (PP-OCR often reads "SANYUSTATIONERYSHOP" as one)
+and no string alignment that a dropped or added character could shift.
+
+A word takes the second reading's characters only when:
+
+- they are read with confidence (``MIN_CHAR_PROBABILITY`` for each, ``MIN_MEAN_PROBABILITY``
+  on average), with no character outside the Latin script (the model also reads Chinese:
+  a smudge read as an ideogram says the second reading is unsure there);
+- they are close to the word as Tesseract read it (at most half its characters changed): a
+  misread letter or digit, not another word that a misplaced character made up;
+- the word has no accented letter or currency sign of its own: the French model reads
+  those, the second reader's character set has few (no "€").
+
+Only till receipts are read twice (``reader.reads_as_till_roll``): on an A4 page Tesseract's
+reading is good, on a till roll's small worn print it is where the misreadings are.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from extract.base import OcrWord
+from extract.line_reader import LineChar, LineRecognizer
+
+log = logging.getLogger(__name__)
+
+MIN_CHAR_PROBABILITY = 0.5
+MIN_MEAN_PROBABILITY = 0.85
+PAD_X = 0.5  # white kept left and right of a line, in line heights
+PAD_Y = 0.2  # ... above and below
+
+
+def fuse_lines(
+    words: Sequence[OcrWord], image: np.ndarray, recognizer: LineRecognizer
+) -> list[OcrWord]:
+    """``words`` (read from ``image``'s pixels, boxes in its pixels) with the words that the
+    second reader reads otherwise, and surely, replaced (box and line kept)."""
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        lines.setdefault((w.block, w.paragraph, w.line), []).append(i)
+    crops: list[np.ndarray] = []
+    lefts: list[int] = []
+    members = list(lines.values())
+    for indexes in members:
+        line = [words[i] for i in indexes]
+        top = min(w.top for w in line)
+        bottom = max(w.top + w.height for w in line)
+        height = max(1, bottom - top)
+        x0 = max(0, min(w.left for w in line) - round(height * PAD_X))
+        x1 = max(w.left + w.width for w in line) + round(height * PAD_X)
+        y0 = max(0, top - round(height * PAD_Y))
+        crops.append(np.ascontiguousarray(image[y0:bottom + round(height * PAD_Y), x0:x1]))
+        lefts.append(x0)
+    readings = recognizer.read(crops)
+    out = list(words)
+    for indexes, x0, reading in zip(members, lefts, readings, strict=True):
+        placed = _place([words[i] for i in indexes], reading.chars, x0)
+        for i, chars in zip(indexes, placed, strict=True):
+            better = _better(words[i], chars)
+            if better is not None:
+                log.debug("second reader: %r read as %r", words[i].text, better.text)
+                out[i] = better
+    return out
+
+
+def _place(line: list[OcrWord], chars: Sequence[LineChar], x0: int) -> list[list[LineChar]]:
+    """Each word's characters of the second reading: those standing on it, and those in a
+    gap going to the nearer word."""
+    placed: list[list[LineChar]] = [[] for _ in line]
+    for c in chars:
+        if c.text.isspace():
+            continue
+        x = x0 + c.x
+        nearest = min(
+            range(len(line)),
+            key=lambda k: max(line[k].left - x, 0, x - (line[k].left + line[k].width)),
+        )
+        placed[nearest].append(c)
+    return placed
+
+
+def _better(word: OcrWord, chars: list[LineChar]) -> OcrWord | None:
+    if not chars:
+        return None
+    text = unicodedata.normalize("NFKC", "".join(c.text for c in chars)).replace(" ", "")
+    if text == word.text or not text or not all(_latin(ch) for ch in text):
+        return None
+    if any(_own_sign(ch) for ch in word.text):
+        return None
+    probabilities = [c.probability for c in chars]
+    mean = sum(probabilities) / len(probabilities)
+    if min(probabilities) < MIN_CHAR_PROBABILITY or mean < MIN_MEAN_PROBABILITY:
+        return None
+    if Levenshtein.distance(text, word.text) > max(1, len(word.text) // 2):
+        return None
+    return replace(word, text=text, confidence=round(100 * mean, 2))
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _own_sign(ch: str) -> bool:
+    """An accented letter or a currency sign: the first reader's, kept."""
+    if ch.isascii():
+        return False
+    return unicodedata.category(ch) == "Sc" or (
+        ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN")
+    )
