@@ -14,8 +14,10 @@ A word takes the second reading's characters only when:
 - they are read with confidence (``MIN_CHAR_PROBABILITY`` for each, ``MIN_MEAN_PROBABILITY``
   on average), with no character outside the Latin script (the model also reads Chinese:
   a smudge read as an ideogram says the second reading is unsure there);
-- they are close to the word as Tesseract read it (at most half its characters changed): a
-  misread letter or digit, not another word that a misplaced character made up;
+- they are close to the word as Tesseract read it (:func:`_plausible_edit`: at most half its
+  characters changed, none of its letters or digits dropped, its case kept, a letter read as
+  a digit only where that makes the word all letters or all digits): a misread letter or
+  digit mended, not another word that a misplaced character made up;
 - the word has no accented letter or currency sign of its own: the French model reads
   those, the second reader's character set has few (no "€").
 
@@ -105,9 +107,31 @@ def _better(word: OcrWord, chars: list[LineChar]) -> OcrWord | None:
     mean = sum(probabilities) / len(probabilities)
     if min(probabilities) < MIN_CHAR_PROBABILITY or mean < MIN_MEAN_PROBABILITY:
         return None
-    if Levenshtein.distance(text, word.text) > max(1, len(word.text) // 2):
+    if text.casefold() == word.text.casefold() or not _plausible_edit(word.text, text):
         return None
     return replace(word, text=text, confidence=round(100 * mean, 2))
+
+
+def _plausible_edit(first: str, second: str) -> bool:
+    """A misreading mended, not another word: at most half the characters changed, no
+    letter or digit of the first reading dropped (the second reader skips thin letters:
+    "STATONERY"), case kept, and a letter read as a digit (or back) only where it makes the
+    word all letters or all digits ("D.1.V." -> "D.I.Y.", not "CO." -> "C0.")."""
+    if Levenshtein.distance(first, second) > max(1, len(first) // 2):
+        return False
+    alnum = [ch for ch in second if ch.isalnum()]
+    uniform = all(ch.isalpha() for ch in alnum) or all(ch.isdigit() for ch in alnum)
+    for op, i, j in Levenshtein.editops(first, second):
+        if op == "delete" and first[i].isalnum():
+            return False
+        if op == "replace":
+            a, b = first[i], second[j]
+            if a.isalpha() and b.isalpha() and a.isupper() != b.isupper() \
+                    and a.casefold() == b.casefold():
+                return False
+            if (a.isalpha() and b.isdigit() or a.isdigit() and b.isalpha()) and not uniform:
+                return False
+    return True
 
 
 def _latin(ch: str) -> bool:

@@ -87,3 +87,20 @@ def test_the_real_model_reads_a_drawn_line_and_places_its_characters():
     assert reading.text.replace(" ", "") == "TOTAL18.50"
     xs = [c.x for c in reading.chars if not c.text.isspace()]
     assert xs == sorted(xs) and 10 < xs[0] < 60 and 180 < xs[-1] < 420
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kept"),
+    [
+        ("STATIONERY", "STATONERY", True),  # a letter dropped
+        ("BANH", "banh", True),  # only the case
+        ("CO.", "C0.", True),  # a digit for a letter in a word of letters
+        ("D.1.V.", "D.I.Y.", False),  # now all letters
+        ("8.09", "8.00", False),
+        ("208", "2018", False),  # a digit added
+    ],
+)
+def test_only_plausible_mends_are_taken(first: str, second: str, kept: bool):
+    words = [_word(first, 20)]
+    out = fuse_lines(words, PAGE, Scripted(_spell(second, 10)))  # type: ignore[arg-type]
+    assert out[0].text == (first if kept else second)
