@@ -18,8 +18,9 @@ A word takes the second reading's characters only when:
   characters changed, none of its letters or digits dropped, its case kept, a letter read as
   a digit only where that makes the word all letters or all digits): a misread letter or
   digit mended, not another word that a misplaced character made up;
-- the word has no accented letter or currency sign of its own: the French model reads
-  those, the second reader's character set has few (no "€").
+- the word has no accented letter of its own, and no currency sign by an amount: the French
+  model reads those, the second reader's character set has few (no "€"); a currency sign
+  among letters ("D.I.¥.") is a misread letter, and may be mended.
 
 Only till receipts are read twice (``reader.reads_as_till_roll``): on an A4 page Tesseract's
 reading is good, on a till roll's small worn print it is where the misreadings are.
@@ -44,6 +45,7 @@ MIN_CHAR_PROBABILITY = 0.5
 MIN_MEAN_PROBABILITY = 0.85
 PAD_X = 0.5  # white kept left and right of a line, in line heights
 PAD_Y = 0.2  # ... above and below
+OUTLIER_HEIGHT = 1.6  # a word this many times the line's median height is not its print
 
 
 def fuse_lines(
@@ -59,8 +61,7 @@ def fuse_lines(
     members = list(lines.values())
     for indexes in members:
         line = [words[i] for i in indexes]
-        top = min(w.top for w in line)
-        bottom = max(w.top + w.height for w in line)
+        top, bottom = _band(line)
         height = max(1, bottom - top)
         x0 = max(0, min(w.left for w in line) - round(height * PAD_X))
         x1 = max(w.left + w.width for w in line) + round(height * PAD_X)
@@ -77,6 +78,16 @@ def fuse_lines(
                 log.debug("second reader: %r read as %r", words[i].text, better.text)
                 out[i] = better
     return out
+
+
+def _band(line: list[OcrWord]) -> tuple[int, int]:
+    """The line's top and bottom from its words of ordinary height: a table's rule read as
+    "|" or a logo read as a letter stands far above and below the line's print, and a crop
+    that tall leaves the second reader a line too small to read once scaled to its input."""
+    heights = sorted(w.height for w in line)
+    ceiling = OUTLIER_HEIGHT * heights[(len(heights) - 1) // 2]
+    kept = [w for w in line if w.height <= ceiling] or line
+    return min(w.top for w in kept), max(w.top + w.height for w in kept)
 
 
 def _place(line: list[OcrWord], chars: Sequence[LineChar], x0: int) -> list[list[LineChar]]:
@@ -101,7 +112,7 @@ def _better(word: OcrWord, chars: list[LineChar]) -> OcrWord | None:
     text = unicodedata.normalize("NFKC", "".join(c.text for c in chars)).replace(" ", "")
     if text == word.text or not text or not all(_latin(ch) for ch in text):
         return None
-    if any(_own_sign(ch) for ch in word.text):
+    if any(_own_sign(ch, word.text) for ch in word.text):
         return None
     probabilities = [c.probability for c in chars]
     mean = sum(probabilities) / len(probabilities)
@@ -138,10 +149,11 @@ def _latin(ch: str) -> bool:
     return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
 
 
-def _own_sign(ch: str) -> bool:
-    """An accented letter or a currency sign: the first reader's, kept."""
+def _own_sign(ch: str, word: str) -> bool:
+    """An accented letter, or a currency sign by an amount: the first reader's, kept (a
+    currency sign among letters, "D.I.¥.", is a letter misread)."""
     if ch.isascii():
         return False
-    return unicodedata.category(ch) == "Sc" or (
-        ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN")
-    )
+    if unicodedata.category(ch) == "Sc":
+        return any(c.isdigit() for c in word) or not any(c.isalpha() for c in word)
+    return ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN")

@@ -50,7 +50,7 @@ from mailroom.errors import (
     ReadTimeout,
     UnsupportedType,
 )
-from mailroom.models import BBox, Page, Word
+from mailroom.models import TILL_ROLL_MAX_CHARS, BBox, Page, Word, chars_per_line
 from mailroom.settings import LimitSettings, OcrSettings
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,10 @@ MAX_RESUBMITS = 4  # tries of one task across pool replacements
 # OCR quality below which the page's orientation is checked (OSD) and the page OCR'd again
 ORIENTATION_MIN_CONFIDENCE = 65.0
 ORIENTATION_MIN_WORD_RATIO = 0.5
-# a till roll prints 32 to 56 characters a line (57 to 80 mm paper), a letter or an invoice
-# on A4 some 75 to 140: a page whose lines hold fewer is read a second time as one column
-TILL_ROLL_MAX_CHARS = 60
-TILL_ROLL_MIN_WORDS = 8
+# a page whose lines hold no more than a till roll's (models.TILL_ROLL_MAX_CHARS) is read a
+# second time as one column
 COLUMN_REREAD_BELOW = 95.0  # mean confidence from which a till roll's first reading is kept
+MISSED_MIN_CONFIDENCE = 60.0  # a word only one of a till roll's two readings has, taken
 # a PDF's text layers are read by runs of pages, one run per worker, no shorter than this
 MIN_PAGES_PER_TASK = 4
 
@@ -138,16 +137,8 @@ def needs_orientation_check(words: list[OcrWord]) -> bool:
 
 
 def line_capacity(words: list[OcrWord]) -> float | None:
-    """How many characters the page's lines hold: the width of its text over the median
-    width of a character in its words of three letters or more (None: too few words)."""
-    sized = [w for w in words if len(w.text) >= 3 and w.text.isalnum()]
-    if len(sized) < TILL_ROLL_MIN_WORDS:
-        return None
-    char_w = float(np.median([w.width / len(w.text) for w in sized]))
-    lefts = [w.left for w in words]
-    rights = [w.left + w.width for w in words]
-    extent = float(np.percentile(rights, 98) - np.percentile(lefts, 2))
-    return extent / char_w if char_w > 0 else None
+    """How many characters the page's lines hold (``models.chars_per_line``)."""
+    return chars_per_line((w.text, w.left, w.left + w.width) for w in words)
 
 
 def reads_as_till_roll(words: list[OcrWord]) -> bool:
@@ -211,10 +202,34 @@ def _as_column(read: OcrRead, dpi: int, engine: OcrEngine, timeout_s: float) -> 
     words = engine.single_column().recognize(
         read.image, dpi=round(dpi * read.scale), timeout_s=timeout_s
     )
-    if ocr_quality(words)[0] > score and not reads_sideways(words):
+    if reads_sideways(words):
+        return read
+    if ocr_quality(words)[0] > score:
         log.debug("till receipt read again as one column")
-        return replace(read, words=words)
-    return read
+        return replace(read, words=with_missed_words(words, read.words))
+    return replace(read, words=with_missed_words(read.words, words))
+
+
+def with_missed_words(kept: list[OcrWord], other: list[OcrWord]) -> list[OcrWord]:
+    """``kept`` with the words of ``other`` that stand where ``kept`` has none, read with
+    confidence: Tesseract's layout analysis drops a block now and then (a receipt's column of
+    amounts under a dotted rule: "Net Total (MYR) :" and no 19.01), which the other reading
+    of the page has. The added words keep their lines, numbered apart."""
+    if not kept:
+        return other
+    boxes = np.array([(w.left, w.top, w.left + w.width, w.top + w.height) for w in kept])
+    offset = max(w.block for w in kept) + 1
+    added: list[OcrWord] = []
+    for w in other:
+        if w.confidence < MISSED_MIN_CONFIDENCE or not any(ch.isalnum() for ch in w.text):
+            continue
+        overlaps = (np.minimum(boxes[:, 2], w.left + w.width) > np.maximum(boxes[:, 0], w.left)) \
+            & (np.minimum(boxes[:, 3], w.top + w.height) > np.maximum(boxes[:, 1], w.top))
+        if not overlaps.any():
+            added.append(replace(w, block=w.block + offset))
+    if added:
+        log.debug("%d words read only by the other reading added", len(added))
+    return kept + added
 
 
 def _upright_reading(

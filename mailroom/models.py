@@ -9,6 +9,9 @@ the contract's strings only at the edge.
 from __future__ import annotations
 
 import hashlib
+import math
+import statistics
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -99,6 +102,34 @@ def _word(
     )
 
 
+# a till roll prints 32 to 56 characters a line (57 to 80 mm paper), a letter or an invoice
+# on A4 some 75 to 140
+TILL_ROLL_MAX_CHARS = 60
+TILL_ROLL_MIN_WORDS = 8
+
+
+def chars_per_line(words: Iterable[tuple[str, float, float]]) -> float | None:
+    """How many characters a page's lines hold, from its words' ``(text, x0, x1)``: the width
+    of its text over the median width of a character in its words of three letters or more
+    (None: too few words to tell)."""
+    words = list(words)
+    sized = [(x1 - x0) / len(t) for t, x0, x1 in words if len(t) >= 3 and t.isalnum()]
+    if len(sized) < TILL_ROLL_MIN_WORDS:
+        return None
+    char_w = statistics.median(sized)
+    extent = _percentile(sorted(x1 for _, _, x1 in words), 98) - \
+        _percentile(sorted(x0 for _, x0, _ in words), 2)
+    return extent / char_w if char_w > 0 else None
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """The q-th percentile of sorted values, interpolated linearly (numpy's default)."""
+    pos = (len(ordered) - 1) * q / 100
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
 class Page(Frozen):
     number: int  # 1-based
     width: float  # PDF points, of the upright page
@@ -110,6 +141,12 @@ class Page(Frozen):
     rotation: int = 0  # degrees applied to make the page upright (0/90/180/270)
     deskew_angle: float = 0.0
     image_key: str | None = None  # object-store key of the upright page image, when rendered
+
+    def prints_as_till_roll(self) -> bool:
+        """The page's lines hold no more characters than a till roll's (whatever the shape
+        of the photograph or scan around it)."""
+        capacity = chars_per_line((w.text, w.bbox.x0, w.bbox.x1) for w in self.words)
+        return capacity is not None and capacity <= TILL_ROLL_MAX_CHARS
 
 
 class ExtractedField(Frozen):

@@ -64,6 +64,23 @@ def test_accents_and_currency_signs_stay_the_first_readers():
     assert [w.text for w in out] == ["Réglé", "12,50€"]
 
 
+def test_a_currency_sign_among_letters_is_a_misread_letter():
+    words = [_word("D.I.¥.", 20), _word("¥12", 90)]
+    out = fuse_lines(words, PAGE, Scripted(_spell("D.I.Y.", 10) + _spell("Y12", 80)))  # type: ignore[arg-type]
+    assert [w.text for w in out] == ["D.I.Y.", "¥12"]
+
+
+def test_a_rule_read_as_a_tall_mark_does_not_make_the_lines_crop_tall():
+    page = np.full((300, 400), 255, dtype=np.uint8)
+    words = [OcrWord("Alaf", 40, 100, 40, 20, 90.0, 1, 1, 1),
+             OcrWord("Bhd", 100, 101, 30, 19, 90.0, 1, 1, 1),
+             OcrWord("|", 380, 0, 4, 200, 90.0, 1, 1, 1)]
+    reader = Scripted([])
+    fuse_lines(words, page, reader)  # type: ignore[arg-type]
+    (crop,) = reader.crops
+    assert crop.shape[0] <= 20 * 1.5  # the words' band and its margins, not the rule's 200
+
+
 def test_one_crop_per_line():
     words = [_word("A1", 20), OcrWord("B2", 20, 40, 20, 15, 80.0, 1, 1, 2)]
     reader = Scripted([])

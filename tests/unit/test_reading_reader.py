@@ -21,7 +21,7 @@ from reportlab.pdfgen import canvas
 
 from extract.base import FakeOcrEngine, OcrWord
 from extract.images import choose_dpi, frame_count, load_frame
-from extract.reader import Reader, page_runs
+from extract.reader import Reader, page_runs, with_missed_words
 from mailroom.errors import (
     CorruptFile,
     DecompressionBomb,
@@ -375,3 +375,18 @@ def test_tesseract_starts_before_the_clean_up_only_while_a_core_would_idle(
         reader._ocr_pages(Path("bad.png"), "boom", (0,), None)  # type: ignore[arg-type]
     assert seen == [(True, 1), (False, 2), (False, 2), (True, 1)]
     assert reader._pages_in_flight == 0  # counted back, even after a failure
+
+
+def test_words_only_the_other_reading_has_are_added_to_the_kept_one() -> None:
+    kept = [OcrWord("GST", 10, 100, 40, 20, 95.0, 1, 1, 1),
+            OcrWord("@", 60, 100, 20, 20, 95.0, 1, 1, 1)]
+    other = [
+        OcrWord("GST", 12, 101, 40, 20, 90.0, 1, 1, 3),  # the same word: not twice
+        OcrWord("1.08", 300, 100, 50, 20, 91.0, 1, 1, 3),  # where the kept reading has none
+        OcrWord("xx", 300, 200, 30, 20, 30.0, 1, 1, 4),  # not sure of it
+        OcrWord("---", 300, 240, 30, 20, 95.0, 1, 1, 5),  # a rule, no letter or digit
+    ]
+    out = with_missed_words(kept, other)
+    assert [w.text for w in out] == ["GST", "@", "1.08"]
+    assert out[2].block == 3  # numbered apart from the kept reading's blocks
+    assert with_missed_words([], other) == other
