@@ -165,6 +165,8 @@ def load_model(path: Path | None = None) -> TextModel:
 # Till receipts are printed on paper rolls 57-80 mm wide: their pages are far taller than
 # wide, where invoices, letters and forms are A4 or Letter (height/width 1.29-1.41). The text
 # model cannot see the paper, so the shape is a separate piece of evidence, applied as odds.
+# A photograph or a scan of a till slip may be any shape (a slip photographed on a table):
+# lines that hold no more characters than a till roll's are the same evidence.
 NARROW_PAGE_RATIO = 1.9
 NARROW_PAGE_RECEIPT_ODDS = 4.0
 
@@ -264,7 +266,8 @@ class SklearnClassifier:
     def classify(self, pages: Sequence[Page]) -> Classification:
         text = page_text(pages)
         result = self.classify_text(text)
-        if pages and is_narrow_page(pages[0]) and result.scores:
+        if pages and (is_narrow_page(pages[0]) or pages[0].prints_as_till_roll()) and \
+                result.scores:
             result = _with_odds(result, DocType.RECEIPT, NARROW_PAGE_RECEIPT_ODDS)
         if result.scores and looks_like_a_till_slip(text):
             result = _with_odds(result, DocType.RECEIPT, TILL_RECEIPT_ODDS)

@@ -199,3 +199,34 @@ def test_a_narrow_page_shifts_a_hesitation_towards_receipt_but_not_a_clear_answe
     assert tall.scores[DocType.RECEIPT] > a4.scores[DocType.RECEIPT]
     assert tall.doc_type is DocType.RECEIPT
     assert classifier.classify(doc(letter, 200, 700)).doc_type is DocType.CLAIM_LETTER
+
+
+def test_a_till_slip_photographed_on_a_wide_page_counts_as_narrow_by_its_lines() -> None:
+    from classify.model import SklearnClassifier
+    from mailroom.models import BBox, Page, Word
+
+    hesitant = ("TAX INVOICE\nSUBTOTAL 12.00\nGST 0.72\nTOTAL 12.72\nCASH 20.00\n"
+                "CHANGE 7.28\nTHANK YOU")
+
+    def page(line_chars: int) -> Page:
+        """The text set 5 points a character from x = 20 on an A4 page, its lines as wide as
+        ``line_chars`` characters (a price at the right end of each)."""
+        words = []
+        for n, line in enumerate(hesitant.splitlines()):
+            label, _, price = line.rpartition(" ")
+            x = 20.0
+            for tok in label.split():
+                words.append(Word(text=tok, bbox=BBox(x0=x, y0=100 + 12 * n, x1=x + 5 * len(tok),
+                                                      y1=110 + 12 * n)))
+                x += 5 * (len(tok) + 1)
+            right = 20.0 + 5 * line_chars
+            words.append(Word(text=price, bbox=BBox(x0=right - 5 * len(price), y0=100 + 12 * n,
+                                                    x1=right, y1=110 + 12 * n)))
+        return Page(number=1, width=595, height=842, text=hesitant, words=tuple(words),
+                    text_source="ocr")
+
+    slip, a4_print = page(40), page(100)  # a till roll's 40 characters a line, or an A4's 100
+    assert slip.prints_as_till_roll() and not a4_print.prints_as_till_roll()
+    classifier = SklearnClassifier()
+    assert classifier.classify([slip]).scores[DocType.RECEIPT] > \
+        classifier.classify([a4_print]).scores[DocType.RECEIPT]
