@@ -141,7 +141,7 @@ def build_rows(page: Page) -> list[Row]:
     order = sorted(range(len(clusters)), key=lambda i: (bands[i][0] + bands[i][1]) / 2)
     rows: list[Row] = []
     for index, ci in enumerate(order):
-        ws = sorted(clusters[ci], key=lambda w: w.bbox.x0)
+        ws = _without_echoes(sorted(clusters[ci], key=lambda w: w.bbox.x0))
         starts: list[int] = []
         pos = 0
         for w in ws:
@@ -159,6 +159,23 @@ def build_rows(page: Page) -> list[Row]:
             )
         )
     return rows
+
+
+def _without_echoes(ws: list[Word]) -> list[Word]:
+    """The row's words less a digit or mark read a second time inside the word of letters
+    before it ("RIA" and a "4" within its box): a word's print is read once. Letters stay
+    (a photographed page's boxes overlap: "Garage" over "du"), and so do a number's cents
+    inside its box ("39." over "90")."""
+    kept: list[Word] = []
+    for w in ws:
+        if kept and len(w.text) <= 2 and not any(ch.isalpha() for ch in w.text):
+            prev = kept[-1].bbox
+            inside = min(prev.x1, w.bbox.x1) - max(prev.x0, w.bbox.x0)
+            if inside >= 0.8 * (w.bbox.x1 - w.bbox.x0) and len(kept[-1].text) > len(w.text) \
+                    and not any(ch.isdigit() for ch in kept[-1].text):
+                continue
+        kept.append(w)
+    return kept
 
 
 def _split_by_height(words: list[Word]) -> list[list[Word]]:

@@ -66,7 +66,12 @@ _TENDERED = frozenset(fold(p) for p in ("cash", "tendered", "espèces", "especes
                                         "montant réglé", "payment", "paiement",
                                         "règlement"))
 # an amount at the end of a line whose decimal point OCR read apart or lost ("39. 90", "26 80")
-_SPLIT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,5})(?:[.,]\s+|\s+)(\d{2})\s*[^\w\s]{0,2}\s*$")
+_SPLIT_AMOUNT = re.compile(
+    r"(?<![\d.,])(\d{1,5})(?:[.,]\s+[.,]?|\s+[.,]?)(\d{2})\s*[^\w\s]{0,2}\s*$")
+# a total's word, and a bare number after it: the total's digits, its point lost in OCR (taken
+# only where the amounts around it sum to it, so junk around the number does not matter)
+_TOTAL_WORD = re.compile(r"\b(?:[tl][o0]ta[l1i|]|payable|amount\s+due)\b", re.IGNORECASE)
+_LOST_POINT = re.compile(r"(?<![\d.,])(\d{3,6})(?![\d.,])")
 _TOTALISH_ROW = re.compile(
     r"^\W{0,3}(?:grand\s+|nett?\s+)?(?:[tl][o0]ta[l1i|]|amount\s+(?:to\s+be\s+)?paid|"
     r"amount\s+due|rounded)\b",
@@ -217,6 +222,96 @@ def _bare_cents(doc: _Doc, key: tuple[int, int]) -> list[Candidate]:
             value = Decimal(f"{m.group(1) or ''}0.{m.group(2)}")
             out.append(Candidate(value, cands.AMOUNT, row, m.start(), m.end(), tuple(words),
                                  repaired=True))
+    return out
+
+
+def _split_payments(doc: _Doc) -> list[tuple[Candidate, str]]:
+    """Payment lines whose amount OCR read with its cents apart ("CHANGE 38. 00"), with the
+    payment's label that opens the row; rows holding an amount already are left alone."""
+    by_row = doc.by_row(doc.amounts)
+    out: list[tuple[Candidate, str]] = []
+    for row in doc.rows:
+        if (row.page, row.index) in by_row:
+            continue
+        for h in doc.hits_by_row.get((row.page, row.index), ()):
+            if h.phrase not in _CHANGE | _TENDERED or row.text[: h.start].strip(" :*-."):
+                continue
+            m = _SPLIT_AMOUNT.search(row.text, h.end)
+            words = row.span_words(m.start(), m.end()) if m else []
+            if m and words:
+                value = Decimal(f"{int(m.group(1))}.{m.group(2)}")
+                out.append((Candidate(value, cands.AMOUNT, row, m.start(), m.end(),
+                                      tuple(words), repaired=True), h.phrase))
+            break
+    return out
+
+
+def _split_subtotals(doc: _Doc, first_pay: tuple[int, int] | None) -> list[Candidate]:
+    """Subtotal lines above the payments whose amount OCR read with its cents apart."""
+    by_row = doc.by_row(doc.amounts)
+    out: list[Candidate] = []
+    for row in doc.rows:
+        key = (row.page, row.index)
+        label = _SUBTOTAL.search(row.text)
+        if key in by_row or label is None or (first_pay is not None and key >= first_pay):
+            continue
+        m = _SPLIT_AMOUNT.search(row.text, label.end())
+        words = row.span_words(m.start(), m.end()) if m else ()
+        if m and words:
+            out.append(Candidate(Decimal(f"{int(m.group(1))}.{m.group(2)}"), cands.AMOUNT, row,
+                                 m.start(), m.end(), tuple(words), repaired=True))
+    return out
+
+
+def _lost_point_totals(doc: _Doc, expected: set[Decimal],
+                       first_pay: tuple[int, int] | None) -> list[Candidate]:
+    """A total's line whose decimal point OCR lost ("TOTAL 1215"), taken only where what was
+    paid less the change given says the same amount (12.15)."""
+    by_row = doc.by_row(doc.amounts)
+    out: list[Candidate] = []
+    for row in doc.rows:
+        key = (row.page, row.index)
+        label = _TOTAL_WORD.search(row.text)
+        if key in by_row or (first_pay is not None and key >= first_pay) or label is None:
+            continue
+        for m in _LOST_POINT.finditer(row.text, label.end()):
+            value = Decimal(m.group(1)) / 100
+            words = row.span_words(m.start(), m.end())
+            if value in expected and words and not _NOT_THE_TOTAL.search(row.text[: m.start()]):
+                out.append(Candidate(value, cands.AMOUNT, row, m.start(), m.end(),
+                                     tuple(words), repaired=True))
+    return out
+
+
+def _unread_grand_totals(doc: _Doc, first_pay: tuple[int, int] | None) -> list[Candidate]:
+    """The sum of the partial totals printed just above a total's line whose amount OCR could
+    not read ("Total 6% supplies (Inc. GST): 14.10", "Total 0% supplies: 54.31", "Total
+    Payable: En 4"): two or three "Total" lines in a row, none of them the sum of the others
+    (then one of them is the total already: "Total HT", "TVA", "Total TTC")."""
+    by_row = doc.by_row(doc.amounts)
+    out: list[Candidate] = []
+    for row in doc.rows:
+        key = (row.page, row.index)
+        if key in by_row or (first_pay is not None and key >= first_pay) or \
+                not _RECEIPT_TOTAL_ROW.search(row.text) or _LOST_POINT.search(row.text):
+            continue
+        parts: list[Decimal] = []
+        for k in range(1, 4):
+            above = by_row.get((row.page, row.index - k))
+            if not above or not _TOTALISH_ROW.search(above[0].row.text) or \
+                    _NOT_THE_TOTAL.search(above[0].row.text):
+                break
+            parts.append(Decimal(str(max(above, key=lambda c: c.start).value)))
+        total = sum(parts, Decimal(0))
+        if len(parts) < 2 or len(set(parts)) < len(parts) or \
+                any(p <= 0 or p == total - p for p in parts):
+            continue
+        label = _TOTAL_WORD.search(row.text)
+        start = label.start() if label else 0
+        words = row.span_words(start, len(row.text))
+        if words:
+            out.append(Candidate(total, cands.AMOUNT, row, start, len(row.text),
+                                 tuple(words), repaired=True))
     return out
 
 
@@ -375,6 +470,8 @@ class LayoutFieldExtractor:
                 change.append(c)
             elif phrase in _TENDERED:
                 tendered.append(c)
+        for c, phrase in _split_payments(doc):
+            (change if phrase in _CHANGE else tendered).append(c)
         expected: set[Decimal] = set()
         paid: dict[Decimal, Candidate] = {}  # the total each payment line implies, and where
         # each change given pairs with the payment line nearest above it ("Cash 8.60",
@@ -470,6 +567,30 @@ class LayoutFieldExtractor:
                     continue  # tendered less change is the total whatever its label says
                 base = 1.3 if c.value in expected else 0.8
                 out.append(_Scored(c, base + 0.1 * doc.rel_y(c.row), 0.3))
+        # a total whose point OCR lost, as what was paid, a subtotal plus tax or the sum of
+        # two partial totals ("6% supplies 40.18", "0% supplies 25.32", "Payable 6550") say
+        labelled = sorted({Decimal(str(x.cand.value)) for x in ttc + ht if x.label >= 0.6})
+        parts = {a + b for i, a in enumerate(labelled) for b in labelled[i + 1:]}
+        out.extend(_Scored(c, 1.3 + 0.1 * doc.rel_y(c.row), 0.6)
+                   for c in _lost_point_totals(doc, expected | summed | parts, first_pay))
+        out.extend(_Scored(c, 1.0 + 0.1 * doc.rel_y(c.row), 0.3)
+                   for c in _unread_grand_totals(doc, first_pay))
+        # no total read, but two witnesses agree on it: the subtotal plus its tax (plus the
+        # rounding printed) is what was paid less the change ("Total 17.93", "GST 1.08",
+        # "Rounding -0.01", the totals' amounts lost, "Cash 19.00", "Change 0.00")
+        adjustments = {Decimal(0)} | {
+            Decimal(str(c.value)) for c in pool
+            if (c.row.page, c.row.index) in set(rounding) and
+            Decimal(0) < abs(Decimal(str(c.value))) < Decimal("0.10")}
+        read_values = {Decimal(str(x.cand.value)) for x in out}
+        taxed = summed | {
+            Decimal(str(b.cand.value)) + Decimal(str(v.cand.value)) for b in ttc for v in tva
+            if (v.cand.row.page, v.cand.row.index) > (b.cand.row.page, b.cand.row.index)}
+        for value, t in paid.items():
+            if value not in read_values and any(
+                    b + a == value for b in taxed for a in adjustments):
+                out.append(_Scored(replace(t, value=value, repaired=value != t.value),
+                                   1.2 + 0.1 * doc.rel_y(t.row), 0.3))
         if len(paid) == 1 and not any(s.score >= _MIN_SCORE for s in out):
             # no total read: what was paid less the change given is the total
             value, t = next(iter(paid.items()))
@@ -484,6 +605,9 @@ class LayoutFieldExtractor:
                 if own.hit is not None and _SUBTOTAL.search(own.hit.phrase) and \
                         (first_pay is None or key < first_pay):
                     out.append(_Scored(b.cand, _MIN_SCORE + 0.05 * doc.rel_y(b.cand.row), 0.0))
+            if not out:  # ... its cents read apart ("SubTotal 25. .00")
+                out.extend(_Scored(c, _MIN_SCORE + 0.05 * doc.rel_y(c.row), 0.0)
+                           for c in _split_subtotals(doc, first_pay))
         return out + self._rounded_totals(doc, out, first_pay)
 
     def _rounded_totals(self, doc: _Doc, scored: list[_Scored],
@@ -1279,6 +1403,8 @@ _GLUED_DATE = re.compile(
     r"((?:19|20)\d{2})(?:(?=\d{1,2}:\d{2})|(?!\d))",
     re.IGNORECASE,
 )
+# ... or with the separator before a four-digit year lost ("03/022018")
+_RUN_ON_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})[-/.](\d{2})((?:19|20)\d{2})(?![\d.,/-])")
 _PLAUSIBLE_YEARS = (1990, 2039)  # a repaired date's year: a till's, not an item code's
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -1292,7 +1418,8 @@ def _spaced_dates(rows: Sequence[Row], found: Sequence[Candidate]) -> list[Candi
             continue
         spaced = [m for m in _SPACED_DATE.finditer(row.text)
                   if any(ch.isspace() for ch in m.group(0))]
-        for m in spaced + list(_GLUED_DATE.finditer(row.text)):
+        for m in spaced + list(_GLUED_DATE.finditer(row.text)) + \
+                list(_RUN_ON_DATE.finditer(row.text)):
             day, year = int(m.group(1)), int(m.group(3))
             month = int(m.group(2)) if m.group(2).isdigit() else \
                 _MONTHS.index(m.group(2).lower()) + 1
@@ -1327,9 +1454,9 @@ def _has_legal_form(low: str) -> bool:
 # Legal forms as OCR misreads them at the end of a name (O/D, 0/O, H/N confusions): the
 # legal form is a closed list, so a one-letter slip in it can be put right with certainty.
 _LEGAL_FORM_OCR = (
-    (re.compile(r"\b[S5][O0D][NH]\s+B[HN][DO0]\s*$"), "SDN BHD"),
-    (re.compile(r"\bB[HN][DO0]\s*$"), "BHD"),
-    (re.compile(r"\bS[A4]R[L1I]\s*$"), "SARL"),
+    (re.compile(r"\b[S5][O0D][NH]\s+B[HN][DO0]\s*$", re.IGNORECASE), "SDN BHD"),
+    (re.compile(r"\bB[HN][DO0]\s*$", re.IGNORECASE), "BHD"),
+    (re.compile(r"\bS[A4]R[L1I]\s*$", re.IGNORECASE), "SARL"),
     # Malaysia's "S/B" (Sdn Bhd) on till receipts, its digits-like letters misread
     (re.compile(r"(?<![\w/])[S5]/[B8R](?![\w/])\s*$"), "S/B"),
 )
@@ -1472,11 +1599,18 @@ def _continues_above(text: str) -> bool:
 def _join_above(above: Row, above_segs: list[tuple[int, int, tuple]], row: Row, start: int,
                 words: tuple) -> tuple[str, tuple] | None:
     """The name line above joined to this one, when it is a short upper-case line right
-    above it, centred with it, without digits."""
-    if len(above_segs) != 1 or row.y0 - above.y1 > 1.0 * max(row.height, 4.0):
+    above it, centred with it, without digits (a rule read as "|" inside it, and a logo's
+    specks read as small letters at its ends, "Fe POPULAR BOOK à", left out)."""
+    if row.y0 - above.y1 > 1.0 * max(row.height, 4.0):
         return None
-    s, e, up_words = above_segs[0]
-    up = above.text[s:e]
+    up_words = [w for _, _, ws in above_segs for w in ws if any(ch.isalnum() for ch in w.text)]
+    while up_words and _speck_word(up_words[0].text):
+        up_words.pop(0)
+    while up_words and _speck_word(up_words[-1].text):
+        up_words.pop()
+    if not up_words:
+        return None
+    up = " ".join(w.text for w in up_words)
     if any(ch.isdigit() for ch in up) or len(up.split()) > 5 or up.upper() != up:
         return None
     if _has_legal_form(fold(up)) and up.count("(") <= up.count(")"):
@@ -1487,6 +1621,11 @@ def _join_above(above: Row, above_segs: list[tuple[int, int, tuple]], row: Row, 
         return None
     own = " ".join(w.text for w in words)
     return f"{up} {own}", tuple(up_words) + tuple(words)
+
+
+def _speck_word(text: str) -> bool:
+    """One or two marks read as small letters beside a name in capitals ("Fe", "à")."""
+    return len(text) <= 2 and text.upper() != text
 
 
 def _segments(row: Row, cut: frozenset[str] = frozenset()) -> list[tuple[int, int, tuple]]:

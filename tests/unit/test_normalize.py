@@ -95,6 +95,21 @@ def test_find_amounts_gives_values_and_spans_and_skips_percentages_dates_and_ids
     assert line[start:end] == "205,76"
 
 
+@pytest.mark.parametrize(
+    ("line", "value", "printed"),
+    [
+        ("Total Sales (Inclusive of GST) :- 60.95", Decimal("60.95"), "60.95"),  # a till's
+        ("Remise :-5,00", Decimal("-5.00"), "-5,00"),  # a sign glued to its amount stays one
+        ("Remise : -5,00", Decimal("-5.00"), "-5,00"),
+        ("Acompte - 12.00", Decimal("-12.00"), "- 12.00"),
+    ],
+)
+def test_a_colon_dash_is_a_labels_mark_not_a_minus(line: str, value: Decimal,
+                                                   printed: str) -> None:
+    ((found, start, end),) = find_amounts(line)
+    assert (found, line[start:end]) == (value, printed)
+
+
 def test_find_amounts_uses_the_lines_decimal_convention_for_ambiguous_numbers() -> None:
     french = find_amounts("Sous-total 1.234 ; remise 12,50")
     assert [v for v, _, _ in french] == [Decimal("1234.00"), Decimal("12.50")]

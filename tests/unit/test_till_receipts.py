@@ -573,3 +573,178 @@ def test_a_misread_payment_gives_way_to_the_subtotal_printed_twice(
     )
     fields = extractor.extract([p], DocType.RECEIPT)
     assert fields["total_incl_tax"].value == Decimal("130.00")
+
+
+def test_a_total_whose_point_ocr_lost_is_taken_where_cash_less_change_says_it(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "OLIVA PHARMACY SDN BHD"),
+        (20, 40, "RECEIPT #: CS00168420 DATE: 31/03/2017"),
+        (20, 60, "2555060603117 1 4.90 0.00 4.90"),
+        (20, 75, "SUB-TOTAL (GST) 12.19"),
+        (20, 90, "TOTAL 1215"),
+        (20, 105, "CASH 50.15"),
+        (20, 120, "CHANGE 38. 00"),  # its cents read apart
+    )
+    total = extractor.extract([p], DocType.RECEIPT)["total_incl_tax"]
+    assert total.value == Decimal("12.15")
+    assert total.bbox is not None and total.bbox.y0 == 90  # shown on the total's line
+
+
+def test_a_bare_number_on_a_total_line_is_no_total_without_a_witness(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "OLIVA PHARMACY SDN BHD"),
+        (20, 60, "ITEM 2555060603117 4.90"),
+        (20, 90, "TOTAL 1215"),
+        (20, 105, "CASH 50.00"),
+        (20, 120, "CHANGE 38.00"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value != Decimal("12.15")
+
+
+def test_an_unreadable_grand_total_is_the_sum_of_the_partial_totals_above_it(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "SUNRISE BAKERY (M) SDN BHD"),
+        (20, 40, "Date: 06/08/2017"),
+        (20, 60, "WHOLEMEAL 2.78 5 13.90"),
+        (20, 75, "Total 6% supplies (excl. GST): 13.30"),
+        (20, 90, "GST: 0.80"),
+        (20, 105, "Total 6% supplies (Inc. GST): 14.10"),
+        (20, 120, "Total 0% supplies: 54.31"),
+        (20, 135, "Total Payable: En 4"),
+    )
+    total = extractor.extract([p], DocType.RECEIPT)["total_incl_tax"]
+    assert total.value == Decimal("68.41")
+    assert total.confidence < 0.8  # a sum made, not a total read
+
+
+def test_no_grand_total_is_summed_where_one_of_the_lines_is_the_total_already(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "CORNER SHOP LTD"),
+        (20, 60, "Total excl. VAT 100.00"),
+        (20, 75, "Total VAT 20.00"),
+        (20, 90, "Total incl. VAT 120.00"),
+        (20, 105, "Total to pay: ~~~"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("120.00")
+
+
+def test_paid_less_change_is_the_total_where_subtotal_tax_and_rounding_agree(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "KHOO HARDWARE SDN BHD"),
+        (20, 40, "Date : 04-05-18 12:50:51 PM"),
+        (20, 60, "1 11.53 11.53 SR"),
+        (20, 75, "2 Item(s) Total (MYR): 17.93"),
+        (20, 90, "GST @ 6% : 1.08"),
+        (20, 105, "Net Total (MYR) :"),
+        (20, 120, "Rounding Adj. : -0.01"),
+        (20, 135, "Net Total Rounded (MYR) :"),
+        (20, 150, "Cash : 19.00"),
+        (20, 165, "Change : 0.00"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["total_incl_tax"].value == Decimal("19.00")
+
+
+def test_a_date_whose_separator_before_the_year_was_lost_is_read(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "GIN KEE HARDWARE"),
+        (20, 40, "Doc No : CS00013118 Date: 03/022018"),
+        (20, 60, "Total Sales (Inclusive of GST) :- 60.95"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["receipt_date"].value == date(2018, 2, 3)
+    assert fields["total_incl_tax"].value == Decimal("60.95")  # ":-" is no minus sign
+
+
+def test_a_name_over_its_legal_form_is_joined_without_the_logos_specks(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 10, "Fe POPULAR BOOK à"),
+        (20, 25, "CO. (M) SDN BHD"),
+        (20, 40, "(Co. No. 113825-W)"),
+        (20, 55, "Tel : 03-80709188"),
+        (20, 300, "Total 12.00"),
+        low={"Fe": 40.0, "à": 30.0},
+    )
+    p2 = _laid_out(
+        (20, 10, "POPULAR | BOOK"),
+        (20, 25, "CO. (M) SDN BHD"),
+        (20, 55, "Tel : 03-80709188"),
+    )
+    for page in (p, p2):
+        fields = extractor.extract([page], DocType.RECEIPT)
+        assert fields["merchant_name"].value == "POPULAR BOOK CO. (M) SDN BHD"
+
+
+def test_a_lower_case_legal_form_misread_is_put_right(extractor: LayoutFieldExtractor) -> None:
+    p = _laid_out(
+        (20, 10, "Dimiliki: banh mi cafe son bhd 1110644-H"),
+        (20, 25, "No. 1 Jalan Puteri 7/10"),
+        (20, 40, "(GST Reg. No : 000306700288)"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["merchant_name"].value == \
+        "banh mi cafe SDN BHD"
+
+
+def test_a_mark_read_again_inside_a_words_box_is_left_out_of_the_name(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    page = _laid_out(
+        (20, 10, "PERNIAGAAN RIANG RIA"),
+        (20, 25, "NO7, JLN UERO, SHAH ALAM"),
+        (20, 300, "TOTAL 22.60"),
+    )
+    ria = next(w for w in page.words if w.text == "RIA")
+    echo = ria.model_copy(update={"text": "4", "bbox": ria.bbox.model_copy(
+        update={"x0": ria.bbox.x1 - 5.0})})
+    # a number's cents inside its box stay: "39." over "90"
+    amount = next(w for w in page.words if w.text == "22.60")
+    cents = amount.model_copy(update={"text": "60", "bbox": amount.bbox.model_copy(
+        update={"x0": amount.bbox.x1 - 10.0})})
+    split = amount.model_copy(update={"text": "22."})
+    words = [w for w in page.words if w is not amount] + [echo, split, cents]
+    page = page.model_copy(update={"words": words})
+    fields = extractor.extract([page], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "PERNIAGAAN RIANG RIA"
+    assert fields["total_incl_tax"].value == Decimal("22.60")
+
+
+def test_a_subtotal_whose_cents_ocr_read_apart_is_the_guess_left_when_nothing_else_reads(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "GHEE HOCK DISTRIBUTOR SDN BHD"),
+        (20, 40, "Date : 13/04/2018"),
+        (20, 60, "2 TAU SAR PNEAH 24PCS @12.50 25.00 SR"),
+        (20, 75, "2 SubTotal"), (170, 75, "25. .00"),  # the point read twice
+        (20, 90, "Net Total"), (170, 90, "25. 3"),
+        (20, 105, "C"), (170, 105, "50.00"),  # "Cash", its label worn away
+    )
+    total = extractor.extract([p], DocType.RECEIPT)["total_incl_tax"]
+    assert total.value == Decimal("25.00")
+    assert total.bbox is not None and total.bbox.y0 == 75
+    assert total.confidence < 0.5  # a guess for a person to check
+
+
+def test_a_short_word_inside_a_photographed_words_box_stays(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    page = laid_out_page((20, 10, "Garage du Lac"), (20, 25, "148 rue Pasteur 37000 Tours"),
+                         (20, 40, "FACTURE"), text_source="ocr")
+    garage = next(w for w in page.words if w.text == "Garage")
+    wide = garage.model_copy(update={"bbox": garage.bbox.model_copy(update={"x1": 95.0})})
+    page = page.model_copy(update={"words": [wide if w is garage else w for w in page.words]})
+    fields = extractor.extract([page], DocType.INVOICE)
+    assert fields["supplier_name"].value == "Garage du Lac"
