@@ -66,6 +66,7 @@ _TENDERED = frozenset(fold(p) for p in ("cash", "tendered", "espèces", "especes
                                         "montant réglé", "payment", "paiement",
                                         "règlement"))
 # an amount at the end of a line whose decimal point OCR read apart or lost ("39. 90", "26 80")
+_HEADER_ROW_LABELS = 3  # labels in a row that make it a table's row of column heads
 _SPLIT_AMOUNT = re.compile(
     r"(?<![\d.,])(\d{1,5})(?:[.,]\s+[.,]?|\s+[.,]?)(\d{2})\s*[^\w\s]{0,2}\s*$")
 # a total's word, and a bare number after it: the total's digits, its point lost in OCR (taken
@@ -867,10 +868,13 @@ class LayoutFieldExtractor:
                 hit, CODE, doc.hits_by_row, doc.rows_by_page,
                 lambda x, ks=kinds: bool(x.kinds & ks),
             )
+            header_row = len(doc.hits_by_row.get((hit.row.page, hit.row.index), [])) >= \
+                _HEADER_ROW_LABELS
             for c in found:
                 rel = "right" if c.row is hit.row else "below"
-                if rel == "below" and hit.strength < 1.0:
-                    continue  # a bare word ("Facture") only owns what follows it
+                if rel == "below" and hit.strength < 1.0 and not header_row:
+                    continue  # a bare word ("Facture") only owns what follows it, but in a
+                    # row of column heads ("Klant Order Factuur datum Factuur") its column
                 value = str(c.value)
                 if name != "invoice_number":
                     value = normalize_reference(value)

@@ -340,3 +340,29 @@ def test_a_certificate_sentence_with_avoir_is_not_a_credit_note() -> None:
     from extract.fields import is_credit_note
 
     assert not is_credit_note([page((40, 60, "avoir examiné ce jour Madame Claire MARTIN"))])
+
+
+def test_a_bare_invoice_word_heading_a_table_column_owns_the_value_below_it() -> None:
+    page = laid_out_page(
+        (40, 40, "Strategic Corp"),
+        (40, 60, "Kopie factuur"),
+        (44, 283, "Klant"), (144, 283, "Order"), (315, 283, "Factuur datum"),
+        (432, 283, "Factuur"), (500, 283, "Vervaldatum"),
+        (44, 295, "SCONL0303006280999"), (144, 295, "SCONL000000444"), (338, 295, "8-9-2022"),
+        (409, 295, "VF1005193039"), (512, 295, "22-9-2022"),
+        (40, 400, "Factuur totaal EUR 49,99"),
+    )
+    fields = LayoutFieldExtractor().extract([page], DocType.INVOICE)
+    assert fields["invoice_number"].value == "VF1005193039"
+    assert fields["invoice_date"].value == date(2022, 9, 8)
+
+
+def test_a_bare_invoice_title_still_owns_nothing_below_it() -> None:
+    page = laid_out_page(
+        (40, 40, "Garage du Lac"),
+        (250, 80, "FACTURE"),
+        (250, 92, "AST-2026-0042"),  # the dossier's reference under the title, no "N°"
+        (40, 120, "Réparation 120,00"),
+    )
+    fields = LayoutFieldExtractor().extract([page], DocType.INVOICE)
+    assert "invoice_number" not in fields
