@@ -126,15 +126,20 @@ def _better(word: OcrWord, chars: list[LineChar]) -> OcrWord | None:
 def _plausible_edit(first: str, second: str) -> bool:
     """A misreading mended, not another word: at most half the characters changed, no
     letter or digit of the first reading dropped (the second reader skips thin letters:
-    "STATONERY"), case kept, and a letter read as a digit (or back) only where it makes the
-    word all letters or all digits ("D.1.V." -> "D.I.Y.", not "CO." -> "C0.")."""
+    "STATONERY"), none added at its ends (a neighbouring mark read into it: "KIBANDAR",
+    "219.70", "50.88-"), case kept, and a letter read as a digit (or back) only where it makes
+    the word all letters or all digits ("D.1.V." -> "D.I.Y.", not "CO." -> "C0.")."""
     if Levenshtein.distance(first, second) > max(1, len(first) // 2):
         return False
     alnum = [ch for ch in second if ch.isalnum()]
     uniform = all(ch.isalpha() for ch in alnum) or all(ch.isdigit() for ch in alnum)
+    inner = [k for k, ch in enumerate(first) if ch.isalnum()]
     for op, i, j in Levenshtein.editops(first, second):
         if op == "delete" and first[i].isalnum():
             return False
+        if op == "insert" and (second[j].isalnum() or second[j] in "-−") and \
+                (not inner or i <= inner[0] or i > inner[-1]):
+            return False  # a letter, digit or sign added at an end: a neighbouring mark
         if op == "replace":
             a, b = first[i], second[j]
             if a.isalpha() and b.isalpha() and a.isupper() != b.isupper() \

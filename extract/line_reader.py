@@ -30,7 +30,11 @@ from extract import preprocess
 log = logging.getLogger(__name__)
 
 HEIGHT = 48  # the recogniser reads lines 48 pixels high
-BATCH = 8  # lines read in one run
+BATCH = 8  # lines read in one run, at most
+BATCH_SPREAD = 1.5  # ... as wide as the narrowest of them times this (each is padded to the widest)
+# a crop wider than this many heights is no line of print (a rule, a crop squashed by a mark
+# read as a word): a till roll's line of 60 characters is some 30 heights wide
+MAX_ASPECT = 60.0
 MODEL_PACKAGE = "rapidocr_onnxruntime"
 MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
 
@@ -88,11 +92,11 @@ class LineRecognizer:
         """The reading of each crop, in order (an empty reading for an empty crop)."""
         out = [LineReading(())] * len(crops)
         order = sorted(
-            (i for i, c in enumerate(crops) if c.size and min(c.shape[:2]) > 1),
+            (i for i, c in enumerate(crops)
+             if c.size and min(c.shape[:2]) > 1 and c.shape[1] <= MAX_ASPECT * c.shape[0]),
             key=lambda i: crops[i].shape[1] / crops[i].shape[0],
         )
-        for start in range(0, len(order), BATCH):
-            batch = order[start:start + BATCH]
+        for batch in _batches(order, [crops[i].shape[1] / crops[i].shape[0] for i in order]):
             widths = [max(1, math.ceil(HEIGHT * crops[i].shape[1] / crops[i].shape[0]))
                       for i in batch]
             width = max(widths)
@@ -117,3 +121,18 @@ class LineRecognizer:
                                       float(probs[t, index])))
             previous = index
         return LineReading(tuple(chars))
+
+
+def _batches(order: list[int], aspects: list[float]) -> list[list[int]]:
+    """``order`` (sorted by aspect) cut into runs of lines of like widths: the recogniser
+    reads a batch padded to its widest line, so one long line among short ones would make
+    every line of its batch as costly as itself."""
+    out: list[list[int]] = []
+    first = 0.0
+    for i, aspect in zip(order, aspects, strict=True):
+        if out and len(out[-1]) < BATCH and aspect <= BATCH_SPREAD * first:
+            out[-1].append(i)
+        else:
+            out.append([i])
+            first = aspect
+    return out

@@ -115,6 +115,10 @@ def test_the_real_model_reads_a_drawn_line_and_places_its_characters():
         ("D.1.V.", "D.I.Y.", False),  # now all letters
         ("8.09", "8.00", False),
         ("208", "2018", False),  # a digit added
+        ("BANDAR", "KIBANDAR", True),  # letters added at an end: a mark beside the word
+        ("19.70", "219.70", True),
+        ("50.88", "50.88-", True),  # a dash after an amount would make it negative
+        ("7", "7.", False),  # a point at an end is no letter, digit or sign
     ],
 )
 def test_only_plausible_mends_are_taken(first: str, second: str, kept: bool):
