@@ -1458,7 +1458,7 @@ def _has_legal_form(low: str) -> bool:
 # Legal forms as OCR misreads them at the end of a name (O/D, 0/O, H/N confusions): the
 # legal form is a closed list, so a one-letter slip in it can be put right with certainty.
 _LEGAL_FORM_OCR = (
-    (re.compile(r"\b[S5][O0D][NH]\s+B[HN][DO0]\s*$", re.IGNORECASE), "SDN BHD"),
+    (re.compile(r"\b[S5][O0D][NH]?\s+B[HN][DO0]\s*$", re.IGNORECASE), "SDN BHD"),
     (re.compile(r"\bB[HN][DO0]\s*$", re.IGNORECASE), "BHD"),
     (re.compile(r"\bS[A4]R[L1I]\s*$", re.IGNORECASE), "SARL"),
     # Malaysia's "S/B" (Sdn Bhd) on till receipts, its digits-like letters misread

@@ -105,6 +105,8 @@ def test_company_registration_label_is_not_a_merchant_name(
      ("R&C VENTURE SON BHD", "R&C VENTURE SDN BHD"),
      ("MR. D.I.Y. (KUCHAI) SDN BHO", "MR. D.I.Y. (KUCHAI) SDN BHD"),
      ("Dépannage Dupuis S4RL", "Dépannage Dupuis SARL"),
+     ("Dion Realties Sd BHD", "Dion Realties SDN BHD"),  # its N lost
+     ("banh mi cafe son bhd", "banh mi cafe SDN BHD"),  # in lower case
      ("SONIA BOND", "SONIA BOND")],
 )
 def test_company_name_cleaning(printed: str, name: str) -> None:
