@@ -134,7 +134,8 @@ def _plausible_edit(first: str, second: str) -> bool:
     alnum = [ch for ch in second if ch.isalnum()]
     uniform = all(ch.isalpha() for ch in alnum) or all(ch.isdigit() for ch in alnum)
     inner = [k for k, ch in enumerate(first) if ch.isalnum()]
-    for op, i, j in Levenshtein.editops(first, second):
+    for edit in Levenshtein.editops(first, second):
+        op, i, j = edit.tag, edit.src_pos, edit.dest_pos
         if op == "delete" and first[i].isalnum():
             return False
         if op == "insert" and (second[j].isalnum() or second[j] in "-−") and \

@@ -296,7 +296,8 @@ def find_amounts(text: str) -> list[tuple[Decimal, int, int]]:
         if m.group("open") and not m.group("close"):
             start += 1
         sign = m.group("sign") or ""
-        if sign[:1] in _MINUS and sign[1:] and not m.group("open") and text[start - 1:start] == ":":
+        if len(sign) > 1 and sign[0] in _MINUS and not m.group("open") and \
+                text[start - 1:start] == ":":
             # ":- " is how many tills print a label's colon ("Total Sales :- 60.95"), not a sign
             value, start = abs(value), start + len(sign)
         apart = _cents_apart(m, text)

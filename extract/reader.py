@@ -50,7 +50,7 @@ from mailroom.errors import (
     ReadTimeout,
     UnsupportedType,
 )
-from mailroom.models import TILL_ROLL_MAX_CHARS, BBox, Page, Word, chars_per_line
+from mailroom.models import BBox, Page, Word, chars_per_line, prints_as_till_roll
 from mailroom.settings import LimitSettings, OcrSettings
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ MAX_RESUBMITS = 4  # tries of one task across pool replacements
 # OCR quality below which the page's orientation is checked (OSD) and the page OCR'd again
 ORIENTATION_MIN_CONFIDENCE = 65.0
 ORIENTATION_MIN_WORD_RATIO = 0.5
-# a page whose lines hold no more than a till roll's (models.TILL_ROLL_MAX_CHARS) is read a
+# a page whose lines hold no more than a till roll's (models.prints_as_till_roll) is read a
 # second time as one column
 COLUMN_REREAD_BELOW = 95.0  # mean confidence from which a till roll's first reading is kept
 MISSED_MIN_CONFIDENCE = 60.0  # a word only one of a till roll's two readings has, taken
@@ -142,8 +142,7 @@ def line_capacity(words: list[OcrWord]) -> float | None:
 
 
 def reads_as_till_roll(words: list[OcrWord]) -> bool:
-    capacity = line_capacity(words)
-    return capacity is not None and capacity <= TILL_ROLL_MAX_CHARS
+    return prints_as_till_roll((w.text, w.left, w.left + w.width) for w in words)
 
 
 def ocr_image(

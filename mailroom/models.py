@@ -122,6 +122,13 @@ def chars_per_line(words: Iterable[tuple[str, float, float]]) -> float | None:
     return extent / char_w if char_w > 0 else None
 
 
+def prints_as_till_roll(words: Iterable[tuple[str, float, float]]) -> bool:
+    """The lines of these words (``(text, x0, x1)``) hold no more characters than a till
+    roll's."""
+    capacity = chars_per_line(words)
+    return capacity is not None and capacity <= TILL_ROLL_MAX_CHARS
+
+
 def _percentile(ordered: list[float], q: float) -> float:
     """The q-th percentile of sorted values, interpolated linearly (numpy's default)."""
     pos = (len(ordered) - 1) * q / 100
@@ -145,8 +152,7 @@ class Page(Frozen):
     def prints_as_till_roll(self) -> bool:
         """The page's lines hold no more characters than a till roll's (whatever the shape
         of the photograph or scan around it)."""
-        capacity = chars_per_line((w.text, w.bbox.x0, w.bbox.x1) for w in self.words)
-        return capacity is not None and capacity <= TILL_ROLL_MAX_CHARS
+        return prints_as_till_roll((w.text, w.bbox.x0, w.bbox.x1) for w in self.words)
 
 
 class ExtractedField(Frozen):

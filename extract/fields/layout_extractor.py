@@ -142,6 +142,10 @@ class _Doc:
         return cands.amount_candidates(self.rows, self.dates)
 
     @cached_property
+    def amounts_by_row(self) -> dict[tuple[int, int], list[Candidate]]:
+        return self.by_row(self.amounts)
+
+    @cached_property
     def dates(self) -> list[Candidate]:
         return cands.date_candidates(self.rows, self.languages)
 
@@ -226,10 +230,21 @@ def _bare_cents(doc: _Doc, key: tuple[int, int]) -> list[Candidate]:
     return out
 
 
+def _split_amount(row: Row, pos: int = 0) -> Candidate | None:
+    """The amount at the end of ``row`` (after ``pos``) whose decimal point OCR read apart,
+    twice or not at all ("39. 90", "79 .35", "25. .00", "26 80"), as a repaired candidate."""
+    m = _SPLIT_AMOUNT.search(row.text, pos)
+    words = row.span_words(m.start(), m.end()) if m else ()
+    if m is None or not words:
+        return None
+    return Candidate(Decimal(f"{int(m.group(1))}.{m.group(2)}"), cands.AMOUNT, row, m.start(),
+                     m.end(), tuple(words), repaired=True)
+
+
 def _split_payments(doc: _Doc) -> list[tuple[Candidate, str]]:
     """Payment lines whose amount OCR read with its cents apart ("CHANGE 38. 00"), with the
     payment's label that opens the row; rows holding an amount already are left alone."""
-    by_row = doc.by_row(doc.amounts)
+    by_row = doc.amounts_by_row
     out: list[tuple[Candidate, str]] = []
     for row in doc.rows:
         if (row.page, row.index) in by_row:
@@ -237,30 +252,25 @@ def _split_payments(doc: _Doc) -> list[tuple[Candidate, str]]:
         for h in doc.hits_by_row.get((row.page, row.index), ()):
             if h.phrase not in _CHANGE | _TENDERED or row.text[: h.start].strip(" :*-."):
                 continue
-            m = _SPLIT_AMOUNT.search(row.text, h.end)
-            words = row.span_words(m.start(), m.end()) if m else []
-            if m and words:
-                value = Decimal(f"{int(m.group(1))}.{m.group(2)}")
-                out.append((Candidate(value, cands.AMOUNT, row, m.start(), m.end(),
-                                      tuple(words), repaired=True), h.phrase))
+            c = _split_amount(row, h.end)
+            if c is not None:
+                out.append((c, h.phrase))
             break
     return out
 
 
 def _split_subtotals(doc: _Doc, first_pay: tuple[int, int] | None) -> list[Candidate]:
     """Subtotal lines above the payments whose amount OCR read with its cents apart."""
-    by_row = doc.by_row(doc.amounts)
+    by_row = doc.amounts_by_row
     out: list[Candidate] = []
     for row in doc.rows:
         key = (row.page, row.index)
         label = _SUBTOTAL.search(row.text)
         if key in by_row or label is None or (first_pay is not None and key >= first_pay):
             continue
-        m = _SPLIT_AMOUNT.search(row.text, label.end())
-        words = row.span_words(m.start(), m.end()) if m else ()
-        if m and words:
-            out.append(Candidate(Decimal(f"{int(m.group(1))}.{m.group(2)}"), cands.AMOUNT, row,
-                                 m.start(), m.end(), tuple(words), repaired=True))
+        c = _split_amount(row, label.end())
+        if c is not None:
+            out.append(c)
     return out
 
 
@@ -268,7 +278,7 @@ def _lost_point_totals(doc: _Doc, expected: set[Decimal],
                        first_pay: tuple[int, int] | None) -> list[Candidate]:
     """A total's line whose decimal point OCR lost ("TOTAL 1215"), taken only where what was
     paid less the change given says the same amount (12.15)."""
-    by_row = doc.by_row(doc.amounts)
+    by_row = doc.amounts_by_row
     out: list[Candidate] = []
     for row in doc.rows:
         key = (row.page, row.index)
@@ -289,7 +299,7 @@ def _unread_grand_totals(doc: _Doc, first_pay: tuple[int, int] | None) -> list[C
     not read ("Total 6% supplies (Inc. GST): 14.10", "Total 0% supplies: 54.31", "Total
     Payable: En 4"): two or three "Total" lines in a row, none of them the sum of the others
     (then one of them is the total already: "Total HT", "TVA", "Total TTC")."""
-    by_row = doc.by_row(doc.amounts)
+    by_row = doc.amounts_by_row
     out: list[Candidate] = []
     for row in doc.rows:
         key = (row.page, row.index)
@@ -427,7 +437,7 @@ class LayoutFieldExtractor:
         nearer to it ("Total Incl. GST 60.00") or a label garbled by OCR."""
         have = {(s.cand.row.page, s.cand.row.index, s.cand.start) for s in ttc}
         out: list[_Scored] = []
-        by_row = doc.by_row(doc.amounts)
+        by_row = doc.amounts_by_row
         for key, row_amounts in by_row.items():
             last = max(row_amounts, key=lambda c: c.start)
             if (*key, last.start) in have:
@@ -439,20 +449,14 @@ class LayoutFieldExtractor:
         for row in doc.rows:
             if (row.page, row.index) in by_row:
                 continue
-            m = _SPLIT_AMOUNT.search(row.text)
-            if m is None or not _TOTALISH_ROW.search(row.text):
+            c = _split_amount(row)
+            if c is None or not _TOTALISH_ROW.search(row.text):
                 continue
-            label = row.text[: m.start()]
+            label = row.text[: c.start]
             if _NOT_THE_TOTAL.search(label) or (
                     _TAX_WORD.search(label) and not _RECEIPT_TOTAL_ROW.search(label)):
                 continue
-            words = row.span_words(m.start(), m.end())
-            if not words:
-                continue
-            value = Decimal(f"{int(m.group(1))}.{m.group(2)}")
             lab = 0.9 if _RECEIPT_TOTAL_ROW.search(label) else 0.6
-            c = Candidate(value, cands.AMOUNT, row, m.start(), m.end(), tuple(words),
-                          repaired=True)
             out.append(_Scored(c, lab + 0.1 * doc.rel_y(row), lab))
         return out
 
@@ -579,9 +583,10 @@ class LayoutFieldExtractor:
         # no total read, but two witnesses agree on it: the subtotal plus its tax (plus the
         # rounding printed) is what was paid less the change ("Total 17.93", "GST 1.08",
         # "Rounding -0.01", the totals' amounts lost, "Cash 19.00", "Change 0.00")
+        rounding_rows = set(rounding)
         adjustments = {Decimal(0)} | {
             Decimal(str(c.value)) for c in pool
-            if (c.row.page, c.row.index) in set(rounding) and
+            if (c.row.page, c.row.index) in rounding_rows and
             Decimal(0) < abs(Decimal(str(c.value))) < Decimal("0.10")}
         read_values = {Decimal(str(x.cand.value)) for x in out}
         taxed = summed | {
@@ -617,7 +622,7 @@ class LayoutFieldExtractor:
         line just below it: the rounded amount printed there ("Rounding 72.75") or the
         total plus the adjustment printed there ("Rounding -0.01")."""
         out: list[_Scored] = []
-        by_row = doc.by_row(doc.amounts)
+        by_row = doc.amounts_by_row
         for s in scored:
             if s.label < 0.9 or not isinstance(s.cand.value, Decimal) or s.cand.repaired:
                 continue
