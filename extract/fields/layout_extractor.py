@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,6 +34,7 @@ from extract.fields.lexicon import (
     PAYMENT_WORDS,
 )
 from extract.fields.nlp import LabelHit, SpacyNlp
+from extract.fields.spelling import mend_name, plain_words
 from extract.identifiers import fr_vat_from_siren
 from extract.normalize import fold_name, normalize_reference, parse_currency
 from mailroom.models import DocType, ExtractedField, Page
@@ -148,6 +150,18 @@ class _Doc:
     @cached_property
     def dates(self) -> list[Candidate]:
         return cands.date_candidates(self.rows, self.languages)
+
+    @property
+    def sign_languages(self) -> tuple[str, ...]:
+        """The languages a company's name is written in: the document's, and English."""
+        return tuple(dict.fromkeys((self.languages[0], "en")))
+
+    @cached_property
+    def printed_twice(self) -> set[str]:
+        """The words printed at least twice on the document (``spelling.plain_words``): such
+        a word is as printed, not an OCR slip to mend."""
+        counts = Counter(w for r in self.rows for w in plain_words(r.text))
+        return {w for w, n in counts.items() if n > 1}
 
     @cached_property
     def has_deposit(self) -> bool:
@@ -1133,6 +1147,11 @@ class LayoutFieldExtractor:
         segs = {r.index: _segments(r, _NAME_CUT) for r in rows}
         # the issuer's header block ends with its phone and registration numbers
         id_rows = [h.row.index for h in doc.hits if h.page == first and h.kinds & _ID_KINDS]
+        if name == "merchant_name":
+            # ... or, on a till's slip, at its number ("Cash Inv No.:"), whatever OCR made of
+            # the tax id: a company named below it is the one the slip was made out to
+            id_rows += [h.row.index for h in doc.hits_of("invoice_number")
+                        if h.page == first and h.strength >= 1.0]
         header_end = min(id_rows) if id_rows else -1
         for rank, r in enumerate(rows):
             for s, e, words in segs[r.index]:
@@ -1140,7 +1159,12 @@ class LayoutFieldExtractor:
                                             doc.hits_by_row.get((r.page, r.index), []))
                 raw = r.text[s:e]
                 up = rank
-                while up > 0 and rank - up < 3 and _continues_above(raw):
+                # a name set on two lines right above the company's registration number
+                # ("RESTAURANT JIAWEI" / "JIAWEI HOUSE" / "002693074-K")
+                two_lines = rank + 1 < len(rows) and bool(_REG_LINE.match(rows[rank + 1].text)) \
+                    and not _OWNED_BY.match(_mended(doc, raw))
+                while up > 0 and rank - up < 3 and (_continues_above(raw) or (
+                        two_lines and up == rank)):
                     above, below = rows[up - 1], rows[up]
                     start = s if below is r else segs[below.index][0][0]
                     joined = _join_above(above, segs[above.index], below, start, words)
@@ -1148,15 +1172,17 @@ class LayoutFieldExtractor:
                         break
                     raw, words = joined
                     up -= 1
-                text = fold_name(_clean_company(raw))
+                text = fold_name(_mended(doc, _clean_company(raw)))
                 low = fold(text)
                 letters = sum(ch.isalpha() for ch in text)
                 if letters < 3 or len(text) > 70 or not _LEGAL_RE.sub(" ", low).strip(" .,&()"):
                     continue  # a legal form alone names nobody
-                score = 0.35 * (1 - rank / len(rows)) if len(rows) > 1 else 0.35
+                score = 0.35 * (1 - up / len(rows)) if len(rows) > 1 else 0.35
                 toks = set(re.split(r"[\s,]+", low))
                 if _has_legal_form(low):
                     score += 0.5
+                if two_lines:
+                    score += 0.2  # the name ends over its registration number
                 if r.index < header_end:
                     score += 0.3
                 elif name == "merchant_name" and 0 <= header_end < r.index:
@@ -1209,7 +1235,7 @@ class LayoutFieldExtractor:
         for r in doc.rows:
             for m in _LEGAL_MENTION.finditer(r.text):
                 raw = m.group("name").strip(" -–,;:")
-                name = fold_name(_clean_company(raw))
+                name = fold_name(_mended(doc, _clean_company(raw)))
                 low = fold(name)
                 if sum(ch.isalpha() for ch in name) < 3 or any(ch.isdigit() for ch in name) \
                         or len(name.split()) > 6:
@@ -1394,6 +1420,11 @@ _LEGAL_RE = re.compile(
 # a registration number printed after the name: "(417940-M)", "1110644-W", "(CO. NO:20154-T)"
 _REG_SUFFIX = re.compile(r"[\s,]*(?:[({](?:co\.?\s*(?:no|reg)\.?\s*:?\s*)?[\w\s-]*\d[\w\s-]*[)}]?"
                          r"|\b\d{4,}-?[a-z]\b)\s*$", re.IGNORECASE)
+# a line that is only a company's registration number ("(1097826-H)", "002693074-K")
+_REG_LINE = re.compile(
+    r"^\W*(?:co(?:mpany)?\.?\s*(?:no|reg)\.?\s*:?\s*)?\d{5,}\s*[-\s]\s*[a-z]\W*$", re.IGNORECASE)
+# "Owned by ...": the operator of the shop named above, on a line of its own
+_OWNED_BY = re.compile(r"^\s*(?:own(?:e[rd])?|operated|dimiliki)\s+(?:by|oleh)\b", re.IGNORECASE)
 # a template's placeholder for the issuer's logo, printed before the name ("LOGO LE FOURNISSEUR")
 _LOGO_PLACEHOLDER = re.compile(r"^\s*logo\b[\s:-]*(?=\w)", re.IGNORECASE)
 # "Own by:", "Dimiliki oleh:": the operator named before the legal name
@@ -1463,12 +1494,17 @@ def _has_legal_form(low: str) -> bool:
 # Legal forms as OCR misreads them at the end of a name (O/D, 0/O, H/N confusions): the
 # legal form is a closed list, so a one-letter slip in it can be put right with certainty.
 _LEGAL_FORM_OCR = (
-    (re.compile(r"\b[S5][O0D][NH]?\s+B[HN][DO0]\s*$", re.IGNORECASE), "SDN BHD"),
+    (re.compile(r"\b[S5][O0DU][NHM]?\s+B[HN][DO0U]?\s*$", re.IGNORECASE), "SDN BHD"),
     (re.compile(r"\bB[HN][DO0]\s*$", re.IGNORECASE), "BHD"),
     (re.compile(r"\bS[A4]R[L1I]\s*$", re.IGNORECASE), "SARL"),
     # Malaysia's "S/B" (Sdn Bhd) on till receipts, its digits-like letters misread
     (re.compile(r"(?<![\w/])[S5]/[B8R](?![\w/])\s*$"), "S/B"),
 )
+
+
+def _mended(doc: _Doc, name: str) -> str:
+    """A company's name with its misread common words put right (``spelling.mend_name``)."""
+    return mend_name(name, doc.printed_twice, doc.sign_languages)
 
 
 def _clean_company(text: str) -> str:

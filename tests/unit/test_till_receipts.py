@@ -242,6 +242,72 @@ def test_the_merchant_is_the_top_name_not_the_customer_under_the_header(
     assert fields["merchant_name"].value == "GARDENIA BAKERIES (KL) SDN BHD"
 
 
+def test_the_slips_number_ends_the_merchants_header_when_its_tax_id_is_misread(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # "GST ID" read as "GST LD": the slip's number is then where the shop's header ends, and
+    # the company named under it, in taller print, is the customer
+    p = _laid_out(
+        (20, 20, "GARDENIA BAKERIES (KL) SDN BHD (139386 X)"),
+        (20, 35, "Lot 3, Jalan Pelabur 23/1,"),
+        (20, 50, "GST LD (0048 1399040"),
+        (20, 65, "TAX INVOICE / ADJUSTMENT NOTE"),
+        (20, 80, "Cash Inv No.: 7903F711"),
+        (20, 95, "VE05 14 Date: 03/09/2017"),
+        (20, 110, "MAKASSAR FRESH MARKET SDN BHD"),
+        (20, 128, "GROUND FLOOR, NO. 4 & 6,"),
+        (20, 300, "Total Payable: 36.36"),
+    )
+    big = p.model_copy(update={"words": tuple(
+        w.model_copy(update={"bbox": w.bbox.model_copy(update={"y1": w.bbox.y1 + 6})})
+        if 110 <= w.bbox.y0 < 120 else w for w in p.words)})
+    fields = extractor.extract([big], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "GARDENIA BAKERIES (KL) SDN BHD"
+
+
+def test_a_name_set_on_two_lines_over_its_registration_number_is_joined(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (40, 20, "KESTAURANT JIAWEI"),
+        (50, 35, "JIAWEI HOUSE"),
+        (50, 50, "002693074-K"),
+        (20, 65, "13, JLN TASIK UTAMA 8 MEDAN NIAGA DAMAI"),
+        (20, 300, "Total 12.00"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == "RESTAURANT JIAWEI JIAWEI HOUSE"
+    # the operator named under the shop's sign is a line of its own
+    p = _laid_out(
+        (40, 20, "BREWERY TAP"),
+        (20, 35, "Dwner by Castle Blue S/B"),
+        (50, 50, "(1035683-T)"),
+        (20, 65, "GST No : 002108047360"),
+        (20, 300, "Total 12.00"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value != "BREWERY TAP Owner by Castle Blue S/B"
+    assert "Castle Blue" in fields["merchant_name"].value
+
+
+def test_a_name_is_mended_from_its_address_and_its_legal_form_from_two_letters(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    p = _laid_out(
+        (20, 20, "AIK HUAT HAKDWARE"),
+        (20, 35, "ENTERPRISE (SETIA"),
+        (20, 50, "ALAN) SUM BHU"),
+        (20, 65, "822737-X"),
+        (20, 80, "NO. 17-G, JALAN SETIA INDAH SETIA ALAM"),
+        (20, 95, "SEKSYEN U13, 40170 SHAH ALAM,"),
+        (20, 110, "GST NO: 000394528768"),
+        (20, 300, "Total 12.00"),
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["merchant_name"].value == \
+        "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+
+
 def test_a_misread_s_slash_b_is_put_right_and_a_logo_read_as_letters_is_no_name(
     extractor: LayoutFieldExtractor,
 ) -> None:
