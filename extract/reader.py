@@ -77,6 +77,7 @@ ORIENTATION_MIN_WORD_RATIO = 0.5
 # second time as one column
 COLUMN_REREAD_BELOW = 95.0  # mean confidence from which a till roll's first reading is kept
 MISSED_MIN_CONFIDENCE = 60.0  # a word only one of a till roll's two readings has, taken
+MISSED_LINE_MIN_CONFIDENCE = 30.0  # ... or, in a line the other reading lacks, beside such a word
 # a PDF's text layers are read by runs of pages, one run per worker, no shorter than this
 MIN_PAGES_PER_TASK = 4
 
@@ -212,20 +213,33 @@ def _as_column(read: OcrRead, dpi: int, engine: OcrEngine, timeout_s: float) -> 
 def with_missed_words(kept: list[OcrWord], other: list[OcrWord]) -> list[OcrWord]:
     """``kept`` with the words of ``other`` that stand where ``kept`` has none, read with
     confidence: Tesseract's layout analysis drops a block now and then (a receipt's column of
-    amounts under a dotted rule: "Net Total (MYR) :" and no 19.01), which the other reading
-    of the page has. The added words keep their lines, numbered apart."""
+    amounts under a dotted rule: "Net Total (MYR) :" and no 19.01; the shop's name in tall
+    print over its registration number), which the other reading of the page has. A line of
+    ``other`` that ``kept`` lacks altogether comes whole once one of its words is sure
+    ("TEO HENG STATIONERY & BOOKS", its first and last words read with less confidence than
+    the middle ones); elsewhere only sure words are taken. The added words keep their lines,
+    numbered apart."""
     if not kept:
         return other
     boxes = np.array([(w.left, w.top, w.left + w.width, w.top + w.height) for w in kept])
     offset = max(w.block for w in kept) + 1
-    added: list[OcrWord] = []
+    lines: dict[tuple[int, int, int], list[tuple[OcrWord, bool]]] = {}
     for w in other:
-        if w.confidence < MISSED_MIN_CONFIDENCE or not any(ch.isalnum() for ch in w.text):
+        if not w.text.strip():
             continue
         overlaps = (np.minimum(boxes[:, 2], w.left + w.width) > np.maximum(boxes[:, 0], w.left)) \
             & (np.minimum(boxes[:, 3], w.top + w.height) > np.maximum(boxes[:, 1], w.top))
-        if not overlaps.any():
-            added.append(replace(w, block=w.block + offset))
+        lines.setdefault((w.block, w.paragraph, w.line), []).append((w, bool(overlaps.any())))
+    added: list[OcrWord] = []
+    for line in lines.values():
+        missing = not any(overlapping for _, overlapping in line)
+        sure = [w for w, _ in line if w.confidence >= MISSED_MIN_CONFIDENCE
+                and any(ch.isalnum() for ch in w.text)]
+        for w, overlapping in line:
+            if overlapping or not (any(ch.isalnum() for ch in w.text) or w.text == "&"):
+                continue
+            if (missing and sure and w.confidence >= MISSED_LINE_MIN_CONFIDENCE) or w in sure:
+                added.append(replace(w, block=w.block + offset))
     if added:
         log.debug("%d words read only by the other reading added", len(added))
     return kept + added

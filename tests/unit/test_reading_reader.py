@@ -390,3 +390,23 @@ def test_words_only_the_other_reading_has_are_added_to_the_kept_one() -> None:
     assert [w.text for w in out] == ["GST", "@", "1.08"]
     assert out[2].block == 3  # numbered apart from the kept reading's blocks
     assert with_missed_words([], other) == other
+
+
+def test_a_line_the_kept_reading_lacks_comes_whole_once_one_of_its_words_is_sure() -> None:
+    kept = [OcrWord("NO.", 10, 200, 40, 20, 95.0, 1, 1, 1)]
+    other = [
+        # the shop's name, its first and last words less sure than the middle ones
+        OcrWord("TED", 10, 100, 40, 30, 36.0, 2, 1, 1),
+        OcrWord("HENG", 60, 100, 50, 30, 90.0, 2, 1, 1),
+        OcrWord("&", 120, 100, 15, 30, 77.0, 2, 1, 1),
+        OcrWord("BOOKS", 140, 100, 60, 30, 51.0, 2, 1, 1),
+        OcrWord("|", 210, 100, 5, 30, 80.0, 2, 1, 1),  # a rule beside it stays out
+        # a line the kept reading has in part: only its sure words
+        OcrWord("NO.", 10, 200, 40, 20, 90.0, 3, 1, 1),
+        OcrWord("53,", 60, 200, 30, 20, 40.0, 3, 1, 1),
+        # a line of specks, none sure
+        OcrWord("ee", 10, 300, 20, 20, 29.0, 4, 1, 1),
+        OcrWord("Sen", 40, 300, 30, 20, 45.0, 4, 1, 1),
+    ]
+    out = with_missed_words(kept, other)
+    assert [w.text for w in out] == ["NO.", "TED", "HENG", "&", "BOOKS"]
