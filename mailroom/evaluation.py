@@ -169,6 +169,7 @@ class Score:
     group_docs: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     errors: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    rates: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (right, of)
     seconds: float = 0.0
 
     def add(
@@ -246,6 +247,7 @@ class Score:
                 for g, c in sorted(self.groups.items())
             },
             "extra": self.extra,
+            "rates": {k: {"right": ok, "of": n} for k, (ok, n) in self.rates.items()},
             "seconds": round(self.seconds, 1),
             "errors": self.errors,
         }
@@ -259,6 +261,8 @@ class Score:
             )
         for key, value in self.extra.items():
             print(f"{key}: {value}", file=out)
+        for key, (right, of) in self.rates.items():
+            print(f"{key}: {right}/{of} = {right / of:.1%}", file=out)
         print(f"{'field':<22} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn", file=out)
         for n, c in sorted(self.fields.items()):
             print(
@@ -476,9 +480,9 @@ def eval_invoice2data(settings: Settings, root: Path, limit: int | None = None) 
                 all_right[ext][1] += 1
     finally:
         understand.close()
-    for ext, (ok, n) in all_right.items():
-        if n:
-            score.extra[f"number+date+total right ({ext})"] = f"{ok}/{n} = {ok / n:.1%}"
+    score.rates.update(
+        (f"number+date+total right ({ext})", (ok, n)) for ext, (ok, n) in all_right.items() if n
+    )
     return score
 
 
