@@ -22,7 +22,7 @@ from ingest.errors import InputNotFound
 from mailroom import __version__
 from mailroom.errors import MailroomError
 from mailroom.logs import configure
-from mailroom.models import Document, Status
+from mailroom.models import Channel, Document, Status
 from mailroom.settings import Settings
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _run_ingest(
     paths: list[Path],
     *,
     as_json: bool,
-    channel: str,
+    channel: Channel,
     dossiers: Path | None = None,
 ) -> list[Document]:
     """One batch: import dossiers if given, process every input, then ask for missing pieces.

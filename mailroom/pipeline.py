@@ -43,6 +43,7 @@ from mailroom.errors import (
 )
 from mailroom.logs import document_context
 from mailroom.models import (
+    Channel,
     Check,
     DocType,
     Document,
@@ -334,7 +335,7 @@ class Pipeline:
         self,
         paths: Iterable[Path],
         *,
-        channel: str = "upload",
+        channel: Channel = "upload",
         on_done: Callable[[Path, list[Document]], None] | None = None,
     ) -> Iterator[Document]:
         """Process files several at a time (their pages go to the OCR pool meanwhile) and give
@@ -379,10 +380,10 @@ class Pipeline:
         return docs
 
     def process_file(
-        self, path: Path, *, channel: str = "upload", default_type: DocType | None = None
+        self, path: Path, *, channel: Channel = "upload", default_type: DocType | None = None
     ) -> list[Document]:
         source = Source(
-            channel=channel,  # type: ignore[arg-type]
+            channel=channel,
             path=str(path),
             filename=path.name,
             default_type=default_type,
@@ -477,7 +478,7 @@ class Pipeline:
             self._record_arrival(container, container.status)
             return [container]
         info: EmailInfo = parsed.info
-        channel = "email"
+        channel: Channel = "email"
         parts: list[Document] = []
         defects = (
             [
@@ -614,7 +615,7 @@ def _subdir(workdir: Path, name: str) -> Path:
 
 
 def _object_metadata(source: Source) -> dict[str, str]:
-    meta = {"channel": source.channel}
+    meta: dict[str, str] = {"channel": source.channel}
     if source.filename:
         meta["filename"] = source.filename
     return meta

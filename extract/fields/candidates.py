@@ -225,8 +225,12 @@ def vat_candidates(rows: Sequence[Row]) -> list[Candidate]:
                 valid = ids.vat_valid(value)
                 repaired = False
                 if not valid:
-                    rep = ids.repair_ocr(value[2:], lambda v, c=value[:2]: ids.vat_valid(c + v),
-                                         kind="alnum")
+                    country = value[:2]
+
+                    def vat_ok(v: str, country: str = country) -> bool:
+                        return ids.vat_valid(country + v)
+
+                    rep = ids.repair_ocr(value[2:], vat_ok, kind="alnum")
                     if rep is not None:
                         value, valid, repaired = value[:2] + rep[0], True, rep[1]
                 words = row.span_words(m.start(), end)

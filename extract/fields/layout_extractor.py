@@ -684,7 +684,8 @@ class LayoutFieldExtractor:
         if ttc_top:
             biggest = max(s.cand.value for s in ttc_top)  # type: ignore[type-var]
         best: tuple[float, _Scored | None, _Scored | None, _Scored | None, bool] | None = None
-        for a, b, c in product(ttc_top or [None], ht_top or [None], tva_top or [None]):
+        none: list[_Scored | None] = [None]
+        for a, b, c in product(ttc_top or none, ht_top or none, tva_top or none):
             total = 0.0
             consistent = False
             va = a.cand.value if a else None
@@ -885,7 +886,7 @@ class LayoutFieldExtractor:
                 continue
             found = cands.anchored_candidates(
                 hit, CODE, doc.hits_by_row, doc.rows_by_page,
-                lambda x, ks=kinds: bool(x.kinds & ks),
+                _of_kinds(kinds),
             )
             header_row = len(doc.hits_by_row.get((hit.row.page, hit.row.index), [])) >= \
                 _HEADER_ROW_LABELS
@@ -984,7 +985,7 @@ class LayoutFieldExtractor:
                 continue
             for c in cands.anchored_candidates(
                 hit, NAME, doc.hits_by_row, doc.rows_by_page,
-                lambda x, ks=kinds: bool(x.kinds & ks),
+                _of_kinds(kinds),
             ):
                 rel = "right" if c.row is hit.row else "below"
                 separated = hit.row.text[hit.end:c.start].strip(" \t")[:1] in (":", "-", "=")
@@ -1368,6 +1369,11 @@ class LayoutFieldExtractor:
 
 _PERIOD_JOIN = re.compile(r"^\s*(?:au|à|a|to|till|until|-|–|bis|al|hasta|tot|t/m)\s*$",
                           re.IGNORECASE)
+
+
+def _of_kinds(kinds: set[str]) -> Callable[[LabelHit], bool]:
+    """A label filter: the label announces one of these fields."""
+    return lambda hit: bool(hit.kinds & kinds)
 
 
 def _period_dates(pool: list[Candidate]) -> set[int]:
