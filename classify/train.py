@@ -270,20 +270,6 @@ def train(
     return model
 
 
-def train_from_expected(
-    dirs: Sequence[Path],
-    *,
-    labels: Path | None = None,
-    noisy_copies: int = 1,
-    seed: int = 0,
-) -> TextModel:
-    """A model fitted on the expected files of ``dirs`` plus the labelled JSONL, if any."""
-    examples = examples_from_expected(dirs)
-    if labels is not None:
-        examples += examples_from_labels(labels)
-    return train(examples, noisy_copies=noisy_copies, seed=seed)
-
-
 def save(model: TextModel, path: Path) -> Path:
     """Write ``model`` to ``path`` (joblib, compressed) atomically: a process loading the model
     meanwhile sees the old file or the new one, never half of it. Returns the path."""

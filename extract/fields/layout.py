@@ -211,7 +211,3 @@ def mean_confidence(words: Sequence[Word]) -> float:
     if not words:
         return 100.0
     return sum(min(max(w.confidence, 0.0), 100.0) for w in words) / len(words)
-
-
-def x_overlap(a0: float, a1: float, b0: float, b1: float, slack: float = 0.0) -> bool:
-    return min(a1 + slack, b1 + slack) > max(a0 - slack, b0 - slack)

@@ -4,7 +4,6 @@ import difflib
 import io
 import json
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -300,15 +299,9 @@ def test_main_refuses_to_run_without_data() -> None:
 
 
 @pytest.mark.skipif(not DEFAULT_MODEL_PATH.exists(), reason="the shipped model is not built")
-def test_the_shipped_model_is_small_and_fast() -> None:
+def test_the_shipped_model_is_small() -> None:
+    """Its speed is measured by bench/understand.py, not here."""
     assert DEFAULT_MODEL_PATH.stat().st_size < 5_000_000
-    classifier = SklearnClassifier()
-    page = _page(_invoice(random.Random(11)) * 3)
-    classifier.classify([page])  # loads the model
-    start = time.perf_counter()
-    for _ in range(10):
-        classifier.classify([page])
-    assert (time.perf_counter() - start) / 10 < 0.2  # generous bound; bench/ measures
 
 
 @pytest.mark.skipif(not DEFAULT_MODEL_PATH.exists(), reason="the shipped model is not built")
