@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -28,19 +28,44 @@ from extract.fields.base import FIELDS_BY_TYPE
 from mailroom.models import DocType, Document, format_value
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
-from review.formats import FIELD_LABELS, InvalidCorrection, field_hint
+from review.formats import (
+    FIELD_LABELS,
+    InvalidCorrection,
+    display_value,
+    field_hint,
+    french_amount,
+)
+from review.labels import (
+    ACTION_LABELS,
+    CHANNEL_LABELS,
+    CHECK_STATUS_LABELS,
+    DOC_TYPE_LABELS,
+    EVENT_TYPES,
+    MATCH_STATUS_LABELS,
+    REQUEST_STATE_LABELS,
+    STATUS_LABELS,
+    check_label,
+    history_lines,
+    shown_value,
+)
 from review.service import (
+    QUEUE_SORTS,
     REASON_CATEGORIES,
     ActionError,
+    NeedsConfirmation,
     NotFound,
     QueueFilters,
     Refused,
     ReviewService,
+    amount_of,
+    doc_title,
     is_medical,
     may_see_medical,
+    supplier_of,
 )
 from review.settings import ReviewSettings
-from review.store import ReviewStore, Session, User
+from review.store import FlashKind, ReviewStore, Session, User
+from review.throttle import LoginThrottle, Policy
 from storage.base import MetadataStore, ObjectStore
 from storage.dossiers import DossierRegistry
 from validate.completeness import piece_label
@@ -51,36 +76,7 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "mailroom_session"
-DOC_TYPE_LABELS: dict[str, str] = {
-    "invoice": "Facture",
-    "receipt": "Ticket / reçu",
-    "medical_certificate": "Certificat médical",
-    "bank_details": "RIB",
-    "claim_letter": "Courrier / demande",
-    "other": "Autre",
-}
-EVENT_TYPES: dict[str, str] = {
-    "vehicle_breakdown": "panne",
-    "accident": "accident",
-    "medical": "médical",
-    "travel": "voyage",
-    "home": "habitation",
-}
-ACTION_LABELS: dict[str, str] = {
-    "open_dossier": "ouverture de dossier après coup",
-    "view": "consultation",
-    "image": "image de page",
-    "download": "téléchargement",
-    "api": "API",
-    "list": "liste",
-    "correct_field": "correction",
-    "change_type": "changement de type",
-    "choose_dossier": "choix du dossier",
-    "approve": "validation (GED)",
-    "set_aside": "mis de côté",
-    "take_back": "repris",
-    "request_pieces": "demande de pièces",
-}
+LOGIN_COOKIE = "mailroom_login"  # the nonce the log-in form's token is bound to
 
 
 class NotLoggedIn(Exception):
@@ -165,8 +161,23 @@ def create_app(
         FIELD_LABELS=FIELD_LABELS,
         REASON_CATEGORIES=REASON_CATEGORIES,
         ACTION_LABELS=ACTION_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        CHECK_STATUS_LABELS=CHECK_STATUS_LABELS,
+        CHANNEL_LABELS=CHANNEL_LABELS,
+        MATCH_STATUS_LABELS=MATCH_STATUS_LABELS,
+        REQUEST_STATE_LABELS=REQUEST_STATE_LABELS,
+        EVENT_TYPES=EVENT_TYPES,
+        QUEUE_SORTS=QUEUE_SORTS,
+        check_label=check_label,
+        shown_value=shown_value,
+        history_lines=history_lines,
         confidence_class=confidence_class,
         format_value=format_value,
+        display_value=display_value,
+        french_amount=french_amount,
+        supplier_of=supplier_of,
+        amount_of=amount_of,
+        doc_title=doc_title,
         field_hint=field_hint,
     )
 
@@ -230,25 +241,94 @@ def create_app(
         )
 
     def page(request: Request, name: str, visitor: Visitor | None, **context: Any) -> Response:
+        flashes = store.pop_flashes(visitor.session.session_id) if visitor else []
         return templates.TemplateResponse(
             request,
             name,
             {
                 "visitor": visitor,
                 "csrf_token": visitor.session.csrf_token if visitor else None,
+                "flashes": flashes,
                 **context,
             },
         )
 
-    def back_to_document(document_id: str, **params: str) -> RedirectResponse:
+    def flash(visitor: Visitor, kind: FlashKind, text: str) -> None:
+        """A message for the next page: the only messages pages show (never a link's text)."""
+        store.flash(visitor.session.session_id, kind, text)
+
+    def back_to_document(
+        document_id: str,
+        visitor: Visitor,
+        *,
+        error: str | None = None,
+        message: str | None = None,
+        **params: str,
+    ) -> RedirectResponse:
+        if error:
+            flash(visitor, "error", error)
+        if message:
+            flash(visitor, "message", message)
+        params = {k: v for k, v in params.items() if v}
         query = f"?{urlencode(params)}" if params else ""
         return RedirectResponse(f"/documents/{quote(document_id)}{query}", status_code=303)
 
     # --- log-in --------------------------------------------------------------------------
 
+    throttle = LoginThrottle(
+        Policy(
+            free_tries=review.login_free_tries,
+            lock_after=review.login_lock_after,
+            lock_s=review.login_lock_s,
+        ),
+        Policy(
+            free_tries=review.address_free_tries,
+            lock_after=review.address_lock_after,
+            lock_s=review.login_lock_s,
+        ),
+    )
+    app.state.throttle = throttle
+
+    def login_page(
+        request: Request,
+        nonce: str,
+        *,
+        next: str,
+        error: str | None = None,
+        username: str = "",
+        status_code: int = 200,
+    ) -> Response:
+        response = templates.TemplateResponse(
+            request,
+            "login.html",
+            {
+                "visitor": None,
+                "flashes": [],
+                "login_token": auth.login_token(nonce),
+                "next": next,
+                "error": error,
+                "username": username,
+            },
+            status_code=status_code,
+        )
+        response.set_cookie(
+            LOGIN_COOKIE,
+            nonce,
+            max_age=3600,
+            path="/login",
+            httponly=True,
+            samesite="strict",
+            secure=review.secure_cookies,
+        )
+        return response
+
+    def login_nonce(request: Request) -> str:
+        known = request.cookies.get(LOGIN_COOKIE) or ""
+        return known if 20 <= len(known) <= 64 else auth.login_nonce()
+
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/") -> Response:
-        return page(request, "login.html", None, login_token=auth.login_token(), next=next)
+        return login_page(request, login_nonce(request), next=next)
 
     @app.post("/login")
     def login(
@@ -258,23 +338,52 @@ def create_app(
         login_token: Annotated[str, Form()] = "",
         next: Annotated[str, Form()] = "/",
     ) -> Response:
-        if not auth.login_token_ok(login_token):
+        if not auth.login_token_ok(login_token, request.cookies.get(LOGIN_COOKIE)):
+            log.warning("log-in form without a token bound to its cookie (log-in CSRF?)")
             raise CsrfRefused()
-        user = auth.authenticate(username.strip(), password)
+        name = username.strip()
+        address = request.client.host if request.client else "-"
+        nonce = login_nonce(request)
+        refusal = throttle.refusal(name, address)
+        if refusal is not None:
+            log.warning(
+                "log-in for %r from %s refused unchecked: %s %s for %.0f s more",
+                name,
+                address,
+                refusal.what,
+                "locked" if refusal.locked else "slowed down",
+                refusal.wait_s,
+            )
+            response = login_page(
+                request, nonce, next=next, error=refusal.message, username=name, status_code=429
+            )
+            response.headers["Retry-After"] = str(max(1, round(refusal.wait_s)))
+            return response
+        user = auth.authenticate(name, password)
         if user is None:
-            log.info("failed log-in for %r", username)
-            return templates.TemplateResponse(
+            locks = throttle.failed(name, address)
+            log.warning(
+                "failed log-in for %r from %s (%d failure(s) in a row for this account)",
+                name,
+                address,
+                throttle.failures(name),
+            )
+            for lock in locks:
+                log.warning(
+                    "log-in %s %s locked for %.0f s after too many failures",
+                    lock.what,
+                    name if lock.what == "account" else address,
+                    lock.wait_s,
+                )
+            return login_page(
                 request,
-                "login.html",
-                {
-                    "visitor": None,
-                    "login_token": auth.login_token(),
-                    "next": next,
-                    "error": "Identifiant ou mot de passe incorrect.",
-                    "username": username,
-                },
+                nonce,
+                next=next,
+                error="Identifiant ou mot de passe incorrect.",
+                username=name,
                 status_code=401,
             )
+        throttle.succeeded(name)
         _, cookie = auth.open_session(user)
         # Only a path on this site: never "//host" or "/\\host", which browsers follow away.
         safe = next.startswith("/") and not next.startswith(("//", "/\\"))
@@ -288,6 +397,7 @@ def create_app(
             samesite="lax",
             secure=review.secure_cookies,
         )
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
         return response
 
     @app.post("/logout")
@@ -301,43 +411,93 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse)
     def queue(
-        request: Request,
-        visitor: Viewer,
-        reason: str | None = None,
-        doc_type: str | None = None,
-        channel: str | None = None,
-        dossier: str | None = None,
-        aside: int = 0,
+        request: Request, visitor: Viewer, page_number: int = Query(1, alias="page")
     ) -> Response:
-        filters = QueueFilters(
-            reason=reason or None,
-            doc_type=doc_type or None,
-            channel=channel or None,
-            dossier=dossier or None,
-            set_aside=bool(aside),
-        )
-        result = service.queue(visitor.user, filters)
+        filters = QueueFilters.from_query(request.query_params)
+        result = service.queue(visitor.user, filters, page=page_number)
         return page(request, "queue.html", visitor, queue=result, filters=filters)
 
+    @app.post("/bulk")
+    async def bulk(request: Request, visitor: Actor) -> Response:
+        """Set aside, or file as ``other``, the documents ticked in the queue."""
+        form = await request.form()
+        action = str(form.get("action") or "")
+        ids = [str(v) for v in form.getlist("document_id")]
+        back = str(form.get("file") or "")
+        done, failed = 0, []
+        for document_id in ids:
+            try:
+                if action == "set_aside":
+                    service.set_aside(visitor.user, document_id, str(form.get("note") or ""))
+                elif action == "other":
+                    service.change_type(visitor.user, document_id, DocType.OTHER.value)
+                else:
+                    flash(visitor, "error", "action groupée inconnue")
+                    break
+                done += 1
+            except (ActionError, NotFound, Refused) as e:
+                failed.append(f"{document_id} : {e}")
+        if done:
+            what = "mis de côté" if action == "set_aside" else "passés en « Autre »"
+            flash(visitor, "message", f"{done} document(s) {what}")
+        for problem in failed:
+            flash(visitor, "error", problem)
+        return RedirectResponse(f"/?{back}" if back else "/", status_code=303)
+
     # --- documents -----------------------------------------------------------------------
+
+    def neighbours(visitor: Visitor, filters: QueueFilters, document_id: str) -> dict[str, Any]:
+        ids = service.queue_ids(visitor.user, filters)
+        if document_id not in ids:
+            return {"previous_id": None, "next_id": ids[0] if ids else None, "position": None}
+        i = ids.index(document_id)
+        return {
+            "previous_id": ids[i - 1] if i > 0 else None,
+            "next_id": ids[i + 1] if i + 1 < len(ids) else None,
+            "position": (i + 1, len(ids)),
+        }
+
+    def next_after(
+        visitor: Visitor, filters: QueueFilters, before: list[str], document_id: str
+    ) -> Response:
+        """The next document of the queue (its order and filters) once ``document_id`` has
+        left it, else the queue itself."""
+        now = set(service.queue_ids(visitor.user, filters))
+        rest = before[before.index(document_id) + 1 :] if document_id in before else before
+        target = next((i for i in rest if i in now), None)
+        if target is None:
+            target = next((i for i in before if i in now), None)
+        query = filters.query()
+        if target is None:
+            flash(visitor, "message", "File de travail terminée pour ces filtres.")
+            return RedirectResponse(f"/?{query}" if query else "/", status_code=303)
+        suffix = f"?{urlencode({'file': query})}" if query else ""
+        return RedirectResponse(f"/documents/{quote(target)}{suffix}", status_code=303)
 
     def document_context(doc: Document, visitor: Visitor) -> dict[str, Any]:
         names = list(FIELDS_BY_TYPE.get(doc.doc_type, ())) if doc.doc_type else []
         names += [n for n in doc.fields if n not in names]
         dossier_id = doc.match.dossier_id if doc.match else None
         dossier = registry.get(dossier_id) if dossier_id else None
+        notes = store.set_aside_notes()
+        doubtful = [n for n in names if n not in doc.fields or doc.fields[n].confidence < 0.9]
         return {
             "doc": doc,
+            "title": doc_title(doc),
             "field_names": names,
+            "doubtful": doubtful,
             "dossier": dossier,
             "candidates": [
                 (c, registry.get(c.dossier_id)) for c in (doc.match.candidates if doc.match else ())
             ],
+            "threshold": settings.dossiers.match_threshold,
             "audit": store.audit_events(document_id=doc.document_id),
             "doc_types": [t.value for t in DocType if t is not DocType.MEDICAL_CERTIFICATE]
             + (["medical_certificate"] if may_see_medical(visitor.user) else []),
             "editable": doc.status.value == "needs_review",
-            "set_aside": doc.document_id in store.set_aside_ids(),
+            "set_aside": doc.document_id in notes,
+            "set_aside_note": notes.get(doc.document_id),
+            "failing": [c for c in doc.checks if c.status == "fail"],
         }
 
     @app.get("/documents/{document_id}", response_class=HTMLResponse)
@@ -345,21 +505,23 @@ def create_app(
         request: Request,
         document_id: str,
         visitor: Viewer,
-        error: str | None = None,
         q: str | None = None,
-        message: str | None = None,
+        file: str = "",
+        confirm: str | None = None,
     ) -> Response:
         doc = service.document(visitor.user, document_id, "view")
         context = document_context(doc, visitor)
         found = service.search_dossiers(q) if q else []
+        filters = QueueFilters.from_query(dict(parse_qsl(file)))
         return page(
             request,
             "document.html",
             visitor,
-            error=error,
-            message=message,
             q=q or "",
             found=found,
+            file=filters.query(),
+            confirm=confirm,
+            **neighbours(visitor, filters, document_id),
             **context,
         )
 
@@ -368,6 +530,14 @@ def create_app(
         data = service.page_image(visitor.user, document_id, number)
         return Response(
             data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
+        )
+
+    @app.get("/documents/{document_id}/pages/{number}.jpg")
+    def page_view(document_id: str, number: int, visitor: Viewer) -> Response:
+        """The page for the screen: JPEG at most 1600 pixels wide, made once and kept."""
+        data = service.page_view(visitor.user, document_id, number)
+        return Response(
+            data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
         )
 
     @app.get("/documents/{document_id}/original")
@@ -380,10 +550,59 @@ def create_app(
             headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'},
         )
 
+    @app.get("/documents/{document_id}/searchable.pdf")
+    def searchable_pdf(document_id: str, visitor: Viewer) -> Response:
+        """The searchable PDF copy the GED entry of a filed document points at."""
+        doc, data = service.searchable_copy(visitor.user, document_id)
+        name = f"{(doc.source.filename or doc.document_id).rsplit('.', 1)[0]}-ged.pdf"
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{quote(name)}"'},
+        )
+
     @app.get("/api/documents/{document_id}")
     def document_api(document_id: str, visitor: Viewer) -> JSONResponse:
         doc = service.document(visitor.user, document_id, "api")
         return JSONResponse(doc.to_record())
+
+    @app.post("/documents/{document_id}/fields")
+    async def correct_all(document_id: str, request: Request, visitor: Actor) -> Response:
+        """Every changed field at once (one save): each is checked; the good ones are kept,
+        the bad ones reported. From the page's script the answer is JSON, else a redirect."""
+        form = await request.form()
+        doc = service.document(visitor.user, document_id, "view")
+        changed: list[str] = []
+        errors: dict[str, str] = {}
+        for key, raw in form.multi_items():
+            if not key.startswith("field:") or not isinstance(raw, str):
+                continue
+            name = key.removeprefix("field:")
+            old = doc.fields.get(name)
+            if (format_value(old.value) if old else "") == raw.strip():
+                continue
+            if old is not None and display_value(name, old.value) == raw.strip():
+                continue
+            if not raw.strip() and old is None:
+                continue
+            try:
+                doc = service.correct_field(visitor.user, document_id, name, raw)
+                changed.append(name)
+            except (InvalidCorrection, ActionError) as e:
+                errors[name] = f"{FIELD_LABELS.get(name, name)} : {e}"
+        wants_json = "application/json" in request.headers.get("accept", "")
+        if wants_json:
+            return JSONResponse(
+                {"changed": changed, "errors": errors, "csrf_token": visitor.session.csrf_token}
+            )
+        for problem in errors.values():
+            flash(visitor, "error", problem)
+        if changed:
+            labels = ", ".join(FIELD_LABELS.get(n, n) for n in changed)
+            flash(visitor, "message", f"corrigé : {labels}")
+        elif not errors:
+            flash(visitor, "message", "aucun changement")
+        return back_to_document(document_id, visitor, file=str(form.get("file") or ""))
 
     @app.post("/documents/{document_id}/fields/{name}")
     def correct(
@@ -391,64 +610,100 @@ def create_app(
         name: str,
         visitor: Actor,
         value: Annotated[str, Form()] = "",
+        file: Annotated[str, Form()] = "",
     ) -> Response:
+        label = FIELD_LABELS.get(name, name)
         try:
             service.correct_field(visitor.user, document_id, name, value)
         except (InvalidCorrection, ActionError) as e:
-            return back_to_document(document_id, error=f"{FIELD_LABELS.get(name, name)} : {e}")
-        return back_to_document(document_id, message=f"{FIELD_LABELS.get(name, name)} corrigé")
+            return back_to_document(document_id, visitor, error=f"{label} : {e}", file=file)
+        return back_to_document(document_id, visitor, message=f"{label} corrigé", file=file)
 
     @app.post("/documents/{document_id}/type")
     def change_type(
-        document_id: str, visitor: Actor, doc_type: Annotated[str, Form()] = ""
+        document_id: str,
+        visitor: Actor,
+        doc_type: Annotated[str, Form()] = "",
+        file: Annotated[str, Form()] = "",
     ) -> Response:
         try:
             service.change_type(visitor.user, document_id, doc_type)
         except ActionError as e:
-            return back_to_document(document_id, error=str(e))
-        return back_to_document(document_id, message="type modifié")
+            return back_to_document(document_id, visitor, error=str(e), file=file)
+        return back_to_document(document_id, visitor, message="type modifié", file=file)
 
     @app.post("/documents/{document_id}/dossier")
     def choose_dossier(
-        document_id: str, visitor: Actor, dossier_id: Annotated[str, Form()] = ""
+        document_id: str,
+        visitor: Actor,
+        dossier_id: Annotated[str, Form()] = "",
+        confirm: Annotated[str, Form()] = "",
+        file: Annotated[str, Form()] = "",
     ) -> Response:
         try:
-            service.choose_dossier(visitor.user, document_id, dossier_id)
+            service.choose_dossier(visitor.user, document_id, dossier_id, confirmed=confirm == "1")
         except NotFound:
-            return back_to_document(document_id, error=f"dossier introuvable : {dossier_id}")
+            return back_to_document(
+                document_id, visitor, error=f"dossier introuvable : {dossier_id}", file=file
+            )
+        except NeedsConfirmation as e:
+            return back_to_document(
+                document_id, visitor, error=str(e), file=file, confirm=e.dossier_id
+            )
         except ActionError as e:
-            return back_to_document(document_id, error=str(e))
-        return back_to_document(document_id, message=f"dossier {dossier_id} choisi")
-
-    @app.post("/documents/{document_id}/approve")
-    def approve(document_id: str, visitor: Actor) -> Response:
-        try:
-            entry = service.approve(visitor.user, document_id)
-        except ActionError as e:
-            return back_to_document(document_id, error=str(e))
-        return RedirectResponse(
-            f"/dossiers/{quote(entry.dossier_id)}?filed={quote(entry.ged_entry_id)}",
-            status_code=303,
+            return back_to_document(document_id, visitor, error=str(e), file=file)
+        return back_to_document(
+            document_id, visitor, message=f"dossier {dossier_id} choisi", file=file
         )
 
+    @app.post("/documents/{document_id}/approve")
+    def approve(
+        document_id: str,
+        visitor: Actor,
+        reason: Annotated[str, Form()] = "",
+        file: Annotated[str, Form()] = "",
+    ) -> Response:
+        filters = QueueFilters.from_query(dict(parse_qsl(file)))
+        before = service.queue_ids(visitor.user, filters)
+        try:
+            entry = service.approve(visitor.user, document_id, reason=reason)
+        except ActionError as e:
+            return back_to_document(document_id, visitor, error=str(e), file=file)
+        flash(
+            visitor,
+            "message",
+            f"{document_id} classé en GED ({entry.ged_entry_id}, dossier {entry.dossier_id})",
+        )
+        return next_after(visitor, filters, before, document_id)
+
     @app.post("/documents/{document_id}/set-aside")
-    def set_aside(document_id: str, visitor: Actor, note: Annotated[str, Form()] = "") -> Response:
+    def set_aside(
+        document_id: str,
+        visitor: Actor,
+        note: Annotated[str, Form()] = "",
+        file: Annotated[str, Form()] = "",
+    ) -> Response:
+        filters = QueueFilters.from_query(dict(parse_qsl(file)))
+        before = service.queue_ids(visitor.user, filters)
         try:
             service.set_aside(visitor.user, document_id, note.strip())
         except ActionError as e:
-            return back_to_document(document_id, error=str(e))
-        return RedirectResponse("/", status_code=303)
+            return back_to_document(document_id, visitor, error=str(e), file=file)
+        flash(visitor, "message", f"{document_id} mis de côté")
+        return next_after(visitor, filters, before, document_id)
 
     @app.post("/documents/{document_id}/take-back")
-    def take_back(document_id: str, visitor: Actor) -> Response:
+    def take_back(document_id: str, visitor: Actor, file: Annotated[str, Form()] = "") -> Response:
         service.take_back(visitor.user, document_id)
-        return back_to_document(document_id, message="document repris dans la file")
+        return back_to_document(
+            document_id, visitor, message="document repris dans la file", file=file
+        )
 
     @app.get("/documents/{document_id}/request", response_class=HTMLResponse)
     def request_preview(request: Request, document_id: str, visitor: Viewer) -> Response:
         doc = service.document(visitor.user, document_id, "view")
         if doc.match is None or not doc.match.dossier_id:
-            return back_to_document(document_id, error="choisissez d'abord le dossier")
+            return back_to_document(document_id, visitor, error="choisissez d'abord le dossier")
         dossier, missing, rendered = service.preview_request(doc.match.dossier_id)
         return page(
             request,
@@ -464,17 +719,17 @@ def create_app(
     def send_request(document_id: str, visitor: Actor) -> Response:
         doc = service.document(visitor.user, document_id, "request_pieces")
         if doc.match is None or not doc.match.dossier_id:
-            return back_to_document(document_id, error="choisissez d'abord le dossier")
+            return back_to_document(document_id, visitor, error="choisissez d'abord le dossier")
         try:
             req = service.send_request(visitor.user, doc.match.dossier_id, document_id)
         except ActionError as e:
-            return back_to_document(document_id, error=str(e))
-        return back_to_document(document_id, message=f"demande de pièces {req.request_id} envoyée")
+            return back_to_document(document_id, visitor, error=str(e))
+        return back_to_document(
+            document_id, visitor, message=f"demande de pièces {req.request_id} envoyée"
+        )
 
     @app.get("/documents/{document_id}/open-dossier", response_class=HTMLResponse)
-    def open_dossier_form(
-        request: Request, document_id: str, visitor: Viewer, error: str | None = None
-    ) -> Response:
+    def open_dossier_form(request: Request, document_id: str, visitor: Viewer) -> Response:
         doc = service.document(visitor.user, document_id, "view")
         return page(
             request,
@@ -482,7 +737,6 @@ def create_app(
             visitor,
             doc=doc,
             draft=service.dossier_draft(doc),
-            error=error,
             event_types=EVENT_TYPES,
         )
 
@@ -523,16 +777,18 @@ def create_app(
             problems = "; ".join(
                 f"{'.'.join(str(x) for x in err['loc'])} : {err['msg']}" for err in e.errors()
             )
+            flash(visitor, "error", problems)
             return RedirectResponse(
-                f"/documents/{quote(document_id)}/open-dossier?{urlencode({'error': problems})}",
-                status_code=303,
+                f"/documents/{quote(document_id)}/open-dossier", status_code=303
             )
         try:
             service.open_dossier(visitor.user, document_id, dossier)
         except ActionError as e:
-            return back_to_document(document_id, error=str(e))
+            return back_to_document(document_id, visitor, error=str(e))
         return back_to_document(
-            document_id, message=f"dossier {dossier.dossier_id} ouvert après coup et choisi"
+            document_id,
+            visitor,
+            message=f"dossier {dossier.dossier_id} ouvert après coup et choisi",
         )
 
     # --- dossiers ------------------------------------------------------------------------
@@ -544,7 +800,7 @@ def create_app(
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
     def dossier_page(
-        request: Request, dossier_id: str, visitor: Viewer, filed: str | None = None
+        request: Request, dossier_id: str, visitor: Viewer
     ) -> Response:
         dossier = service.dossier(dossier_id)
         entries = service.ged_entries(dossier.dossier_id)
@@ -564,7 +820,6 @@ def create_app(
             missing=[(t, piece_label(t, dossier)) for t in service.missing_pieces(dossier)],
             requests=registry.requests(dossier.dossier_id),
             in_review=in_review,
-            filed=filed,
         )
 
     # --- summary -------------------------------------------------------------------------

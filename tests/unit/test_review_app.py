@@ -351,7 +351,8 @@ def test_correction_is_validated_stored_audited_and_kept_as_labelled_example(
     assert event.username == "alice" and event.action == "correct_field"
     assert event.before["total_incl_tax"]["value"] == "120.00"
     assert event.after["total_incl_tax"]["value"] == "1234.50"
-    assert "1234.50" in r.text  # the audit trail shows on the document page
+    # the audit trail shows on the document page, in French: which field, from what to what
+    assert "Total TTC : 120,00\u00a0€ → 1\u202f234,50\u00a0€" in html.unescape(r.text)
     lines = (world.data_dir / "labelled-examples.jsonl").read_text(encoding="utf-8").splitlines()
     example = json.loads(lines[-1])
     assert example["doc_type"] == "invoice"
@@ -384,7 +385,8 @@ def test_field_of_another_document_type_cannot_be_set(world: World) -> None:
 def test_choose_dossier_then_approve_files_a_ged_entry(world: World) -> None:
     csrf = login(world.client, "alice")
     r = world.client.post(
-        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000002"}
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000002", "confirm": "1"},
     )
     assert r.status_code == 200
     doc = world.metadata.get(INVOICE)
@@ -394,7 +396,7 @@ def test_choose_dossier_then_approve_files_a_ged_entry(world: World) -> None:
     assert r.status_code == 200
     [entry] = world.registry.ged_entries("AST-2026-000002")
     assert entry.document_id == INVOICE
-    assert entry.ged_entry_id in r.text  # the dossier page lists it
+    assert entry.ged_entry_id in r.text  # said on the next page
     doc = world.metadata.get(INVOICE)
     assert doc is not None and doc.status is Status.FILED and doc.ged_entry_id == entry.ged_entry_id
     # A scan: the searchable copy is a PDF made from the stored page image and the words read.
@@ -414,7 +416,8 @@ def test_approve_without_a_dossier_is_refused(world: World) -> None:
 def test_request_text_is_shown_before_it_is_sent(world: World, tmp_path: Path) -> None:
     csrf = login(world.client, "alice")
     world.client.post(
-        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000001"}
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000001", "confirm": "1"},
     )
     preview = world.client.get(f"/documents/{INVOICE}/request")
     assert preview.status_code == 200
