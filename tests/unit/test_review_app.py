@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -22,6 +24,7 @@ from PIL import Image
 
 from mailroom.models import (
     BBox,
+    Check,
     DocType,
     Document,
     ExtractedField,
@@ -31,6 +34,8 @@ from mailroom.models import (
     Source,
     Status,
     Word,
+    document_id_for,
+    sha256_hex,
 )
 from mailroom.settings import Settings, StorageSettings
 from review.app import SESSION_COOKIE, create_app
@@ -534,3 +539,361 @@ def test_login_never_redirects_off_site(world: World, target: str) -> None:
         follow_redirects=False,
     )
     assert r.headers["location"] == "/"
+
+
+# --- secret médical through containers (an e-mail carrying a certificate) -------------------
+
+
+def _eml_with_attachment(attachment: bytes, name: str) -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "claire.martin@example.fr"
+    msg["To"] = "remboursements@example.fr"
+    msg["Subject"] = "Mon dossier"
+    msg.set_content("Bonjour, veuillez trouver ci-joint la pièce demandée pour mon dossier.")
+    msg.add_attachment(attachment, maintype="application", subtype="pdf", filename=name)
+    return msg.as_bytes()
+
+
+def _email_container(world: World, n: int, eml: bytes) -> Document:
+    sha = f"{n:064x}"
+    key = original_key(sha)
+    world.objects.put_bytes(key, eml, content_type="message/rfc822")
+    email = Document(
+        document_id=f"doc-{n:020x}",
+        sha256=sha,
+        source=Source(channel="email", filename="message.eml"),
+        media_type="message/rfc822",
+        original_key=key,
+        status=Status.SPLIT,
+        reason="2 document(s) extrait(s) de l'e-mail",
+    )
+    world.metadata.save(email)
+    return email
+
+
+def _part(world: World, n: int, parent: Document, doc_type: DocType) -> Document:
+    part = _document(world.objects, n, doc_type, parent_id=parent.document_id)
+    world.metadata.save(part)
+    return part
+
+
+CONTAINER_PATHS = ("/documents/{id}/original", "/api/documents/{id}", "/documents/{id}")
+
+
+@pytest.mark.parametrize("template", CONTAINER_PATHS)
+def test_email_carrying_a_medical_certificate_is_refused_to_a_gestionnaire_and_audited(
+    world: World, template: str
+) -> None:
+    email = _email_container(world, 30, _eml_with_attachment(b"%PDF-1.4 cert", "certificat.pdf"))
+    body = _part(world, 31, email, DocType.CLAIM_LETTER)
+    _part(world, 32, email, DocType.MEDICAL_CERTIFICATE)
+    login(world.client, "alice")
+    r = world.client.get(template.format(id=email.document_id))
+    assert r.status_code == 403
+    assert "certificat médical" in html.unescape(r.text)
+    [event] = world.store.audit_events(document_id=email.document_id)
+    assert (event.username, event.allowed) == ("alice", False)
+    assert f"doc-{32:020x}" in (event.detail or "")
+    # the e-mail's other parts stay open to the gestionnaire
+    assert world.client.get(f"/api/documents/{body.document_id}").status_code == 200
+
+
+def test_email_whose_attachment_is_an_already_known_certificate_is_refused(world: World) -> None:
+    # The certificate came first on its own; in the e-mail it is a duplicate with no parent.
+    certificate = b"%PDF-1.4 certificat medical deja recu"
+    sha = sha256_hex(certificate)
+    known = _document(world.objects, 40, DocType.MEDICAL_CERTIFICATE)
+    known = known.model_copy(update={"sha256": sha, "document_id": document_id_for(sha)})
+    world.metadata.save(known)
+    email = _email_container(world, 41, _eml_with_attachment(certificate, "scan.pdf"))
+    login(world.client, "alice")
+    assert world.client.get(f"/documents/{email.document_id}/original").status_code == 403
+    assert world.client.get(f"/api/documents/{email.document_id}").status_code == 403
+
+
+def test_medical_team_gets_the_email_and_each_access_is_audited(world: World) -> None:
+    eml = _eml_with_attachment(b"%PDF-1.4 cert", "certificat.pdf")
+    email = _email_container(world, 30, eml)
+    _part(world, 32, email, DocType.MEDICAL_CERTIFICATE)
+    login(world.client, "marie")
+    r = world.client.get(f"/documents/{email.document_id}/original")
+    assert r.status_code == 200 and r.content == eml
+    assert world.client.get(f"/api/documents/{email.document_id}").status_code == 200
+    events = world.store.audit_events(document_id=email.document_id)
+    assert [(e.action, e.allowed) for e in events] == [("download", True), ("api", True)]
+
+
+def test_email_without_a_medical_part_is_served_to_a_gestionnaire(world: World) -> None:
+    email = _email_container(world, 30, _eml_with_attachment(b"%PDF-1.4 facture", "f.pdf"))
+    _part(world, 31, email, DocType.INVOICE)
+    login(world.client, "alice")
+    assert world.client.get(f"/documents/{email.document_id}/original").status_code == 200
+    assert world.store.audit_events(document_id=email.document_id) == []
+
+
+# --- log-in throttling and log-in CSRF ------------------------------------------------------
+
+
+def _login_attempt(client: TestClient, username: str, password: str) -> httpx.Response:
+    form = client.get("/login").text
+    token = re.search(r'name="login_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": token},
+        follow_redirects=False,
+    )
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_after_30_wrong_passwords_the_right_one_is_not_accepted_at_once(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="review.app")
+    codes = [
+        _login_attempt(world.client, "alice", f"wrong-{i:03d}-xx").status_code for i in range(30)
+    ]
+    assert set(codes) <= {401, 429} and 429 in codes
+    r = _login_attempt(world.client, "alice", PASSWORD)
+    assert r.status_code == 429
+    assert SESSION_COOKIE not in world.client.cookies
+    assert "patientez" in html.unescape(r.text) or "verrouillé" in html.unescape(r.text)
+    assert int(r.headers["retry-after"]) >= 1
+    warnings = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.WARNING]
+    assert any("failed log-in for 'alice'" in m for m in warnings)
+    assert any("refused unchecked" in m for m in warnings)
+
+
+def test_failures_lock_the_account_for_a_while_then_it_opens_again(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    world.client.app.state.throttle.clock = clock  # type: ignore[attr-defined]
+    caplog.set_level(logging.WARNING, logger="review.app")
+    throttle = world.client.app.state.throttle  # type: ignore[attr-defined]
+    waits = []
+    for i in range(10):
+        r = _login_attempt(world.client, "alice", f"wrong-{i:03d}-xx")
+        assert r.status_code == 401  # each try waited its turn: the password was checked
+        refusal = throttle.refusal("alice", "testclient")
+        waits.append(refusal.wait_s if refusal else 0.0)
+        if i < 9:
+            clock.now += waits[-1] + 0.5
+    assert waits[:3] == [0.0, 0.0, 0.0]  # a few free tries
+    assert waits[3:9] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # then a growing delay
+    assert waits[9] == 900.0  # then a lock
+    r = _login_attempt(world.client, "alice", PASSWORD)
+    assert r.status_code == 429 and "verrouillé" in html.unescape(r.text)
+    assert any("locked" in rec.getMessage() for rec in caplog.records)
+    clock.now += 901
+    assert _login_attempt(world.client, "alice", PASSWORD).status_code == 303
+
+
+def test_one_address_guessing_many_accounts_is_locked(world: World) -> None:
+    clock = FakeClock()
+    world.client.app.state.throttle.clock = clock  # type: ignore[attr-defined]
+    for i in range(30):
+        r = _login_attempt(world.client, f"user{i}", "wrong-password-x")
+        assert r.status_code == 401
+        clock.now += 61
+    r = _login_attempt(world.client, "alice", PASSWORD)
+    assert r.status_code == 429 and "verrouillé" in html.unescape(r.text)
+
+
+def test_login_token_replayed_without_its_cookie_is_refused(world: World) -> None:
+    form = world.client.get("/login").text
+    token = re.search(r'name="login_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    elsewhere = TestClient(world.client.app)  # another browser: no log-in cookie
+    r = elsewhere.post(
+        "/login",
+        data={"username": "alice", "password": PASSWORD, "login_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert SESSION_COOKIE not in elsewhere.cookies
+    # the same form, with the cookie set with it, works
+    assert _login_attempt(world.client, "alice", PASSWORD).status_code == 303
+
+
+def test_mailroom_review_prints_warning_logs(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    from mailroom.cli import main
+
+    def fake_run(app: object, **kw: object) -> None:  # configures logging as uvicorn.run does
+        uvicorn.Config(app, log_level=kw["log_level"], access_log=False)  # type: ignore[arg-type]
+        logging.getLogger("review.app").warning("failed log-in for 'x' from 1.2.3.4")
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setenv("MAILROOM_STORAGE__DATA_DIR", str(world.data_dir))
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        assert main(["review"]) == 0
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    assert "WARNING" in capsys.readouterr().err
+
+
+# --- failing checks stop approval ---------------------------------------------------------------
+
+
+def _matched_invoice(world: World, n: int, **fields: object) -> Document:
+    values = {
+        "supplier_name": "Garage Dupuis",
+        "invoice_number": "F-100",
+        "total_excl_tax": Decimal("100.00"),
+        "vat_amount": Decimal("20.00"),
+        "total_incl_tax": Decimal("120.00"),
+    } | fields
+    doc = _document(
+        world.objects,
+        n,
+        DocType.INVOICE,
+        fields={
+            k: ExtractedField(value=v, confidence=0.95)  # type: ignore[arg-type]
+            for k, v in values.items()
+        },
+        match=Match(
+            status="matched",
+            dossier_id="AST-2026-000002",
+            score=0.95,
+            candidates=(MatchCandidate(dossier_id="AST-2026-000002", score=0.95),),
+        ),
+        reason="contrôle bloquant",
+    )
+    world.metadata.save(doc)
+    return doc
+
+
+def test_approving_a_document_whose_check_fails_without_a_reason_leaves_it_unfiled(
+    world: World,
+) -> None:
+    doc = _matched_invoice(world, 50, total_incl_tax=Decimal("150.00"))  # HT + TVA != TTC
+    doc.checks = [Check(code="invoice.totals_consistent", status="fail", message="écart")]
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    page = world.client.get(f"/documents/{doc.document_id}").text
+    assert 'data-testid="approve-reason"' in page
+    r = world.client.post(f"/documents/{doc.document_id}/approve", data={"csrf_token": csrf})
+    assert "contrôle en échec" in html.unescape(r.text)
+    assert world.registry.ged_entries() == []
+    assert world.metadata.get(doc.document_id).status is Status.NEEDS_REVIEW  # type: ignore[union-attr]
+    r = world.client.post(
+        f"/documents/{doc.document_id}/approve",
+        data={"csrf_token": csrf, "reason": "  TTC confirmé par téléphone  "},
+    )
+    [entry] = world.registry.ged_entries()
+    assert entry.document_id == doc.document_id
+    [approval] = [e for e in world.store.audit_events(document_id=doc.document_id)]
+    assert approval.action == "approve"
+    assert "invoice.totals_consistent" in (approval.detail or "")
+    assert "TTC confirmé par téléphone" in (approval.detail or "")
+
+
+def test_a_failed_fraud_check_survives_the_recheck_and_blocks_approval(world: World) -> None:
+    doc = _matched_invoice(world, 51)
+    doc.checks = [Check(code="fraud.iban_changed", status="fail", message="IBAN changé")]
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    world.client.post(f"/documents/{doc.document_id}/approve", data={"csrf_token": csrf})
+    assert world.registry.ged_entries() == []
+
+
+def test_the_same_invoice_cannot_be_filed_twice_in_one_dossier(world: World) -> None:
+    first = _matched_invoice(world, 52)
+    second = _matched_invoice(world, 53, supplier_name="GARAGE DUPUIS")  # another copy
+    csrf = login(world.client, "alice")
+    world.client.post(f"/documents/{first.document_id}/approve", data={"csrf_token": csrf})
+    assert len(world.registry.ged_entries("AST-2026-000002")) == 1
+    r = world.client.post(
+        f"/documents/{second.document_id}/approve",
+        data={"csrf_token": csrf, "reason": "je valide quand même"},
+    )
+    assert "ne peut pas l'être deux fois" in html.unescape(r.text)
+    assert len(world.registry.ged_entries("AST-2026-000002")) == 1
+    assert world.metadata.get(second.document_id).status is Status.NEEDS_REVIEW  # type: ignore[union-attr]
+
+
+def test_a_dossier_below_the_match_threshold_asks_for_confirmation(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000001"}
+    )
+    assert "confirmez" in html.unescape(r.text)
+    assert 'data-testid="confirm-AST-2026-000001"' in r.text
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.match is not None and doc.match.status == "ambiguous"
+    world.client.post(
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000001", "confirm": "1"},
+    )
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.match is not None and doc.match.dossier_id == "AST-2026-000001"
+    [event] = world.store.audit_events(document_id=INVOICE)
+    assert "confirmé sous le seuil" in (event.detail or "")
+
+
+# --- only the server's own messages ------------------------------------------------------------
+
+
+def test_messages_in_links_are_not_shown(world: World) -> None:
+    login(world.client, "alice")
+    bait = "Votre session a expiré, appelez le 01 23 45 67 89"
+    for path in (f"/documents/{INVOICE}", "/dossiers/AST-2026-000001", "/"):
+        page = world.client.get(path, params={"error": bait, "message": bait, "filed": bait})
+        assert bait not in html.unescape(page.text), path
+
+
+def test_a_server_message_is_shown_once(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax", data={"csrf_token": csrf, "value": "abc"}
+    )
+    assert 'data-testid="error"' in r.text
+    assert 'data-testid="error"' not in world.client.get(f"/documents/{INVOICE}").text
+
+
+# --- markup in field values ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["<img src=x onerror=alert(1)>", "Garage <b>Dupuis</b>", "Dupuis &lt;script&gt;"]
+)
+def test_markup_in_a_field_is_refused_and_never_becomes_a_label(world: World, value: str) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/supplier_name", data={"csrf_token": csrf, "value": value}
+    )
+    assert "balisage" in html.unescape(r.text)
+    assert world.metadata.get(INVOICE).fields["supplier_name"].value == "Garage Dupuls"  # type: ignore[union-attr]
+    assert not (world.data_dir / "labelled-examples.jsonl").exists()
+
+
+def test_markup_read_by_the_machine_is_kept_out_of_training_labels(world: World) -> None:
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None
+    doc.fields = {
+        **doc.fields,
+        "customer_name": ExtractedField(value="<script>x</script>", confidence=0.5),
+    }
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax", data={"csrf_token": csrf, "value": "120,00"}
+    )
+    [line] = (world.data_dir / "labelled-examples.jsonl").read_text(encoding="utf-8").splitlines()
+    example = json.loads(line)
+    assert "customer_name" not in example["fields"]
+    assert example["fields"]["supplier_name"] == "Garage Dupuls"
