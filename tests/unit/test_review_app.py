@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -730,9 +731,10 @@ def test_mailroom_review_prints_warning_logs(
 
     from mailroom.cli import main
 
-    def fake_run(app: object, **kw: object) -> None:  # configures logging as uvicorn.run does
+    def fake_run(app: FastAPI, **kw: object) -> None:
+        # logging set up as uvicorn.run sets it up, then a wrong password
         uvicorn.Config(app, log_level=kw["log_level"], access_log=False)  # type: ignore[arg-type]
-        logging.getLogger("review.app").warning("failed log-in for 'x' from 1.2.3.4")
+        _login_attempt(TestClient(app), "alice", "wrong-password-x")
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.setenv("MAILROOM_STORAGE__DATA_DIR", str(world.data_dir))
@@ -743,7 +745,8 @@ def test_mailroom_review_prints_warning_logs(
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
-    assert "WARNING" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "WARNING" in err and "failed log-in for 'alice'" in err
 
 
 # --- failing checks stop approval ---------------------------------------------------------------
@@ -862,6 +865,7 @@ def test_a_server_message_is_shown_once(world: World) -> None:
         f"/documents/{INVOICE}/fields/total_incl_tax", data={"csrf_token": csrf, "value": "abc"}
     )
     assert 'data-testid="error"' in r.text
+    assert "abc" not in r.history[0].headers["location"]  # kept on the server, not in the link
     assert 'data-testid="error"' not in world.client.get(f"/documents/{INVOICE}").text
 
 
