@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from extract.fields.base import FIELDS_BY_TYPE
-from mailroom.models import DocType, Document, format_value
+from mailroom.models import DocType, Document, FieldValue, format_value
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
 from review.formats import (
@@ -34,6 +34,7 @@ from review.formats import (
     display_value,
     field_hint,
     french_amount,
+    parse_correction,
 )
 from review.labels import (
     ACTION_LABELS,
@@ -120,6 +121,14 @@ async def csrf_checked_visitor(request: Request) -> Visitor:
 
 Viewer = Annotated[Visitor, Depends(current_visitor)]
 Actor = Annotated[Visitor, Depends(csrf_checked_visitor)]
+
+
+def unchanged(name: str, value: FieldValue, typed: str) -> bool:
+    """The text of an input says the value the field already has (as shown, or otherwise)."""
+    try:
+        return parse_correction(name, typed) == value
+    except InvalidCorrection:
+        return False
 
 
 def confidence_class(confidence: float) -> str:
@@ -579,11 +588,9 @@ def create_app(
                 continue
             name = key.removeprefix("field:")
             old = doc.fields.get(name)
-            if (format_value(old.value) if old else "") == raw.strip():
-                continue
-            if old is not None and display_value(name, old.value) == raw.strip():
-                continue
             if not raw.strip() and old is None:
+                continue
+            if old is not None and unchanged(name, old.value, raw):
                 continue
             try:
                 doc = service.correct_field(visitor.user, document_id, name, raw)
@@ -799,9 +806,7 @@ def create_app(
         return page(request, "dossiers.html", visitor, q=q, found=found)
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
-    def dossier_page(
-        request: Request, dossier_id: str, visitor: Viewer
-    ) -> Response:
+    def dossier_page(request: Request, dossier_id: str, visitor: Viewer) -> Response:
         dossier = service.dossier(dossier_id)
         entries = service.ged_entries(dossier.dossier_id)
         medical_ok = may_see_medical(visitor.user)

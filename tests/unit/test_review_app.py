@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -105,7 +105,7 @@ def _document(objects: FilesystemObjectStore, n: int, doc_type: DocType, **kw: o
         source=Source(channel="scan", filename=f"file-{n}.pdf"),
         media_type="image/png",
         original_key=original,
-        received_at=datetime(2026, 3, 2, 9, n, tzinfo=UTC),
+        received_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=n),
         page_count=1,
         pages=[page],
         doc_type=doc_type,
@@ -901,3 +901,174 @@ def test_markup_read_by_the_machine_is_kept_out_of_training_labels(world: World)
     example = json.loads(line)
     assert "customer_name" not in example["fields"]
     assert example["fields"]["supplier_name"] == "Garage Dupuls"
+
+
+# --- the reviewer's flow ---------------------------------------------------------------------
+
+
+def _queued_invoices(world: World, count: int, start: int = 60) -> list[Document]:
+    docs = []
+    for i in range(count):
+        doc = _document(
+            world.objects,
+            start + i,
+            DocType.INVOICE,
+            fields={
+                "supplier_name": ExtractedField(value=f"Fournisseur {99 - i:02d}", confidence=0.5),
+                "total_incl_tax": ExtractedField(value=Decimal(f"{1000 + i}.50"), confidence=0.9),
+            },
+            reason="champs à vérifier : supplier_name",
+        )
+        world.metadata.save(doc)
+        docs.append(doc)
+    return docs
+
+
+def test_after_set_aside_the_next_document_of_the_filtered_queue_opens(world: World) -> None:
+    a, b, c = _queued_invoices(world, 3)
+    csrf = login(world.client, "alice")
+    file = "reason=fields&sort=-amount"  # c, b, a (largest amount first); INVOICE has no amount
+    page = world.client.get(f"/documents/{c.document_id}", params={"file": file}).text
+    assert f'href="/documents/{b.document_id}?file=' in page  # next, in the queue's order
+    r = world.client.post(
+        f"/documents/{c.document_id}/set-aside",
+        data={"csrf_token": csrf, "note": "appeler", "file": file},
+        follow_redirects=False,
+    )
+    assert r.headers["location"].startswith(f"/documents/{b.document_id}?file=")
+    page = world.client.get(r.headers["location"]).text
+    assert "mis de côté" in page  # the flash message about the previous one
+
+
+def test_after_the_last_document_the_queue_comes_back(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/set-aside",
+        data={"csrf_token": csrf, "file": "reason=fields"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/?reason=fields"
+
+
+def test_queue_pages_sorts_and_shows_supplier_and_amount_columns(world: World) -> None:
+    docs = _queued_invoices(world, 60)
+    login(world.client, "alice")
+    first = world.client.get("/", params={"sort": "-amount"}).text
+    assert "page 1 / 2" in first
+    assert html.unescape(first).count("1\u202f059,50\u00a0€") == 1  # largest first, in French
+    assert docs[59].document_id in first and docs[0].document_id not in first
+    second = world.client.get("/", params={"sort": "-amount", "page": "2"}).text
+    assert docs[0].document_id in second
+    by_supplier = world.client.get("/", params={"sort": "supplier"}).text
+    assert by_supplier.index("Fournisseur 40") < by_supplier.index("Fournisseur 89")
+    assert "Fournisseur 99" not in by_supplier  # on page 2
+
+
+def test_queue_full_text_search_over_the_read_text(world: World) -> None:
+    doc = _queued_invoices(world, 2)[1]
+    page = doc.pages[0].model_copy(update={"text": "Remorquage autoroute A6 sortie Beaune"})
+    doc.pages = [page]
+    world.metadata.save(doc)
+    login(world.client, "alice")
+    found = world.client.get("/", params={"text": "beaune remorquage"}).text
+    assert doc.document_id in found and INVOICE not in found
+
+
+def test_bulk_set_aside_of_a_selection(world: World) -> None:
+    a, b, c = _queued_invoices(world, 3)
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        "/bulk",
+        data={
+            "csrf_token": csrf,
+            "action": "set_aside",
+            "note": "lot du matin",
+            "document_id": [a.document_id, b.document_id],
+        },
+    )
+    assert "2 document(s) mis de côté" in html.unescape(r.text)
+    assert world.store.set_aside_ids() == {a.document_id, b.document_id}
+    aside = world.client.get("/?aside=1").text
+    assert "lot du matin" in aside  # the note shows in the list
+
+
+def test_bulk_file_as_other(world: World) -> None:
+    [a] = _queued_invoices(world, 1)
+    csrf = login(world.client, "alice")
+    world.client.post(
+        "/bulk", data={"csrf_token": csrf, "action": "other", "document_id": [a.document_id]}
+    )
+    assert world.metadata.get(a.document_id).doc_type is DocType.OTHER  # type: ignore[union-attr]
+
+
+def test_one_save_for_all_fields_answers_json_for_the_pages_script(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields",
+        data={
+            "csrf_token": csrf,
+            "field:supplier_name": "Garage Dupuis",
+            "field:total_incl_tax": "120,00 €",  # unchanged, as the page shows it
+            "field:invoice_date": "pas une date",
+        },
+        headers={"Accept": "application/json"},
+    )
+    answer = r.json()
+    assert answer["changed"] == ["supplier_name"]
+    assert list(answer["errors"]) == ["invoice_date"]
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.fields["supplier_name"].value == "Garage Dupuis"
+    assert "invoice_date" not in doc.fields
+
+
+def test_document_page_speaks_french(world: World) -> None:
+    login(world.client, "alice")
+    page = html.unescape(world.client.get(f"/documents/{INVOICE}").text)
+    assert ">à revoir<" in page  # the status
+    assert 'value="120,00\u00a0€"' in page  # the amount as a French reader writes it
+    assert "courrier numérisé" in page  # the channel
+    assert "Raccourcis" in page and "<kbd>v</kbd> valider" in page  # the keyboard legend
+
+
+def test_email_body_is_named_by_its_subject_and_sender(world: World) -> None:
+    doc = _document(world.objects, 70, DocType.CLAIM_LETTER, reason="aucun dossier")
+    doc.source = Source(
+        channel="email",
+        email={"from": "claire.martin@example.fr", "subject": "Remboursement dépannage"},  # type: ignore[arg-type]
+    )
+    world.metadata.save(doc)
+    login(world.client, "alice")
+    page = html.unescape(world.client.get("/").text)
+    assert "E-mail « Remboursement dépannage » de claire.martin@example.fr" in page
+
+
+def test_page_images_for_the_screen_are_small_jpegs(world: World) -> None:
+    from PIL import ImageDraw
+
+    big = Image.new("RGB", (2480, 3508), "white")  # an A4 page at 300 dpi, full of text
+    draw = ImageDraw.Draw(big)
+    for line in range(120):
+        text = f"Ligne {line} : désignation, quantité, prix " * 3
+        draw.text((150, 120 + line * 27), text, "black")
+    buf = io.BytesIO()
+    big.save(buf, format="PNG")
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.pages[0].image_key is not None
+    world.objects.put_bytes(doc.pages[0].image_key, buf.getvalue(), content_type="image/png")
+    login(world.client, "alice")
+    r = world.client.get(f"/documents/{INVOICE}/pages/1.jpg")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    assert len(r.content) <= 300_000
+    with Image.open(io.BytesIO(r.content)) as shown:
+        assert shown.width == 1600
+    assert f"/documents/{INVOICE}/pages/1.jpg" in world.client.get(f"/documents/{INVOICE}").text
+
+
+def test_ged_entries_link_to_the_document_and_its_searchable_pdf(world: World) -> None:
+    doc = _matched_invoice(world, 80)
+    csrf = login(world.client, "alice")
+    world.client.post(f"/documents/{doc.document_id}/approve", data={"csrf_token": csrf})
+    page = world.client.get("/dossiers/AST-2026-000002").text
+    assert f'href="/documents/{doc.document_id}/searchable.pdf"' in page
+    pdf = world.client.get(f"/documents/{doc.document_id}/searchable.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
