@@ -34,15 +34,22 @@
     });
   }
 
+  // A message from the page's script: shown over the page (a fixed box), so that nothing
+  // below it moves.
   function say(kind, text) {
-    var main = document.querySelector("main");
-    document.querySelectorAll("main > p.ok, main > p.error").forEach(function (el) { el.remove(); });
+    var box = document.getElementById("toast");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "toast";
+      document.body.appendChild(box);
+    }
+    box.textContent = "";
     var p = document.createElement("p");
     p.className = kind === "error" ? "error" : "ok";
     p.setAttribute("role", kind === "error" ? "alert" : "status");
     p.dataset.testid = kind === "error" ? "error" : "message";
     p.textContent = text;
-    main.insertBefore(p, main.firstChild);
+    box.appendChild(p);
   }
 
   // One save for every field: post the form, then refresh the document part of the page
@@ -53,6 +60,8 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var x = window.scrollX, y = window.scrollY;
+      var side = document.querySelector("#document .side");
+      var sideTop = side ? side.scrollTop : 0;
       fetch(form.action, {
         method: "POST", body: new FormData(form), credentials: "same-origin",
         headers: { "Accept": "application/json" }
@@ -67,6 +76,8 @@
             var old = document.querySelector("#document");
             if (fresh && old) { old.replaceWith(fresh); bindDocument(fresh); }
             window.scrollTo(x, y);
+            var freshSide = document.querySelector("#document .side");
+            if (freshSide) { freshSide.scrollTop = sideTop; }
             var errors = Object.keys(answer.errors || {}).map(function (k) { return answer.errors[k]; });
             if (errors.length) { say("error", errors.join(" ; ")); }
             else if (answer.changed.length) { say("message", "corrigé : " + answer.changed.length + " champ(s) enregistré(s)"); }
