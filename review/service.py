@@ -39,6 +39,7 @@ from mailroom.models import (
     sha256_hex,
 )
 from mailroom.settings import Settings
+from review.documents import ReviewDocuments
 from review.formats import has_markup, parse_correction
 from review.store import ReviewStore, User
 from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
@@ -257,6 +258,7 @@ class ReviewService:
         self.objects = objects
         self.registry = registry
         self.store = store
+        self.in_review = ReviewDocuments(metadata)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -303,7 +305,7 @@ class ReviewService:
         aside = self.store.set_aside_ids()
         visible = [
             d
-            for d in reversed(self.metadata.list_documents(status=Status.NEEDS_REVIEW))
+            for d in reversed(self.in_review.in_review())
             if may_see_medical(user) or not is_medical(d)
         ]
         return visible, aside
@@ -382,11 +384,18 @@ class ReviewService:
         raise Refused("Ce document est un certificat médical : réservé à l'équipe médicale.")
 
     def medical_parts(self, doc: Document) -> list[str]:
-        """The medical certificates a container holds, by document id: its parts at any
-        depth, and for an e-mail the attachments whose bytes are a known certificate (a part
-        that had come before on its own is recorded as a duplicate, with no parent)."""
+        """The medical certificates a container holds, by document id.
+
+        For an e-mail: the documents with the bytes of its attachments (every part, a part
+        that had come before on its own included: that one is recorded as a duplicate, with
+        no parent). For another container, or an e-mail that cannot be read again: its parts
+        by ``parent_id``, at any depth (this reads every record: containers are rare)."""
         if not is_container(doc):
             return []
+        if doc.media_type == "message/rfc822" and doc.original_key is not None:
+            attached = self._email_attachments(doc.original_key)
+            if attached is not None:
+                return list(dict.fromkeys(d.document_id for d in attached if is_medical(d)))
         children: dict[str, list[Document]] = defaultdict(list)
         for d in self.metadata.list_documents():
             if d.parent_id:
@@ -402,20 +411,15 @@ class ReviewService:
                 stack.append(part.document_id)
                 if is_medical(part):
                     found.append(part.document_id)
-        if doc.media_type == "message/rfc822" and doc.original_key is not None:
-            for known in self._email_attachments(doc.original_key):
-                if is_medical(known) and known.document_id not in found:
-                    found.append(known.document_id)
         return found
 
-    def _email_attachments(self, key: str) -> list[Document]:
-        """The documents already known with the bytes of an e-mail's attachments."""
+    def _email_attachments(self, key: str) -> list[Document] | None:
+        """The documents known with the bytes of an e-mail's attachments; None when the
+        e-mail cannot be read again."""
         try:
             parsed = parse_email(self.objects.get_bytes(key))
-        except KeyNotFound:
-            return []
-        except MailroomError:  # unreadable: its parts were never read either
-            return []
+        except MailroomError:  # gone, or unreadable
+            return None
         known = (self.metadata.find_by_sha256(sha256_hex(a.data)) for a in parsed.attachments)
         return [d for d in known if d is not None]
 
@@ -512,11 +516,7 @@ class ReviewService:
 
     def dossier_documents(self, dossier_id: str) -> list[Document]:
         """Documents in review proposed for or matched to this dossier."""
-        return [
-            d
-            for d in self.metadata.list_documents(status=Status.NEEDS_REVIEW)
-            if dossier_id in doc_dossier_ids(d)
-        ]
+        return [d for d in self.in_review.in_review() if dossier_id in doc_dossier_ids(d)]
 
     def ged_entries(self, dossier_id: str) -> list[GedEntry]:
         return self.registry.ged_entries(dossier_id)

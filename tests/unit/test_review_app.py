@@ -574,10 +574,24 @@ def _email_container(world: World, n: int, eml: bytes) -> Document:
     return email
 
 
-def _part(world: World, n: int, parent: Document, doc_type: DocType) -> Document:
+def _part(
+    world: World, n: int, parent: Document, doc_type: DocType, data: bytes | None = None
+) -> Document:
+    """A document taken out of ``parent``: ``data`` its bytes (an e-mail's attachment)."""
     part = _document(world.objects, n, doc_type, parent_id=parent.document_id)
+    if data is not None:
+        sha = sha256_hex(data)
+        part = part.model_copy(update={"sha256": sha, "document_id": document_id_for(sha)})
     world.metadata.save(part)
     return part
+
+
+def _batch_container(world: World, n: int) -> Document:
+    """A scanned stack split into documents (no e-mail to read again: parts by parent)."""
+    batch = _document(world.objects, n, DocType.OTHER)
+    batch = batch.model_copy(update={"status": Status.SPLIT, "doc_type": None})
+    world.metadata.save(batch)
+    return batch
 
 
 CONTAINER_PATHS = ("/documents/{id}/original", "/api/documents/{id}", "/documents/{id}")
@@ -587,16 +601,17 @@ CONTAINER_PATHS = ("/documents/{id}/original", "/api/documents/{id}", "/document
 def test_email_carrying_a_medical_certificate_is_refused_to_a_gestionnaire_and_audited(
     world: World, template: str
 ) -> None:
-    email = _email_container(world, 30, _eml_with_attachment(b"%PDF-1.4 cert", "certificat.pdf"))
+    certificate = b"%PDF-1.4 cert"
+    email = _email_container(world, 30, _eml_with_attachment(certificate, "certificat.pdf"))
     body = _part(world, 31, email, DocType.CLAIM_LETTER)
-    _part(world, 32, email, DocType.MEDICAL_CERTIFICATE)
+    medical = _part(world, 32, email, DocType.MEDICAL_CERTIFICATE, certificate)
     login(world.client, "alice")
     r = world.client.get(template.format(id=email.document_id))
     assert r.status_code == 403
     assert "certificat médical" in html.unescape(r.text)
     [event] = world.store.audit_events(document_id=email.document_id)
     assert (event.username, event.allowed) == ("alice", False)
-    assert f"doc-{32:020x}" in (event.detail or "")
+    assert medical.document_id in (event.detail or "")
     # the e-mail's other parts stay open to the gestionnaire
     assert world.client.get(f"/api/documents/{body.document_id}").status_code == 200
 
@@ -617,7 +632,7 @@ def test_email_whose_attachment_is_an_already_known_certificate_is_refused(world
 def test_medical_team_gets_the_email_and_each_access_is_audited(world: World) -> None:
     eml = _eml_with_attachment(b"%PDF-1.4 cert", "certificat.pdf")
     email = _email_container(world, 30, eml)
-    _part(world, 32, email, DocType.MEDICAL_CERTIFICATE)
+    _part(world, 32, email, DocType.MEDICAL_CERTIFICATE, b"%PDF-1.4 cert")
     login(world.client, "marie")
     r = world.client.get(f"/documents/{email.document_id}/original")
     assert r.status_code == 200 and r.content == eml
@@ -628,10 +643,22 @@ def test_medical_team_gets_the_email_and_each_access_is_audited(world: World) ->
 
 def test_email_without_a_medical_part_is_served_to_a_gestionnaire(world: World) -> None:
     email = _email_container(world, 30, _eml_with_attachment(b"%PDF-1.4 facture", "f.pdf"))
-    _part(world, 31, email, DocType.INVOICE)
+    _part(world, 31, email, DocType.INVOICE, b"%PDF-1.4 facture")
     login(world.client, "alice")
     assert world.client.get(f"/documents/{email.document_id}/original").status_code == 200
     assert world.store.audit_events(document_id=email.document_id) == []
+
+
+def test_scan_batch_holding_a_medical_certificate_is_refused_to_a_gestionnaire(
+    world: World,
+) -> None:
+    batch = _batch_container(world, 33)
+    letter = _part(world, 34, batch, DocType.CLAIM_LETTER)
+    _part(world, 35, letter, DocType.MEDICAL_CERTIFICATE)  # at any depth
+    login(world.client, "alice")
+    for path in CONTAINER_PATHS + ("/documents/{id}/pages/1.png",):
+        assert world.client.get(path.format(id=batch.document_id)).status_code == 403, path
+    assert world.client.get(f"/documents/{letter.document_id}").status_code == 200
 
 
 # --- log-in throttling and log-in CSRF ------------------------------------------------------
