@@ -259,6 +259,7 @@ class ReviewService:
         self.registry = registry
         self.store = store
         self.in_review = ReviewDocuments(metadata)
+        self._search_text: dict[str, tuple[Document, str]] = {}
 
     # --- reading -------------------------------------------------------------------------
 
@@ -325,13 +326,22 @@ class ReviewService:
             docs = [d for d in docs if any(wanted in i for i in doc_dossier_ids(d))]
         if filters.text:
             words = [_fold(w) for w in filters.text.split()]
-            docs = [d for d in docs if all(w in _searchable(d) for w in words)]
+            docs = [d for d in docs if all(w in self._searchable(d) for w in words)]
         key = filters.sort.lstrip("-")
         if key != "received":
             docs = sorted(docs, key=lambda d: self._sort_key(d, key))
         if filters.sort.startswith("-"):
             docs = docs[::-1]
         return docs
+
+    def _searchable(self, doc: Document) -> str:
+        """The folded text a search looks in, kept while the same parsed copy is in use."""
+        kept = self._search_text.get(doc.document_id)
+        if kept is not None and kept[0] is doc:
+            return kept[1]
+        text = _searchable(doc)
+        self._search_text[doc.document_id] = (doc, text)
+        return text
 
     def _sort_key(self, doc: Document, key: str) -> tuple[int, object]:
         """Documents without the value go last, in their order of arrival."""
