@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,6 +79,15 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "mailroom_session"
 LOGIN_COOKIE = "mailroom_login"  # the nonce the log-in form's token is bound to
+
+
+CHART_TTL_S = 60
+
+
+@dataclass
+class _ChartCache:
+    png: bytes | None = None
+    at: float = 0.0
 
 
 class NotLoggedIn(Exception):
@@ -837,16 +847,26 @@ def create_app(
             generated_at=datetime.now(UTC),
         )
 
+    chart_cache = _ChartCache()
+
     @app.get("/summary", response_class=HTMLResponse)
     def summary(request: Request, visitor: Viewer) -> Response:
         return page(request, "summary.html", visitor, report=current_report())
 
     @app.get("/summary/chart.png")
     def summary_chart(visitor: Viewer) -> Response:
-        with tempfile.TemporaryDirectory(prefix="mailroom-report-") as tmp:
-            path = Path(tmp) / "report.png"
-            report_png(current_report(), path)
-            return Response(path.read_bytes(), media_type="image/png")
+        """The chart, drawn at most once a minute (matplotlib takes a second or so)."""
+        now = time.monotonic()
+        if chart_cache.png is None or now - chart_cache.at > CHART_TTL_S:
+            with tempfile.TemporaryDirectory(prefix="mailroom-report-") as tmp:
+                path = Path(tmp) / "report.png"
+                report_png(current_report(), path)
+                chart_cache.png, chart_cache.at = path.read_bytes(), now
+        return Response(
+            chart_cache.png,
+            media_type="image/png",
+            headers={"Cache-Control": f"private, max-age={CHART_TTL_S}"},
+        )
 
     return app
 

@@ -1099,3 +1099,21 @@ def test_ged_entries_link_to_the_document_and_its_searchable_pdf(world: World) -
     assert f'href="/documents/{doc.document_id}/searchable.pdf"' in page
     pdf = world.client.get(f"/documents/{doc.document_id}/searchable.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_summary_chart_is_drawn_once_a_minute_at_most(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import review.app
+
+    drawn: list[Path] = []
+
+    def fake_png(report: object, path: Path) -> None:
+        drawn.append(path)
+        path.write_bytes(b"\x89PNG fake")
+
+    monkeypatch.setattr(review.app, "report_png", fake_png)
+    login(world.client, "alice")
+    for _ in range(3):
+        assert world.client.get("/summary/chart.png").content == b"\x89PNG fake"
+    assert len(drawn) == 1
