@@ -221,14 +221,15 @@ def main(argv: list[str] | None = None) -> int:
                         if r.status_code != 200:
                             raise SystemExit(f"{doc_id}: HTTP {r.status_code}")
                     print(f"  server   {name:58s} {ms(times)}")
-                print("page images, PNG as stored vs JPEG for the screen:")
+                print("page images, PNG as stored vs as sent to the screen:")
                 for name, doc_id in visible.items():
                     png = client.get(f"/documents/{doc_id}/pages/1.png")
-                    jpg = client.get(f"/documents/{doc_id}/pages/1.jpg")
+                    jpg = client.get(f"/documents/{doc_id}/pages/1/screen")
                     if png.status_code == 200 and jpg.status_code == 200:
                         print(
                             f"  {name:58s} {len(png.content) / 1000:7.0f} KB PNG "
-                            f"-> {len(jpg.content) / 1000:5.0f} KB JPEG"
+                            f"-> {len(jpg.content) / 1000:5.0f} KB "
+                            f"{jpg.headers['content-type'].split('/')[-1].upper()}"
                         )
                 queue_paths = {
                     "queue, first page": "/",

@@ -61,6 +61,7 @@ from review.service import (
     ReviewService,
     amount_of,
     doc_title,
+    image_media_type,
     is_medical,
     may_see_medical,
     supplier_of,
@@ -551,12 +552,14 @@ def create_app(
             data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
         )
 
-    @app.get("/documents/{document_id}/pages/{number}.jpg")
+    @app.get("/documents/{document_id}/pages/{number}/screen")
     def page_view(document_id: str, number: int, visitor: Viewer) -> Response:
-        """The page for the screen: JPEG at most 1600 pixels wide, made once and kept."""
+        """The page for the screen (JPEG or PNG, at most 1600 pixels wide), made once."""
         data = service.page_view(visitor.user, document_id, number)
         return Response(
-            data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
+            data,
+            media_type=image_media_type(data),
+            headers={"Cache-Control": "private, max-age=3600"},
         )
 
     @app.get("/documents/{document_id}/original")

@@ -451,23 +451,24 @@ class ReviewService:
             raise NotFound(page.image_key) from e
 
     def page_view(self, user: User, document_id: str, number: int) -> bytes:
-        """The page sized for the screen (at most ``SCREEN_WIDTH`` pixels wide) as a JPEG,
-        made at the first request and kept beside the page image in the object store."""
+        """The page sized for the screen (at most ``SCREEN_WIDTH`` pixels wide), JPEG or PNG
+        whichever is smaller (a scan: JPEG, a fraction of the PNG; a clean born-digital page:
+        often its PNG), made at the first request and kept beside the page image."""
         doc = self.document(user, document_id, "image")
         page = next((p for p in doc.pages if p.number == number), None)
         if page is None or page.image_key is None:
             raise NotFound(f"{document_id} page {number}")
-        key = derived_key(doc.sha256, f"page-{number:04d}-screen.jpg")
+        key = derived_key(doc.sha256, f"page-{number:04d}-screen")
         try:
             return self.objects.get_bytes(key)
         except KeyNotFound:
             pass
         try:
-            png = self.objects.get_bytes(page.image_key)
+            stored = self.objects.get_bytes(page.image_key)
         except KeyNotFound as e:
             raise NotFound(page.image_key) from e
-        data = screen_jpeg(png)
-        self.objects.put_bytes(key, data, content_type="image/jpeg")
+        data = screen_image(stored)
+        self.objects.put_bytes(key, data, content_type=image_media_type(data))
         return data
 
     def searchable_copy(self, user: User, document_id: str) -> tuple[Document, bytes]:
@@ -880,20 +881,27 @@ SCREEN_WIDTH = 1600
 JPEG_QUALITY = 80
 
 
-def screen_jpeg(image_bytes: bytes, *, width: int = SCREEN_WIDTH) -> bytes:
-    """A page image for the screen: no wider than ``width``, grey or RGB, JPEG (a 200 dpi A4
-    scan of 2 MB as PNG comes to 150-300 KB)."""
+def screen_image(image_bytes: bytes, *, width: int = SCREEN_WIDTH) -> bytes:
+    """A page image for the screen: no wider than ``width``; a JPEG (a 300 dpi A4 scan of
+    2 MB as PNG comes to 150-300 KB), unless the image as stored is already that narrow and
+    smaller (clean born-digital pages compress better as PNG, and stay sharp)."""
     from PIL import Image
 
     with Image.open(io.BytesIO(image_bytes)) as image:
         image.load()
+        kept = image.format == "PNG" and image.width <= width
         mode = "L" if image.mode in ("1", "L", "LA", "I", "I;16") else "RGB"
         out = image.convert(mode)
     if out.width > width:
         out = out.resize((width, round(out.height * width / out.width)), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     out.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-    return buf.getvalue()
+    jpeg = buf.getvalue()
+    return image_bytes if kept and len(image_bytes) <= len(jpeg) else jpeg
+
+
+def image_media_type(data: bytes) -> str:
+    return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
 
 
 def split_person_name(name: str) -> tuple[str, str]:

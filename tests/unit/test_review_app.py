@@ -295,6 +295,7 @@ def test_gestionnaire_does_not_see_medical_certificates_in_the_queue(world: Worl
     [
         f"/documents/{MEDICAL}",
         f"/documents/{MEDICAL}/pages/1.png",
+        f"/documents/{MEDICAL}/pages/1/screen",
         f"/api/documents/{MEDICAL}",
         f"/documents/{MEDICAL}/original",
     ],
@@ -1083,12 +1084,18 @@ def test_page_images_for_the_screen_are_small_jpegs(world: World) -> None:
     assert doc is not None and doc.pages[0].image_key is not None
     world.objects.put_bytes(doc.pages[0].image_key, buf.getvalue(), content_type="image/png")
     login(world.client, "alice")
-    r = world.client.get(f"/documents/{INVOICE}/pages/1.jpg")
+    r = world.client.get(f"/documents/{INVOICE}/pages/1/screen")
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
     assert len(r.content) <= 300_000
     with Image.open(io.BytesIO(r.content)) as shown:
         assert shown.width == 1600
-    assert f"/documents/{INVOICE}/pages/1.jpg" in world.client.get(f"/documents/{INVOICE}").text
+    assert f"/documents/{INVOICE}/pages/1/screen" in world.client.get(f"/documents/{INVOICE}").text
+
+
+def test_a_small_clean_page_is_sent_as_it_is_stored(world: World) -> None:
+    login(world.client, "alice")
+    r = world.client.get(f"/documents/{INVOICE}/pages/1/screen")  # a 60 x 85 white PNG
+    assert r.headers["content-type"] == "image/png" and r.content == _page_png()
 
 
 def test_ged_entries_link_to_the_document_and_its_searchable_pdf(world: World) -> None:
