@@ -68,7 +68,7 @@ from review.service import (
 )
 from review.settings import ReviewSettings
 from review.store import FlashKind, ReviewStore, Session, User
-from review.throttle import LoginThrottle, Policy
+from review.throttle import LoginThrottle, Policy, Refusal
 from storage.base import MetadataStore, ObjectStore
 from storage.dossiers import DossierRegistry
 from validate.completeness import piece_label
@@ -342,6 +342,15 @@ def create_app(
         )
         return response
 
+    def log_locks(locks: list[Refusal], name: str, address: str) -> None:
+        for lock in locks:
+            log.warning(
+                "log-in %s %s locked for %.0f s after too many failures",
+                lock.what,
+                name if lock.what == "account" else address,
+                lock.wait_s,
+            )
+
     def login_nonce(request: Request) -> str:
         known = request.cookies.get(LOGIN_COOKIE) or ""
         return known if 20 <= len(known) <= 64 else auth.login_nonce()
@@ -366,6 +375,8 @@ def create_app(
         nonce = login_nonce(request)
         refusal = throttle.refusal(name, address)
         if refusal is not None:
+            # A try made before its time counts as a failure (its password is not looked
+            # at): hammering only makes the wait longer, up to the lock.
             log.warning(
                 "log-in for %r from %s refused unchecked: %s %s for %.0f s more",
                 name,
@@ -374,6 +385,8 @@ def create_app(
                 "locked" if refusal.locked else "slowed down",
                 refusal.wait_s,
             )
+            log_locks(throttle.failed(name, address), name, address)
+            refusal = throttle.refusal(name, address) or refusal
             response = login_page(
                 request, nonce, next=next, error=refusal.message, username=name, status_code=429
             )
@@ -388,13 +401,7 @@ def create_app(
                 address,
                 throttle.failures(name),
             )
-            for lock in locks:
-                log.warning(
-                    "log-in %s %s locked for %.0f s after too many failures",
-                    lock.what,
-                    name if lock.what == "account" else address,
-                    lock.wait_s,
-                )
+            log_locks(locks, name, address)
             return login_page(
                 request,
                 nonce,

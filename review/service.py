@@ -826,22 +826,28 @@ class ReviewService:
         return doc
 
     def _recheck(self, doc: Document) -> None:
+        """Run the checks again, and say again why the document is in review (the pipeline's
+        reasons): "dossier à choisir" goes once a dossier is chosen, a corrected field
+        leaves "champs à vérifier"."""
+        from mailroom.pipeline import review_reasons
+
         dossier = None
         if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
             dossier = self.registry.get(doc.match.dossier_id)
         kept = [c for c in doc.checks if c.code.startswith(_INPUT_CHECK_PREFIXES)]
-        if doc.doc_type is None:
-            return
-        doc.checks = [
-            *kept,
-            *run_checks(
-                doc,
-                dossier,
-                registry=self.registry,
-                settings=self.settings.dossiers,
-                today=datetime.now(UTC).date(),
-            ),
-        ]
+        if doc.doc_type is not None:
+            doc.checks = [
+                *kept,
+                *run_checks(
+                    doc,
+                    dossier,
+                    registry=self.registry,
+                    settings=self.settings.dossiers,
+                    today=datetime.now(UTC).date(),
+                ),
+            ]
+        if doc.status is Status.NEEDS_REVIEW:
+            doc.reason = " ; ".join(review_reasons(doc, self.settings)) or None
 
     def _label(self, doc: Document) -> None:
         """A labelled example for training; a value carrying markup is never a label."""

@@ -3,11 +3,11 @@
 Each failed log-in counts against the account's name and against the address it came from.
 Past a few free tries, every failure makes the next try wait longer (1 s, 2 s, 4 s, ... up to
 ``max_delay_s``); past ``lock_after`` failures the account (or address) is locked for
-``lock_s``. A try made before its time is refused without the password being looked at, so a
-guesser cannot go faster than the delays, and the right password is refused as well while an
-account is locked. A success forgets the account's failures (not the address's: one good
-account must not clear the way for guessing the others). Failures are forgotten
-``forget_after_s`` after the last one.
+``lock_s``. A try made before its time is refused without the password being looked at (and
+counts as a failure: hammering only brings the lock nearer), so a guesser cannot go faster
+than the delays, and the right password is refused as well while an account is locked. A
+success forgets the account's failures (not the address's: one good account must not clear
+the way for guessing the others). Failures are forgotten ``forget_after_s`` after the last.
 
 The counts are kept in memory: ``mailroom review`` is one process, and a restart giving an
 attacker a fresh start every few minutes would be visible in the log (failures and locks are

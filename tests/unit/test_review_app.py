@@ -694,11 +694,13 @@ def test_after_30_wrong_passwords_the_right_one_is_not_accepted_at_once(
     r = _login_attempt(world.client, "alice", PASSWORD)
     assert r.status_code == 429
     assert SESSION_COOKIE not in world.client.cookies
-    assert "patientez" in html.unescape(r.text) or "verrouillé" in html.unescape(r.text)
-    assert int(r.headers["retry-after"]) >= 1
+    # however fast or slow the 30 tries came, they locked the account
+    assert "verrouillé temporairement" in html.unescape(r.text)
+    assert int(r.headers["retry-after"]) >= 600
     warnings = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.WARNING]
     assert any("failed log-in for 'alice'" in m for m in warnings)
     assert any("refused unchecked" in m for m in warnings)
+    assert any("account alice locked" in m for m in warnings)
 
 
 def test_failures_lock_the_account_for_a_while_then_it_opens_again(
@@ -1124,3 +1126,20 @@ def test_summary_chart_is_drawn_once_a_minute_at_most(
     for _ in range(3):
         assert world.client.get("/summary/chart.png").content == b"\x89PNG fake"
     assert len(drawn) == 1
+
+
+def test_reasons_are_said_again_after_each_change(world: World) -> None:
+    csrf = login(world.client, "alice")
+    world.client.post(
+        f"/documents/{INVOICE}/fields/supplier_name",
+        data={"csrf_token": csrf, "value": "Garage Dupuis"},
+    )
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and "champs à vérifier" not in (doc.reason or "")
+    assert "dossier à choisir" in (doc.reason or "")
+    world.client.post(
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000001", "confirm": "1"},
+    )
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and "dossier à choisir" not in (doc.reason or "")
