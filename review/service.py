@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 from ingest.email import parse_email
 from mailroom.errors import MailroomError
 from mailroom.models import (
+    BBox,
     DocType,
     Document,
     ExtractedField,
@@ -40,7 +41,7 @@ from mailroom.models import (
 )
 from mailroom.settings import Settings
 from review.documents import ReviewDocuments
-from review.formats import has_markup, parse_correction
+from review.formats import display_value, has_markup, parse_correction
 from review.store import ReviewStore, User
 from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
 from storage.dossiers import DossierRegistry
@@ -541,12 +542,10 @@ class ReviewService:
             raise ActionError(f"le champ « {name} » n'existe pas pour ce type de document")
         value = parse_correction(name, text)
         old = doc.fields.get(name)
+        found = locate_value(doc, [text, format_value(value), display_value(name, value)])
+        page, bbox = found if found else (old.page if old else None, old.bbox if old else None)
         corrected = ExtractedField(
-            value=value,
-            confidence=1.0,
-            page=old.page if old else None,
-            bbox=old.bbox if old else None,
-            source="correction",
+            value=value, confidence=1.0, page=page, bbox=bbox, source="correction"
         )
         doc.fields = {**doc.fields, name: corrected}
         self._recheck(doc)
@@ -908,6 +907,31 @@ def screen_image(image_bytes: bytes, *, width: int = SCREEN_WIDTH) -> bytes:
 
 def image_media_type(data: bytes) -> str:
     return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in _fold(text) if ch.isalnum())
+
+
+def locate_value(doc: Document, spellings: list[str]) -> tuple[int, BBox] | None:
+    """Where the page shows a value: the first run of up to 8 words whose letters and digits
+    are those of one of its ``spellings`` (``1 234,50`` and ``1234.50`` alike), so that a
+    corrected field's box moves to the words of its new value."""
+    targets = {t for t in (_alnum(s) for s in spellings) if t}
+    if not targets:
+        return None
+    longest = max(len(t) for t in targets)
+    for page in doc.pages:
+        words = [_alnum(w.text) for w in page.words]
+        for start in range(len(words)):
+            joined = ""
+            for end in range(start, min(start + 8, len(words))):
+                joined += words[end]
+                if joined in targets and words[start] and words[end]:
+                    return page.number, BBox.union([w.bbox for w in page.words[start : end + 1]])
+                if len(joined) >= longest:
+                    break
+    return None
 
 
 def split_person_name(name: str) -> tuple[str, str]:

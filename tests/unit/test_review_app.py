@@ -1143,3 +1143,24 @@ def test_reasons_are_said_again_after_each_change(world: World) -> None:
     )
     doc = world.metadata.get(INVOICE)
     assert doc is not None and "dossier à choisir" not in (doc.reason or "")
+
+
+def test_a_corrected_fields_box_moves_to_the_words_of_its_new_value(world: World) -> None:
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None
+    words = (
+        Word(text="Total", bbox=BBox(x0=10, y0=200, x1=50, y1=212)),
+        Word(text="1", bbox=BBox(x0=300, y0=200, x1=306, y1=212)),
+        Word(text="234,50", bbox=BBox(x0=310, y0=200, x1=350, y1=212)),
+        Word(text="€", bbox=BBox(x0=352, y0=200, x1=360, y1=212)),
+    )
+    doc.pages = [doc.pages[0].model_copy(update={"words": words})]
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax",
+        data={"csrf_token": csrf, "value": "1234.5"},
+    )
+    field = world.metadata.get(INVOICE).fields["total_incl_tax"]  # type: ignore[union-attr]
+    assert field.page == 1
+    assert field.bbox == BBox(x0=300, y0=200, x1=350, y1=212)
