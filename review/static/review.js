@@ -92,7 +92,32 @@
     });
   }
 
-  function bindDocument(root) { bindBoxes(root); bindFields(root); }
+  // The page viewer: zoom and quarter turns, kept while the document part is refreshed.
+  var view = { zoom: 1, turn: 0 };
+  function applyView() {
+    document.querySelectorAll(".sheet").forEach(function (sheet) {
+      sheet.style.width = (100 * view.zoom) + "%";
+      sheet.style.transform = view.turn ? "rotate(" + (90 * view.turn) + "deg)" : "";
+      sheet.dataset.turn = String(view.turn);
+    });
+  }
+  function viewer(action) {
+    if (!document.querySelector(".sheet")) { return false; }
+    if (action === "zoom-in") { view.zoom = Math.min(4, view.zoom * 1.25); }
+    else if (action === "zoom-out") { view.zoom = Math.max(0.5, view.zoom / 1.25); }
+    else if (action === "fit") { view.zoom = 1; view.turn = 0; }
+    else if (action === "rotate") { view.turn = (view.turn + 1) % 4; }
+    applyView();
+    return true;
+  }
+  function bindViewer(root) {
+    root.querySelectorAll("[data-view]").forEach(function (button) {
+      button.addEventListener("click", function () { viewer(button.dataset.view); });
+    });
+    applyView();
+  }
+
+  function bindDocument(root) { bindBoxes(root); bindFields(root); bindViewer(root); }
 
   function typing(el) {
     return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
@@ -133,6 +158,10 @@
         break;
       }
       case "Enter": case "o": done = follow("[data-testid=open]"); break;
+      case "+": done = viewer("zoom-in"); break;
+      case "-": done = viewer("zoom-out"); break;
+      case "0": done = viewer("fit"); break;
+      case "r": done = viewer("rotate"); break;
       case "/": {
         var search = document.querySelector("[data-testid=search]");
         if (search) { search.focus(); done = true; }

@@ -196,6 +196,14 @@ def test_gestionnaire_handles_five_queued_documents_with_the_keyboard_alone(
         at(1)
         legend = page.locator("[data-testid=shortcuts]").inner_text()
         assert "valider" in legend and "mettre de côté" in legend
+        sheet = page.locator(".sheet").first
+        width = sheet.bounding_box()["width"]  # type: ignore[index]
+        page.keyboard.press("+")  # zoom on the page, then a quarter turn, then back
+        assert sheet.bounding_box()["width"] > width * 1.2  # type: ignore[index]
+        page.keyboard.press("r")
+        assert sheet.get_attribute("data-turn") == "1"
+        page.keyboard.press("0")
+        assert sheet.get_attribute("data-turn") == "0"
         page.keyboard.press("c")  # the first doubtful field
         assert page.evaluate("document.activeElement.dataset.testid") == "field-supplier_name"
         page.keyboard.press("Control+A")
