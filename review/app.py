@@ -450,7 +450,7 @@ def create_app(
         form = await request.form()
         action = str(form.get("action") or "")
         ids = [str(v) for v in form.getlist("document_id")]
-        back = str(form.get("file") or "")
+        back = QueueFilters.from_query(dict(parse_qsl(str(form.get("file") or "")))).query()
         done, failed = 0, []
         for document_id in ids:
             try:
