@@ -8,6 +8,7 @@ served only to the ``medical`` role, and every access to one is audited.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import tempfile
@@ -870,7 +871,15 @@ def create_app(
         if chart_cache.png is None or now - chart_cache.at > CHART_TTL_S:
             with tempfile.TemporaryDirectory(prefix="mailroom-report-") as tmp:
                 path = Path(tmp) / "report.png"
-                report_png(current_report(), path)
+                report = current_report()
+                report_png(  # the bars named in French, as on the page
+                    dataclasses.replace(
+                        report,
+                        by_type={DOC_TYPE_LABELS.get(k, k): v for k, v in report.by_type.items()},
+                        by_status={STATUS_LABELS.get(k, k): v for k, v in report.by_status.items()},
+                    ),
+                    path,
+                )
                 chart_cache.png, chart_cache.at = path.read_bytes(), now
         return Response(
             chart_cache.png,

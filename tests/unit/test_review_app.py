@@ -48,6 +48,7 @@ from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.sqlite import SqliteMetadataStore
 from validate.dossiers import Beneficiary, Dossier
+from validate.report import Report
 
 PASSWORD = "correct horse battery"
 # The production cost is the library's default; tests hash cheaply (the cost rides in the hash).
@@ -1117,8 +1118,9 @@ def test_summary_chart_is_drawn_once_a_minute_at_most(
 
     drawn: list[Path] = []
 
-    def fake_png(report: object, path: Path) -> None:
+    def fake_png(report: Report, path: Path) -> None:
         drawn.append(path)
+        assert set(report.by_status) <= {"à revoir", "classé", "en quarantaine", "doublon"}
         path.write_bytes(b"\x89PNG fake")
 
     monkeypatch.setattr(review.app, "report_png", fake_png)
