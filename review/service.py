@@ -883,25 +883,40 @@ class ReviewService:
 
 
 SCREEN_WIDTH = 1600
-JPEG_QUALITY = 80
+SCREEN_BUDGET = 300_000  # bytes a page image for the screen may weigh
+GREY_TOLERANCE = 6.0  # mean colour difference (0-255) under which a page is shown grey
 
 
-def screen_image(image_bytes: bytes, *, width: int = SCREEN_WIDTH) -> bytes:
-    """A page image for the screen: no wider than ``width``; a JPEG (a 300 dpi A4 scan of
-    2 MB as PNG comes to 150-300 KB), unless the image as stored is already that narrow and
+def screen_image(
+    image_bytes: bytes, *, width: int = SCREEN_WIDTH, budget: int = SCREEN_BUDGET
+) -> bytes:
+    """A page image for the screen: no wider than ``width``, grey when the page is (most
+    scans and photos of paper are), as a JPEG of at most ``budget`` bytes (quality lowered,
+    then size, until it fits); or the image as stored when it is already that narrow and
     smaller (clean born-digital pages compress better as PNG, and stay sharp)."""
-    from PIL import Image
+    from PIL import Image, ImageChops, ImageStat
 
     with Image.open(io.BytesIO(image_bytes)) as image:
         image.load()
         kept = image.format == "PNG" and image.width <= width
-        mode = "L" if image.mode in ("1", "L", "LA", "I", "I;16") else "RGB"
-        out = image.convert(mode)
-    if out.width > width:
-        out = out.resize((width, round(out.height * width / out.width)), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    out.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-    jpeg = buf.getvalue()
+        out = image.convert("L" if image.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
+    if out.mode == "RGB":
+        small = out.resize((max(1, out.width // 8), max(1, out.height // 8)))
+        grey = small.convert("L").convert("RGB")
+        if max(ImageStat.Stat(ImageChops.difference(small, grey)).mean) < GREY_TOLERANCE:
+            out = out.convert("L")
+    jpeg = b""
+    for scale, quality in ((1.0, 80), (1.0, 65), (1.0, 50), (0.75, 50), (0.5, 50)):
+        target = min(width, out.width) * scale
+        sized = out
+        if out.width > target:
+            size = (round(target), round(out.height * target / out.width))
+            sized = out.resize(size, Image.Resampling.LANCZOS)
+        buf = io.BytesIO()
+        sized.save(buf, format="JPEG", quality=quality, optimize=True, progressive=True)
+        jpeg = buf.getvalue()
+        if len(jpeg) <= budget:
+            break
     return image_bytes if kept and len(image_bytes) <= len(jpeg) else jpeg
 
 
