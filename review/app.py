@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import secrets
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -895,7 +896,7 @@ def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
     from storage import build_metadata_store, build_object_store
     from storage.dossiers import SqliteDossierRegistry
 
-    return create_app(
+    app = create_app(
         settings,
         review,
         metadata=build_metadata_store(settings.storage),
@@ -903,3 +904,16 @@ def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
         registry=SqliteDossierRegistry(settings.storage.sqlite_path),
         store=ReviewStore(settings.storage.sqlite_path),
     )
+    service: ReviewService = app.state.service
+    threading.Thread(target=_warm_up, args=(service,), name="review-warm-up", daemon=True).start()
+    return app
+
+
+def _warm_up(service: ReviewService) -> None:
+    """Read the documents in review once at start, so that the first queue page is quick."""
+    try:
+        count = len(service.in_review.in_review())
+    except Exception as e:  # noqa: BLE001 - only a head start: the first page will read them
+        log.warning("could not read the documents in review ahead: %s", e)
+        return
+    log.info("%d document(s) in review read ahead", count)
