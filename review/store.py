@@ -1,4 +1,5 @@
-"""The review application's own tables: users, sessions, audit trail, documents set aside.
+"""The review application's own tables: users, sessions, audit trail, documents set aside,
+and the messages a session is to show on its next page (flash messages).
 
 They live in the metadata store's SQLite file (``<data_dir>/mailroom.sqlite3``) with their
 own schema version (``review_schema_version``), WAL mode and one connection per thread, in
