@@ -1114,7 +1114,7 @@ def test_ged_entries_link_to_the_document_and_its_searchable_pdf(world: World) -
 def test_summary_chart_is_drawn_once_a_minute_at_most(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import review.app
+    import review.routes.summary
 
     drawn: list[Path] = []
 
@@ -1123,7 +1123,7 @@ def test_summary_chart_is_drawn_once_a_minute_at_most(
         assert set(report.by_status) <= {"à revoir", "classé", "en quarantaine", "doublon"}
         path.write_bytes(b"\x89PNG fake")
 
-    monkeypatch.setattr(review.app, "report_png", fake_png)
+    monkeypatch.setattr(review.routes.summary, "report_png", fake_png)
     login(world.client, "alice")
     for _ in range(3):
         assert world.client.get("/summary/chart.png").content == b"\x89PNG fake"
