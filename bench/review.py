@@ -1,6 +1,6 @@
-"""Load time of the review application's document page, on samples/ data.
+"""Load time of the review application's queue and document pages, on samples/ data.
 
-    .venv/bin/python bench/review.py [--repeat 50] [--screenshots docs/screenshots]
+    .venv/bin/python bench/review.py [--repeat 50] [--queue 1000] [--screenshots docs/screenshots]
 
 Seeds a temporary data dir with the real pipeline on born-digital samples (the sample dossiers
 imported), serves the application with uvicorn, logs in and prints, for each document page:
@@ -9,6 +9,10 @@ imported), serves the application with uvicorn, logs in and prints, for each doc
 - browser: in headless Chromium (Debian's, /usr/bin/chromium), navigation start to the
   ``load`` event, page images included (median of 5, warm cache off).
 
+``--queue N`` then fills the queue up to N documents in review (copies of the samples in
+review under new ids, as a morning's mail would) and prints the queue page (first page, a
+sorted page, a full-text search) and a document page over HTTP and in Chromium with that many.
+
 The issue's target is under 300 ms. ``--screenshots DIR`` also writes ``queue.png`` and
 ``document.png`` there (the README shows them).
 """
@@ -16,11 +20,13 @@ The issue's target is under 300 ms. ``--screenshots DIR`` also writes ``queue.pn
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
+from mailroom.models import Document, Status, document_id_for  # noqa: E402
 from mailroom.settings import Settings, StorageSettings  # noqa: E402
 from review.app import build_app  # noqa: E402
 from review.sample_data import SAMPLE_FILES, running_server, seed  # noqa: E402
@@ -103,11 +110,81 @@ def browser_timings(url: str, doc_ids: dict[str, str], shots: Path | None) -> No
         browser.close()
 
 
+def fill_queue(settings: Settings, docs: list[Document], size: int) -> int:
+    """Copies of the documents in review under new ids until the queue holds ``size``."""
+    from storage.sqlite import SqliteMetadataStore
+
+    models = [d for d in docs if d.status is Status.NEEDS_REVIEW]
+    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    added = 0
+    try:
+        for i in range(max(0, size - len(models))):
+            model = models[i % len(models)]
+            sha = hashlib.sha256(f"{model.sha256}-{i}".encode()).hexdigest()
+            copy = model.model_copy(
+                update={
+                    "sha256": sha,
+                    "document_id": document_id_for(sha),
+                    "received_at": model.received_at + timedelta(seconds=i + 1),
+                },
+                deep=True,
+            )
+            metadata.save(copy)
+            added += 1
+    finally:
+        metadata.close()
+    return added
+
+
+def server_ms(client: httpx.Client, path: str, repeat: int) -> str:
+    client.get(path)  # warm-up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        r = client.get(path)
+        times.append(time.perf_counter() - t)
+        if r.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {r.status_code}")
+    return ms(times)
+
+
+def browser_queue(url: str, paths: dict[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 960})
+        page = context.new_page()
+        page.goto(f"{url}/login")
+        page.fill("input[name=username]", USER[0])
+        page.fill("input[name=password]", USER[1])
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{url}/")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        for name, path in paths.items():
+            loads = []
+            for _ in range(5):
+                page.goto(f"{url}{path}", wait_until="load")
+                loads.append(
+                    page.evaluate(
+                        "() => { const n = performance.getEntriesByType('navigation')[0];"
+                        " return n.loadEventEnd - n.startTime; }"
+                    )
+                    / 1000.0
+                )
+            print(f"  browser  {name:58s} {ms(loads)}")
+        browser.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--screenshots", type=Path, default=None)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--queue", type=int, default=0, help="fill the queue to this many documents first"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="mailroom-bench-review-") as tmp:
@@ -121,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"seeded {len(docs)} documents in {time.perf_counter() - started:.1f} s")
         settings = Settings(storage=StorageSettings(data_dir=data_dir))
+        if args.queue:
+            added = fill_queue(settings, docs, args.queue)
+            print(f"queue filled with {added} copies: {args.queue} documents in review")
         app = build_app(settings, ReviewSettings(session_secret="bench-" * 8))  # type: ignore[arg-type]
         visible = {
             d.source.filename or d.document_id: d.document_id
@@ -128,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             if d.doc_type is None or d.doc_type.value != "medical_certificate"
         }
         with running_server(app) as url:
-            with httpx.Client(base_url=url, follow_redirects=False) as client:
+            with httpx.Client(base_url=url, follow_redirects=False, timeout=120) as client:
                 http_login(client, USER[0], USER[1])
                 print(f"document page, {args.repeat} loads each over HTTP:")
                 for name, doc_id in visible.items():
@@ -141,12 +221,29 @@ def main(argv: list[str] | None = None) -> int:
                         if r.status_code != 200:
                             raise SystemExit(f"{doc_id}: HTTP {r.status_code}")
                     print(f"  server   {name:58s} {ms(times)}")
-                t = time.perf_counter()
-                client.get("/")
-                print(f"  queue page: {(time.perf_counter() - t) * 1000:.1f} ms")
+                print("page images, PNG as stored vs as sent to the screen:")
+                for name, doc_id in visible.items():
+                    png = client.get(f"/documents/{doc_id}/pages/1.png")
+                    jpg = client.get(f"/documents/{doc_id}/pages/1/screen")
+                    if png.status_code == 200 and jpg.status_code == 200:
+                        print(
+                            f"  {name:58s} {len(png.content) / 1000:7.0f} KB PNG "
+                            f"-> {len(jpg.content) / 1000:5.0f} KB "
+                            f"{jpg.headers['content-type'].split('/')[-1].upper()}"
+                        )
+                queue_paths = {
+                    "queue, first page": "/",
+                    "queue, sorted by amount, page 2": "/?sort=-amount&page=2",
+                    "queue, full-text search": "/?text=facture",
+                }
+                print(f"queue page, {args.repeat} loads each over HTTP:")
+                for name, path in queue_paths.items():
+                    print(f"  server   {name:58s} {server_ms(client, path, args.repeat)}")
             if not args.no_browser and CHROMIUM.exists():
                 print("document page in headless Chromium (navigation start → load, images in):")
                 browser_timings(url, visible, args.screenshots)
+                print("queue page in headless Chromium (navigation start → load):")
+                browser_queue(url, queue_paths)
     return 0
 
 

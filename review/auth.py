@@ -4,7 +4,7 @@ A session is a row in ``review_sessions`` (so log-out and a disabled account end
 the browser holds its id in a cookie signed with the session secret (itsdangerous), HttpOnly,
 SameSite=Lax. Each session has its own CSRF token, which every POST must carry (form field
 ``csrf_token`` or header ``X-CSRF-Token``). The log-in form, before any session, carries a
-signed, short-lived token of its own.
+signed, short-lived token bound to a random value in a cookie set with the form.
 """
 
 from __future__ import annotations
@@ -110,14 +110,22 @@ class Authenticator:
             return None
         return session, user
 
-    def login_token(self) -> str:
-        return self._login.dumps(secrets.token_urlsafe(8))
+    @staticmethod
+    def login_nonce() -> str:
+        """A random value for the log-in cookie, to which the form's token is bound."""
+        return secrets.token_urlsafe(24)
 
-    def login_token_ok(self, token: str | None) -> bool:
-        if not token:
+    def login_token(self, nonce: str) -> str:
+        """The log-in form's token: the nonce of the cookie set with the form, signed."""
+        return self._login.dumps(nonce)
+
+    def login_token_ok(self, token: str | None, nonce: str | None) -> bool:
+        """The token was signed here, lately, for the nonce of this browser's log-in cookie:
+        a token copied into a form elsewhere (log-in CSRF) comes without that cookie."""
+        if not token or not nonce:
             return False
         try:
-            self._login.loads(token, max_age=LOGIN_TOKEN_MAX_AGE_S)
+            signed = self._login.loads(token, max_age=LOGIN_TOKEN_MAX_AGE_S)
         except (BadSignature, SignatureExpired):
             return False
-        return True
+        return tokens_equal(str(signed), nonce)

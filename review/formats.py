@@ -87,6 +87,16 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+_MARKUP = re.compile(r"[<>]|&#?[A-Za-z0-9]+;")
+
+
+def has_markup(text: str) -> bool:
+    """HTML or XML in a value (a tag, an angle bracket, an entity): no field of the contract
+    has any (a name, a reference, an amount), so it is refused as a correction and never kept
+    as a training label."""
+    return bool(_MARKUP.search(text))
+
+
 class InvalidCorrection(ValueError):
     """A corrected value that does not fit its field's format; the message is for the user."""
 
@@ -114,6 +124,10 @@ def parse_correction(name: str, text: str) -> FieldValue:
     raw = " ".join((text or "").split())
     if not raw:
         raise InvalidCorrection("la valeur est vide")
+    if has_markup(raw):
+        raise InvalidCorrection(
+            f"« {raw} » contient du balisage (< >, &…;) : une valeur de champ n'en a pas"
+        )
     if name in DATE_FIELDS:
         day = _parse_iso(raw) or parse_date(raw)
         if day is None:
@@ -184,3 +198,35 @@ def _parse_iso(text: str) -> date | None:
         except ValueError:
             return None
     return None
+
+
+# --- shown to people: French formats and labels (storage and the API keep the contract's) ---
+
+PAYMENT_LABELS: dict[str, str] = {
+    "card": "carte",
+    "cash": "espèces",
+    "cheque": "chèque",
+    "transfer": "virement",
+}
+
+
+def french_amount(value: Decimal, *, currency: str | None = "€") -> str:
+    """``Decimal("1234.5")`` -> ``1 234,50 €`` (a narrow no-break space between thousands)."""
+    text = f"{value.quantize(Decimal('0.01')):,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{text}\u00a0{currency}" if currency else text
+
+
+def french_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def display_value(name: str, value: FieldValue) -> str:
+    """A field's value as a French reader writes it, which :func:`parse_correction` reads
+    back: ``12/03/2026``, ``1 234,56 €``, ``virement``."""
+    if isinstance(value, Decimal):
+        return french_amount(value, currency="€" if name in AMOUNT_FIELDS else None)
+    if isinstance(value, date):
+        return french_date(value)
+    if name == "payment_method":
+        return PAYMENT_LABELS.get(value, value)
+    return value

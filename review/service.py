@@ -3,20 +3,33 @@ type, choose the dossier, approve (file it in the GED), set it aside, ask for mi
 
 Every action is written to the audit trail with who, before and after. Corrections become
 ``ExtractedField(source="correction", confidence=1.0)`` and a labelled example. Access to
-medical certificates goes through :meth:`ReviewService.guard`, which audits it, allowed or not.
+medical certificates goes through :meth:`ReviewService.guard`, which audits it, allowed or not;
+so does access to a container (an e-mail, a scan batch) that holds one: its original, record
+and pages carry the certificate too.
+
+Approval files only what a person has looked at: a failed check needs a typed reason (kept in
+the audit trail), a dossier below the match threshold needs a confirmation when it is chosen,
+and an invoice already filed in the dossier is refused outright.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
-from collections import Counter
-from dataclasses import dataclass
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
+from ingest.email import parse_email
 from mailroom.errors import MailroomError
 from mailroom.models import (
+    BBox,
     DocType,
     Document,
     ExtractedField,
@@ -24,9 +37,11 @@ from mailroom.models import (
     MatchCandidate,
     Status,
     format_value,
+    sha256_hex,
 )
 from mailroom.settings import Settings
-from review.formats import parse_correction
+from review.documents import ReviewDocuments
+from review.formats import display_value, has_markup, parse_correction
 from review.store import ReviewStore, User
 from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
 from storage.dossiers import DossierRegistry
@@ -40,12 +55,19 @@ from validate.completeness import (
     render_request,
 )
 from validate.dossiers import Dossier
-from validate.ged import GedEntry, make_ged_entry, make_searchable_pdf
+from validate.ged import (
+    GedEntry,
+    make_ged_entry,
+    make_searchable_pdf,
+    normalize_invoice_number,
+    supplier_keys,
+)
 
 log = logging.getLogger(__name__)
 
-# Checks that come from reading the input, not from validate.checks: kept when checks re-run.
-_INPUT_CHECK_PREFIXES = ("facturx.", "email.")
+# Checks that come from reading the input (or from the fraud stage), not from
+# validate.checks: kept when the checks are run again.
+_INPUT_CHECK_PREFIXES = ("facturx.", "email.", "classify.", "fraud.")
 
 REASON_CATEGORIES: dict[str, str] = {
     "type": "type incertain",
@@ -66,6 +88,23 @@ class NotFound(MailroomError, KeyError):
 
 class ActionError(MailroomError, ValueError):
     """An action that cannot be done now (approve without a dossier...); message for the user."""
+
+
+class NeedsReason(ActionError):
+    """Approval of a document with a failed check, without a reason typed."""
+
+    def __init__(self, message: str, failing: list[str]) -> None:
+        super().__init__(message)
+        self.failing = failing
+
+
+class NeedsConfirmation(ActionError):
+    """A dossier chosen below the match threshold, not yet confirmed."""
+
+    def __init__(self, message: str, dossier_id: str, score: float) -> None:
+        super().__init__(message)
+        self.dossier_id = dossier_id
+        self.score = score
 
 
 def reason_categories(doc: Document) -> list[str]:
@@ -91,25 +130,110 @@ def is_medical(doc: Document) -> bool:
     return doc.doc_type is DocType.MEDICAL_CERTIFICATE
 
 
+def is_container(doc: Document) -> bool:
+    """An input whose parts became documents of their own (an e-mail, a scan batch)."""
+    return doc.status is Status.SPLIT or doc.media_type == "message/rfc822"
+
+
 def may_see_medical(user: User) -> bool:
     return user.role == "medical"
 
 
+QUEUE_SORTS: dict[str, str] = {
+    "received": "reçu le",
+    "type": "type",
+    "supplier": "fournisseur",
+    "beneficiary": "bénéficiaire",
+    "amount": "montant",
+}
+PER_PAGE = 50
+_SUPPLIER_FIELDS = ("supplier_name", "merchant_name", "practitioner_name")
+_PERSON_FIELDS = ("customer_name", "sender_name", "account_holder", "patient_name")
+_AMOUNT_FIELDS = ("total_incl_tax", "requested_amount")
+
+
 @dataclass(frozen=True)
 class QueueFilters:
+    """What the queue shows, and in which order; the same in the queue's links and in the
+    document pages opened from it (for next / previous)."""
+
     reason: str | None = None
     doc_type: str | None = None
     channel: str | None = None
     dossier: str | None = None
     set_aside: bool = False
+    text: str | None = None  # words to find in the read text, the file name, the subject
+    sort: str = "received"  # a key of QUEUE_SORTS, "-" in front for the other way
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> QueueFilters:
+        sort = params.get("sort") or "received"
+        if sort.lstrip("-") not in QUEUE_SORTS:
+            sort = "received"
+        return cls(
+            reason=params.get("reason") or None,
+            doc_type=params.get("doc_type") or None,
+            channel=params.get("channel") or None,
+            dossier=params.get("dossier") or None,
+            set_aside=params.get("aside") in ("1", "on", "true"),
+            text=" ".join((params.get("text") or "").split()) or None,
+            sort=sort,
+        )
+
+    def params(self, **override: str | None) -> dict[str, str]:
+        values: dict[str, str | None] = {
+            "reason": self.reason,
+            "doc_type": self.doc_type,
+            "channel": self.channel,
+            "dossier": self.dossier,
+            "aside": "1" if self.set_aside else None,
+            "text": self.text,
+            "sort": self.sort if self.sort != "received" else None,
+        }
+        values.update(override)
+        return {k: v for k, v in values.items() if v}
+
+    def query(self, **override: str | None) -> str:
+        return urlencode(self.params(**override))
 
 
 @dataclass(frozen=True)
 class Queue:
     documents: list[Document]
     reason_counts: dict[str, int]
-    total: int
+    total: int  # documents to review (not set aside)
     set_aside_count: int
+    matching: int = 0  # documents the filters keep, over all pages
+    page: int = 1
+    pages: int = 1
+    notes: dict[str, str | None] = field(default_factory=dict)  # set-aside notes by id
+    dossiers: dict[str, Dossier] = field(default_factory=dict)  # the documents' dossiers
+
+
+def supplier_of(doc: Document) -> str:
+    return next(
+        (format_value(doc.fields[n].value) for n in _SUPPLIER_FIELDS if n in doc.fields), ""
+    )
+
+
+def amount_of(doc: Document) -> Decimal | None:
+    for name in _AMOUNT_FIELDS:
+        found = doc.fields.get(name)
+        if found is not None and isinstance(found.value, Decimal):
+            return found.value
+    return None
+
+
+def doc_title(doc: Document) -> str:
+    """How a person names a document: its file name; an e-mail's body by its subject and
+    sender; else its id."""
+    if doc.source.filename:
+        return doc.source.filename
+    mail = doc.source.email
+    if mail is not None and (mail.subject or mail.from_):
+        subject = f"« {mail.subject} »" if mail.subject else "(sans objet)"
+        return f"E-mail {subject}" + (f" de {mail.from_}" if mail.from_ else "")
+    return doc.document_id
 
 
 def doc_dossier_ids(doc: Document) -> list[str]:
@@ -135,20 +259,62 @@ class ReviewService:
         self.objects = objects
         self.registry = registry
         self.store = store
+        self.in_review = ReviewDocuments(metadata)
+        self._search_text: dict[str, tuple[Document, str]] = {}
 
     # --- reading -------------------------------------------------------------------------
 
-    def queue(self, user: User, filters: QueueFilters) -> Queue:
-        """Documents in review that this user may see, oldest first, filtered; counts per
-        reason over the whole (unfiltered) queue."""
+    def queue(
+        self, user: User, filters: QueueFilters, *, page: int = 1, per_page: int = PER_PAGE
+    ) -> Queue:
+        """One page of the documents in review that this user may see, filtered and sorted;
+        counts per reason over the whole (unfiltered) queue."""
+        visible, aside = self._visible(user)
+        active = [d for d in visible if d.document_id not in aside]
+        counts = Counter(c for d in active for c in reason_categories(d))
+        docs = self._filtered(visible, aside, filters)
+        pages = max(1, -(-len(docs) // per_page))
+        page = min(max(1, page), pages)
+        shown = docs[(page - 1) * per_page : page * per_page]
+        for d in shown:
+            if is_medical(d):
+                self.store.audit(user.username, "list", document_id=d.document_id)
+        dossiers: dict[str, Dossier] = {}
+        for d in shown:
+            dossier_id = d.match.dossier_id if d.match else None
+            if dossier_id and dossier_id not in dossiers:
+                found = self.registry.get(dossier_id)
+                if found is not None:
+                    dossiers[dossier_id] = found
+        return Queue(
+            documents=shown,
+            reason_counts={k: counts.get(k, 0) for k in REASON_CATEGORIES},
+            total=len(active),
+            set_aside_count=len([d for d in visible if d.document_id in aside]),
+            matching=len(docs),
+            page=page,
+            pages=pages,
+            notes=self.store.set_aside_notes(),
+            dossiers=dossiers,
+        )
+
+    def queue_ids(self, user: User, filters: QueueFilters) -> list[str]:
+        """The ids of the whole filtered queue in its order (for next and previous)."""
+        visible, aside = self._visible(user)
+        return [d.document_id for d in self._filtered(visible, aside, filters)]
+
+    def _visible(self, user: User) -> tuple[list[Document], set[str]]:
         aside = self.store.set_aside_ids()
         visible = [
             d
-            for d in reversed(self.metadata.list_documents(status=Status.NEEDS_REVIEW))
+            for d in reversed(self.in_review.in_review())
             if may_see_medical(user) or not is_medical(d)
         ]
-        active = [d for d in visible if d.document_id not in aside]
-        counts = Counter(c for d in active for c in reason_categories(d))
+        return visible, aside
+
+    def _filtered(
+        self, visible: list[Document], aside: set[str], filters: QueueFilters
+    ) -> list[Document]:
         docs = [d for d in visible if (d.document_id in aside) == filters.set_aside]
         if filters.reason:
             docs = [d for d in docs if filters.reason in reason_categories(d)]
@@ -159,32 +325,114 @@ class ReviewService:
         if filters.dossier:
             wanted = "".join(filters.dossier.split()).upper()
             docs = [d for d in docs if any(wanted in i for i in doc_dossier_ids(d))]
-        for d in docs:
-            if is_medical(d):
-                self.store.audit(user.username, "list", document_id=d.document_id)
-        return Queue(
-            documents=docs,
-            reason_counts={k: counts.get(k, 0) for k in REASON_CATEGORIES},
-            total=len(active),
-            set_aside_count=len([d for d in visible if d.document_id in aside]),
+        if filters.text:
+            words = [_fold(w) for w in filters.text.split()]
+            docs = [d for d in docs if all(w in self._searchable(d) for w in words)]
+        key = filters.sort.lstrip("-")
+        if key != "received":
+            docs = sorted(docs, key=lambda d: self._sort_key(d, key))
+        if filters.sort.startswith("-"):
+            docs = docs[::-1]
+        return docs
+
+    def _searchable(self, doc: Document) -> str:
+        """The folded text a search looks in, kept while the same parsed copy is in use."""
+        kept = self._search_text.get(doc.document_id)
+        if kept is not None and kept[0] is doc:
+            return kept[1]
+        text = _searchable(doc)
+        self._search_text[doc.document_id] = (doc, text)
+        return text
+
+    def _sort_key(self, doc: Document, key: str) -> tuple[int, object]:
+        """Documents without the value go last, in their order of arrival."""
+        if key == "amount":
+            amount = amount_of(doc)
+            return (0, amount) if amount is not None else (1, Decimal(0))
+        if key == "type":
+            return (0, doc.doc_type.value) if doc.doc_type else (1, "")
+        if key == "supplier":
+            name = _fold(supplier_of(doc))
+            return (0, name) if name else (1, "")
+        name = _fold(self.beneficiary_of(doc))
+        return (0, name) if name else (1, "")
+
+    def beneficiary_of(self, doc: Document) -> str:
+        """The chosen dossier's beneficiary, else the person the document names."""
+        dossier_id = doc.match.dossier_id if doc.match else None
+        dossier = self.registry.get(dossier_id) if dossier_id else None
+        if dossier is not None:
+            return dossier.beneficiary.full_name
+        return next(
+            (format_value(doc.fields[n].value) for n in _PERSON_FIELDS if n in doc.fields), ""
         )
 
     def guard(self, user: User, doc: Document, action: str) -> None:
-        """Refuse a medical document to anyone but the medical team; audit every access to
-        one, allowed or refused."""
-        if not is_medical(doc):
+        """Refuse a medical document, or a container holding one, to anyone but the medical
+        team; audit every access to one, allowed or refused."""
+        parts = [] if is_medical(doc) else self.medical_parts(doc)
+        if not is_medical(doc) and not parts:
             return
         allowed = may_see_medical(user)
+        holds = f"contient le certificat médical {', '.join(parts)}" if parts else None
+        refused = "secret médical : accès refusé"
         self.store.audit(
             user.username,
             action,
             document_id=doc.document_id,
             dossier_id=doc.match.dossier_id if doc.match else None,
             allowed=allowed,
-            detail=None if allowed else "secret médical : accès refusé",
+            detail="; ".join(x for x in (holds, None if allowed else refused) if x) or None,
         )
-        if not allowed:
-            raise Refused("Ce document est un certificat médical : réservé à l'équipe médicale.")
+        if allowed:
+            return
+        if parts:
+            raise Refused(
+                "Cet envoi contient un certificat médical : son original, sa fiche et ses pages "
+                "sont réservés à l'équipe médicale. Ses autres pièces restent consultables "
+                "chacune depuis la file de travail."
+            )
+        raise Refused("Ce document est un certificat médical : réservé à l'équipe médicale.")
+
+    def medical_parts(self, doc: Document) -> list[str]:
+        """The medical certificates a container holds, by document id.
+
+        For an e-mail: the documents with the bytes of its attachments (every part, a part
+        that had come before on its own included: that one is recorded as a duplicate, with
+        no parent). For another container, or an e-mail that cannot be read again: its parts
+        by ``parent_id``, at any depth (this reads every record: containers are rare)."""
+        if not is_container(doc):
+            return []
+        if doc.media_type == "message/rfc822" and doc.original_key is not None:
+            attached = self._email_attachments(doc.original_key)
+            if attached is not None:
+                return list(dict.fromkeys(d.document_id for d in attached if is_medical(d)))
+        children: dict[str, list[Document]] = defaultdict(list)
+        for d in self.metadata.list_documents():
+            if d.parent_id:
+                children[d.parent_id].append(d)
+        found: list[str] = []
+        seen = {doc.document_id}
+        stack = [doc.document_id]
+        while stack:
+            for part in children.get(stack.pop(), []):
+                if part.document_id in seen:
+                    continue
+                seen.add(part.document_id)
+                stack.append(part.document_id)
+                if is_medical(part):
+                    found.append(part.document_id)
+        return found
+
+    def _email_attachments(self, key: str) -> list[Document] | None:
+        """The documents known with the bytes of an e-mail's attachments; None when the
+        e-mail cannot be read again."""
+        try:
+            parsed = parse_email(self.objects.get_bytes(key))
+        except MailroomError:  # gone, or unreadable
+            return None
+        known = (self.metadata.find_by_sha256(sha256_hex(a.data)) for a in parsed.attachments)
+        return [d for d in known if d is not None]
 
     def document(self, user: User, document_id: str, action: str = "view") -> Document:
         doc = self.metadata.get(document_id)
@@ -202,6 +450,39 @@ class ReviewService:
             return self.objects.get_bytes(page.image_key)
         except KeyNotFound as e:
             raise NotFound(page.image_key) from e
+
+    def page_view(self, user: User, document_id: str, number: int) -> bytes:
+        """The page sized for the screen (at most ``SCREEN_WIDTH`` pixels wide), JPEG or PNG
+        whichever is smaller (a scan: JPEG, a fraction of the PNG; a clean born-digital page:
+        often its PNG), made at the first request and kept beside the page image."""
+        doc = self.document(user, document_id, "image")
+        page = next((p for p in doc.pages if p.number == number), None)
+        if page is None or page.image_key is None:
+            raise NotFound(f"{document_id} page {number}")
+        key = derived_key(doc.sha256, f"page-{number:04d}-screen")
+        try:
+            return self.objects.get_bytes(key)
+        except KeyNotFound:
+            pass
+        try:
+            stored = self.objects.get_bytes(page.image_key)
+        except KeyNotFound as e:
+            raise NotFound(page.image_key) from e
+        data = screen_image(stored)
+        self.objects.put_bytes(key, data, content_type=image_media_type(data))
+        return data
+
+    def searchable_copy(self, user: User, document_id: str) -> tuple[Document, bytes]:
+        doc = self.document(user, document_id, "download")
+        entry = next(
+            (e for e in self.registry.ged_entries() if e.document_id == doc.document_id), None
+        )
+        if entry is None or entry.searchable_pdf_key is None:
+            raise NotFound(f"{document_id} : pas de copie en GED")
+        try:
+            return doc, self.objects.get_bytes(entry.searchable_pdf_key)
+        except KeyNotFound as e:
+            raise NotFound(entry.searchable_pdf_key) from e
 
     def original(self, user: User, document_id: str) -> tuple[Document, bytes]:
         doc = self.document(user, document_id, "download")
@@ -247,11 +528,7 @@ class ReviewService:
 
     def dossier_documents(self, dossier_id: str) -> list[Document]:
         """Documents in review proposed for or matched to this dossier."""
-        return [
-            d
-            for d in self.metadata.list_documents(status=Status.NEEDS_REVIEW)
-            if dossier_id in doc_dossier_ids(d)
-        ]
+        return [d for d in self.in_review.in_review() if dossier_id in doc_dossier_ids(d)]
 
     def ged_entries(self, dossier_id: str) -> list[GedEntry]:
         return self.registry.ged_entries(dossier_id)
@@ -265,12 +542,10 @@ class ReviewService:
             raise ActionError(f"le champ « {name} » n'existe pas pour ce type de document")
         value = parse_correction(name, text)
         old = doc.fields.get(name)
+        found = locate_value(doc, [text, format_value(value), display_value(name, value)])
+        page, bbox = found if found else (old.page if old else None, old.bbox if old else None)
         corrected = ExtractedField(
-            value=value,
-            confidence=1.0,
-            page=old.page if old else None,
-            bbox=old.bbox if old else None,
-            source="correction",
+            value=value, confidence=1.0, page=page, bbox=bbox, source="correction"
         )
         doc.fields = {**doc.fields, name: corrected}
         self._recheck(doc)
@@ -321,12 +596,24 @@ class ReviewService:
         self._label(doc)
         return doc
 
-    def choose_dossier(self, user: User, document_id: str, dossier_id: str) -> Document:
+    def choose_dossier(
+        self, user: User, document_id: str, dossier_id: str, *, confirmed: bool = False
+    ) -> Document:
+        """Attach the document to a dossier. A candidate below the match threshold is only
+        taken once confirmed (the matcher was not sure: its reasons are worth a look)."""
         doc = self._editable(user, document_id, "choose_dossier")
         dossier = self.dossier("".join(dossier_id.split()).upper())
         before = doc.match.model_dump(mode="json") if doc.match else None
         candidates = doc.match.candidates if doc.match else ()
         chosen = next((c for c in candidates if c.dossier_id == dossier.dossier_id), None)
+        threshold = self.settings.dossiers.match_threshold
+        if chosen is not None and chosen.score < threshold and not confirmed:
+            raise NeedsConfirmation(
+                f"Le dossier {dossier.dossier_id} ne correspond qu'à {chosen.score:.0%} "
+                f"(seuil {threshold:.0%}) : vérifiez ses raisons, puis confirmez le choix.",
+                dossier.dossier_id,
+                chosen.score,
+            )
         if chosen is None:
             chosen = MatchCandidate(
                 dossier_id=dossier.dossier_id, score=1.0, reasons=("choisi par un gestionnaire",)
@@ -347,17 +634,45 @@ class ReviewService:
             dossier_id=dossier.dossier_id,
             before=before,
             after=doc.match.model_dump(mode="json"),
+            detail=(
+                f"choix confirmé sous le seuil ({chosen.score:.0%})"
+                if chosen.score < threshold
+                else None
+            ),
         )
         return doc
 
-    def approve(self, user: User, document_id: str) -> GedEntry:
-        """File the document in the GED under its chosen dossier."""
+    def approve(self, user: User, document_id: str, *, reason: str = "") -> GedEntry:
+        """File the document in the GED under its chosen dossier.
+
+        The checks are run again first (a copy may have been filed meanwhile). A failed check
+        is overridden only with a ``reason``, which the audit trail keeps; the same invoice
+        already filed in this dossier is refused whatever the reason."""
         doc = self._editable(user, document_id, "approve")
         if doc.doc_type is None:
             raise ActionError("choisissez d'abord le type du document")
         if doc.match is None or doc.match.status != "matched" or not doc.match.dossier_id:
             raise ActionError("choisissez d'abord le dossier du document")
         dossier = self.dossier(doc.match.dossier_id)
+        twin = self._filed_twin(doc, dossier.dossier_id)
+        if twin is not None:
+            raise ActionError(
+                f"ce document est déjà classé dans le dossier {dossier.dossier_id} "
+                f"(entrée GED {twin.ged_entry_id}) : il ne peut pas l'être deux fois"
+            )
+        checks_before = list(doc.checks)
+        self._recheck(doc)
+        if doc.checks != checks_before:
+            self.metadata.save(doc)
+        failing = [c for c in doc.checks if c.status == "fail"]
+        reason = " ".join(reason.split())
+        if failing and not reason:
+            raise NeedsReason(
+                "contrôle en échec : "
+                + " ; ".join(c.message for c in failing)
+                + ". Pour valider malgré tout, indiquez le motif.",
+                [c.code for c in failing],
+            )
         entry = make_ged_entry(
             doc,
             dossier.dossier_id,
@@ -378,8 +693,35 @@ class ReviewService:
             dossier_id=dossier.dossier_id,
             before=before,
             after={"status": doc.status.value, "ged_entry_id": entry.ged_entry_id},
+            detail=(
+                f"validé malgré {', '.join(c.code for c in failing)} : {reason}"
+                if failing
+                else None
+            ),
         )
         return entry
+
+    def _filed_twin(self, doc: Document, dossier_id: str) -> GedEntry | None:
+        """A GED entry of this dossier for the same document: the same bytes, or the same
+        invoice (number, and supplier by SIRET or name; without a supplier, the same total)."""
+        number = doc.fields.get("invoice_number")
+        wanted = normalize_invoice_number(str(number.value)) if number else None
+        keys = set(
+            supplier_keys(_field_text(doc, "supplier_siret"), _field_text(doc, "supplier_name"))
+        )
+        total = _field_text(doc, "total_incl_tax")
+        for entry in self.registry.ged_entries(dossier_id):
+            if entry.document_id == doc.document_id or entry.sha256 == doc.sha256:
+                return entry
+            if not wanted or entry.invoice_number != wanted:
+                continue
+            theirs = set(entry.supplier_keys)
+            if keys and theirs:
+                if keys & theirs:
+                    return entry
+            elif total and entry.fields.get("total_incl_tax", {}).get("value") == total:
+                return entry
+        return None
 
     def set_aside(self, user: User, document_id: str, note: str | None) -> None:
         doc = self._editable(user, document_id, "set_aside")
@@ -483,30 +825,38 @@ class ReviewService:
         return doc
 
     def _recheck(self, doc: Document) -> None:
+        """Run the checks again, and say again why the document is in review (the pipeline's
+        reasons): "dossier à choisir" goes once a dossier is chosen, a corrected field
+        leaves "champs à vérifier"."""
+        from mailroom.pipeline import review_reasons
+
         dossier = None
         if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
             dossier = self.registry.get(doc.match.dossier_id)
         kept = [c for c in doc.checks if c.code.startswith(_INPUT_CHECK_PREFIXES)]
-        if doc.doc_type is None:
-            return
-        doc.checks = [
-            *kept,
-            *run_checks(
-                doc,
-                dossier,
-                registry=self.registry,
-                settings=self.settings.dossiers,
-                today=datetime.now(UTC).date(),
-            ),
-        ]
+        if doc.doc_type is not None:
+            doc.checks = [
+                *kept,
+                *run_checks(
+                    doc,
+                    dossier,
+                    registry=self.registry,
+                    settings=self.settings.dossiers,
+                    today=datetime.now(UTC).date(),
+                ),
+            ]
+        if doc.status is Status.NEEDS_REVIEW:
+            doc.reason = " ; ".join(review_reasons(doc, self.settings)) or None
 
     def _label(self, doc: Document) -> None:
+        """A labelled example for training; a value carrying markup is never a label."""
         if doc.doc_type is None:
             return
+        fields = {n: format_value(f.value) for n, f in doc.fields.items()}
         self.store.append_labelled_example(
             doc.text,
             doc.doc_type.value,
-            {n: format_value(f.value) for n, f in doc.fields.items()},
+            {n: v for n, v in fields.items() if not has_markup(v)},
         )
 
     def _searchable_copy(self, doc: Document) -> str | None:
@@ -532,6 +882,73 @@ class ReviewService:
             return key
 
 
+SCREEN_WIDTH = 1600
+SCREEN_BUDGET = 300_000  # bytes a page image for the screen may weigh
+GREY_TOLERANCE = 6.0  # mean colour difference (0-255) under which a page is shown grey
+
+
+def screen_image(
+    image_bytes: bytes, *, width: int = SCREEN_WIDTH, budget: int = SCREEN_BUDGET
+) -> bytes:
+    """A page image for the screen: no wider than ``width``, grey when the page is (most
+    scans and photos of paper are), as a JPEG of at most ``budget`` bytes (quality lowered,
+    then size, until it fits); or the image as stored when it is already that narrow and
+    smaller (clean born-digital pages compress better as PNG, and stay sharp)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    with Image.open(io.BytesIO(image_bytes)) as image:
+        image.load()
+        kept = image.format == "PNG" and image.width <= width
+        out = image.convert("L" if image.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
+    if out.mode == "RGB":
+        small = out.resize((max(1, out.width // 8), max(1, out.height // 8)))
+        grey = small.convert("L").convert("RGB")
+        if max(ImageStat.Stat(ImageChops.difference(small, grey)).mean) < GREY_TOLERANCE:
+            out = out.convert("L")
+    jpeg = b""
+    for scale, quality in ((1.0, 80), (1.0, 65), (1.0, 50), (0.75, 50), (0.5, 50)):
+        target = min(width, out.width) * scale
+        sized = out
+        if out.width > target:
+            size = (round(target), round(out.height * target / out.width))
+            sized = out.resize(size, Image.Resampling.LANCZOS)
+        buf = io.BytesIO()
+        sized.save(buf, format="JPEG", quality=quality, optimize=True, progressive=True)
+        jpeg = buf.getvalue()
+        if len(jpeg) <= budget:
+            break
+    return image_bytes if kept and len(image_bytes) <= len(jpeg) else jpeg
+
+
+def image_media_type(data: bytes) -> str:
+    return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in _fold(text) if ch.isalnum())
+
+
+def locate_value(doc: Document, spellings: list[str]) -> tuple[int, BBox] | None:
+    """Where the page shows a value: the first run of up to 8 words whose letters and digits
+    are those of one of its ``spellings`` (``1 234,50`` and ``1234.50`` alike), so that a
+    corrected field's box moves to the words of its new value."""
+    targets = {t for t in (_alnum(s) for s in spellings) if t}
+    if not targets:
+        return None
+    longest = max(len(t) for t in targets)
+    for page in doc.pages:
+        words = [_alnum(w.text) for w in page.words]
+        for start in range(len(words)):
+            joined = ""
+            for end in range(start, min(start + 8, len(words))):
+                joined += words[end]
+                if joined in targets and words[start] and words[end]:
+                    return page.number, BBox.union([w.bbox for w in page.words[start : end + 1]])
+                if len(joined) >= longest:
+                    break
+    return None
+
+
 def split_person_name(name: str) -> tuple[str, str]:
     """``Océane MARTIN`` or ``MARTIN Océane`` -> (``Océane``, ``MARTIN``): the upper-case words
     are the family name; without any, the last word is."""
@@ -542,6 +959,25 @@ def split_person_name(name: str) -> tuple[str, str]:
     if upper and len(upper) < len(words):
         return " ".join(w for w in words if w not in upper), " ".join(upper)
     return " ".join(words[:-1]), words[-1]
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _searchable(doc: Document) -> str:
+    mail = doc.source.email
+    parts = [doc.text, doc.source.filename or "", doc.document_id]
+    if mail is not None:
+        parts += [mail.subject or "", mail.from_ or ""]
+    parts += [format_value(f.value) for f in doc.fields.values()]
+    return _fold(" ".join(parts))
+
+
+def _field_text(doc: Document, name: str) -> str | None:
+    found = doc.fields.get(name)
+    return format_value(found.value) if found is not None else None
 
 
 def _field_names(doc: Document) -> tuple[str, ...]:

@@ -30,6 +30,28 @@ class ReviewSettings(BaseModel):
     secure_cookies: bool = Field(
         default=False, description="Send cookies only over HTTPS (set behind a TLS proxy)."
     )
+    login_free_tries: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "Failed log-ins an account may have before each further failure makes the next "
+            "try wait (1 s, 2 s, 4 s...)."
+        ),
+    )
+    login_lock_after: int = Field(
+        default=10, ge=2, description="Failed log-ins in a row that lock an account for a while."
+    )
+    address_free_tries: int = Field(
+        default=10,
+        ge=1,
+        description="Failed log-ins from one client address before its tries are slowed down.",
+    )
+    address_lock_after: int = Field(
+        default=30, ge=2, description="Failed log-ins from one client address that lock it."
+    )
+    login_lock_s: int = Field(
+        default=900, ge=1, description="How long a locked account or address stays locked."
+    )
 
 
 class _ReviewSettingsFromEnv(BaseSettings, ReviewSettings):

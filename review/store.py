@@ -1,4 +1,5 @@
-"""The review application's own tables: users, sessions, audit trail, documents set aside.
+"""The review application's own tables: users, sessions, audit trail, documents set aside,
+and the messages a session is to show on its next page (flash messages).
 
 They live in the metadata store's SQLite file (``<data_dir>/mailroom.sqlite3``) with their
 own schema version (``review_schema_version``), WAL mode and one connection per thread, in
@@ -67,6 +68,18 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE review_flash (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX review_flash_session ON review_flash (session_id);
+        """,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -95,6 +108,15 @@ class Session:
     csrf_token: str
     created_at: datetime
     expires_at: datetime
+
+
+FlashKind = Literal["message", "error"]
+
+
+@dataclass(frozen=True)
+class Flash:
+    kind: FlashKind
+    text: str
 
 
 @dataclass(frozen=True)
@@ -236,6 +258,9 @@ class ReviewStore(SqliteFile):
         self._write(
             "closing a session", "DELETE FROM review_sessions WHERE session_id = ?", (session_id,)
         )
+        self._write(
+            "dropping messages", "DELETE FROM review_flash WHERE session_id = ?", (session_id,)
+        )
 
     def end_sessions(self, username: str) -> None:
         self._write(
@@ -243,6 +268,35 @@ class ReviewStore(SqliteFile):
             "DELETE FROM review_sessions WHERE username = ?",
             (username,),
         )
+
+    # --- flash messages ------------------------------------------------------------------
+
+    def flash(self, session_id: str, kind: FlashKind, text: str) -> None:
+        """A message for the next page this session shows (the only messages pages show:
+        never text from a link)."""
+        self._write(
+            "keeping a message",
+            "INSERT INTO review_flash (session_id, kind, text) VALUES (?, ?, ?)",
+            (session_id, kind, text),
+        )
+
+    def pop_flashes(self, session_id: str) -> list[Flash]:
+        """This session's waiting messages, oldest first; they are shown once."""
+
+        def pop() -> list[Flash]:
+            with self._transaction() as conn:
+                rows = conn.execute(
+                    "SELECT seq, kind, text FROM review_flash WHERE session_id = ? ORDER BY seq",
+                    (session_id,),
+                ).fetchall()
+                if rows:
+                    conn.execute(
+                        "DELETE FROM review_flash WHERE session_id = ? AND seq <= ?",
+                        (session_id, rows[-1][0]),
+                    )
+                return [Flash(kind=kind, text=text) for _, kind, text in rows]
+
+        return self._run("reading messages", pop)
 
     # --- audit ---------------------------------------------------------------------------
 
@@ -338,6 +392,10 @@ class ReviewStore(SqliteFile):
 
     def set_aside_ids(self) -> set[str]:
         return {r[0] for r in self._rows("SELECT document_id FROM review_set_aside")}
+
+    def set_aside_notes(self) -> dict[str, str | None]:
+        """The note left on each document set aside, by document id."""
+        return {r[0]: r[1] for r in self._rows("SELECT document_id, note FROM review_set_aside")}
 
     # --- labelled examples ---------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,6 +343,32 @@ class SqlMetadataStore:
         if limit is not None:
             query = query.limit(max(0, int(limit)))
         return self._documents(query)
+
+    def document_versions(self, *, status: Status | None = None) -> dict[str, str]:
+        """Each document's id and when its record was last saved (as text), in the order of
+        :meth:`list_documents`: a caller keeping parsed documents (the review queue) reads
+        again only the records that changed."""
+        query = sa.select(documents.c.document_id, documents.c.updated_at)
+        if status is not None:
+            query = query.where(documents.c.status == Status(status).value)
+        query = query.order_by(documents.c.received_at.desc(), documents.c.document_id.asc())
+
+        def read() -> dict[str, str]:
+            with self.db.connect() as conn:
+                return {row[0]: row[1].isoformat() for row in conn.execute(query)}
+
+        return self.db.run("reading document versions", read)
+
+    def get_many(self, document_ids: Sequence[str]) -> list[Document]:
+        """The documents with these ids (those that exist), in no particular order."""
+        ids = list(document_ids)
+        out: list[Document] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            out += self._documents(
+                sa.select(documents.c.record).where(documents.c.document_id.in_(chunk))
+            )
+        return out
 
     # --- arrivals ------------------------------------------------------------------------
 

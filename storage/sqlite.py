@@ -12,6 +12,7 @@ not in the constructor. sqlite3 errors become :class:`~mailroom.errors.StorageEr
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -133,6 +134,34 @@ class SqliteMetadataStore(SqliteFile):
             sql += " LIMIT ?"
             params += (max(0, int(limit)),)
         return self._documents(sql, params)
+
+    def document_versions(self, *, status: Status | None = None) -> dict[str, str]:
+        """Each document's id and when its record was last saved (as text), in the order of
+        :meth:`list_documents`: a caller keeping parsed documents (the review queue) reads
+        again only the records that changed."""
+        sql = "SELECT document_id, updated_at FROM documents"
+        params: tuple[Any, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (Status(status).value,)
+        sql += " ORDER BY received_at DESC, document_id ASC"
+        rows = self._run(
+            "reading document versions",
+            lambda: self._connection().execute(sql, params).fetchall(),
+        )
+        return {document_id: updated_at for document_id, updated_at in rows}
+
+    def get_many(self, document_ids: Sequence[str]) -> list[Document]:
+        """The documents with these ids (those that exist), in no particular order."""
+        out: list[Document] = []
+        ids = list(document_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            out += self._documents(
+                f"SELECT record FROM documents WHERE document_id IN ({marks})", tuple(chunk)
+            )
+        return out
 
     # --- arrivals ------------------------------------------------------------------------
 

@@ -129,17 +129,30 @@ def test_gestionnaire_corrects_chooses_dossier_approves_and_finds_the_ged_entry(
 
     field = page.locator("[data-testid=field-account_holder]")
     field.fill("  Océane   MARTIN ")
-    field.press("Enter")
+    page.evaluate("window.scrollTo(0, 200)")
+    where = "document.querySelector('[data-testid=field-account_holder]')"
+    top = page.evaluate(f"{where}.getBoundingClientRect().top")
+    page.evaluate("window.notReloaded = true")
+    page.keyboard.press("Enter")  # one save for the fields, without reloading the page
     page.wait_for_selector("[data-testid=message]")
     assert page.locator("[data-testid=field-account_holder]").input_value() == "Océane MARTIN"
-    assert "correction" in page.locator("[data-testid=audit]").inner_text()
+    assert "Titulaire :" in page.locator("[data-testid=audit]").inner_text()
+    # no reload, and no jump: the field is about where it was on the screen (its row may
+    # have grown by the "corrigé" tag), not 200 px up at the top of a reloaded page
+    assert page.evaluate("window.notReloaded") is True
+    assert abs(page.evaluate(f"{where}.getBoundingClientRect().top") - top) < 40
 
     page.click("[data-testid='choose-AST-2026-003634']")
+    confirm = page.locator("[data-testid='confirm-AST-2026-003634']")
+    if confirm.count():  # below the match threshold: the choice is confirmed
+        confirm.click()
     page.wait_for_selector("[data-testid=chosen-dossier]")
     assert "AST-2026-003634" in page.locator("[data-testid=chosen-dossier]").inner_text()
 
     page.click("[data-testid=approve]")
-    page.wait_for_url(f"{site.url}/dossiers/AST-2026-003634*")
+    page.wait_for_load_state()
+    assert "classé en GED" in page.locator("[data-testid=message]").inner_text()
+    page.goto(f"{site.url}/dossiers/AST-2026-003634")
     entries = page.locator("[data-testid=ged-entries]").inner_text()
     assert "Océane MARTIN" in entries
 
@@ -203,4 +216,4 @@ def test_post_without_the_csrf_token_is_refused(page: Page, site: Site) -> None:
     )
     assert response.status == 403
     page.goto(f"{site.url}/documents/{doc.document_id}")
-    assert page.locator("[data-testid=status]").inner_text() == "needs_review"
+    assert page.locator("[data-testid=status]").get_attribute("data-status") == "needs_review"

@@ -364,3 +364,25 @@ def test_build_metadata_store_follows_the_settings(tmp_path: Path) -> None:
     store = build_metadata_store(StorageSettings(data_dir=tmp_path))
     assert isinstance(store, SqliteMetadataStore)
     assert store.path == tmp_path / "mailroom.sqlite3"
+
+
+def test_document_versions_tell_which_records_changed(store: MetadataStore) -> None:
+    """The SQL stores say when each record was saved, so a reader keeping parsed documents
+    (the review queue) reads again only those that changed."""
+    if not hasattr(store, "document_versions"):
+        pytest.skip("this store keeps no save times (the in-memory store is read whole)")
+    a = _doc(b"a", status=Status.NEEDS_REVIEW, at=T0)
+    b = _doc(b"b", status=Status.NEEDS_REVIEW, at=T0 + timedelta(minutes=1))
+    c = _doc(b"c", status=Status.FILED, at=T0 + timedelta(minutes=2))
+    for doc in (a, b, c):
+        store.save(doc)
+    first = store.document_versions(status=Status.NEEDS_REVIEW)  # type: ignore[attr-defined]
+    assert list(first) == [b.document_id, a.document_id]  # as list_documents: newest first
+    a.reason = "changé"
+    store.save(a)
+    second = store.document_versions(status=Status.NEEDS_REVIEW)  # type: ignore[attr-defined]
+    assert second[a.document_id] != first[a.document_id]
+    assert second[b.document_id] == first[b.document_id]
+    got = store.get_many([a.document_id, c.document_id, "doc-none"])  # type: ignore[attr-defined]
+    assert sorted(d.document_id for d in got) == sorted([a.document_id, c.document_id])
+    assert next(d for d in got if d.document_id == a.document_id).reason == "changé"

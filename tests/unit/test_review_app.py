@@ -8,20 +8,24 @@ from __future__ import annotations
 import html
 import io
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from mailroom.models import (
     BBox,
+    Check,
     DocType,
     Document,
     ExtractedField,
@@ -31,6 +35,8 @@ from mailroom.models import (
     Source,
     Status,
     Word,
+    document_id_for,
+    sha256_hex,
 )
 from mailroom.settings import Settings, StorageSettings
 from review.app import SESSION_COOKIE, create_app
@@ -42,6 +48,7 @@ from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.sqlite import SqliteMetadataStore
 from validate.dossiers import Beneficiary, Dossier
+from validate.report import Report
 
 PASSWORD = "correct horse battery"
 # The production cost is the library's default; tests hash cheaply (the cost rides in the hash).
@@ -99,7 +106,7 @@ def _document(objects: FilesystemObjectStore, n: int, doc_type: DocType, **kw: o
         source=Source(channel="scan", filename=f"file-{n}.pdf"),
         media_type="image/png",
         original_key=original,
-        received_at=datetime(2026, 3, 2, 9, n, tzinfo=UTC),
+        received_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=n),
         page_count=1,
         pages=[page],
         doc_type=doc_type,
@@ -289,6 +296,7 @@ def test_gestionnaire_does_not_see_medical_certificates_in_the_queue(world: Worl
     [
         f"/documents/{MEDICAL}",
         f"/documents/{MEDICAL}/pages/1.png",
+        f"/documents/{MEDICAL}/pages/1/screen",
         f"/api/documents/{MEDICAL}",
         f"/documents/{MEDICAL}/original",
     ],
@@ -351,7 +359,8 @@ def test_correction_is_validated_stored_audited_and_kept_as_labelled_example(
     assert event.username == "alice" and event.action == "correct_field"
     assert event.before["total_incl_tax"]["value"] == "120.00"
     assert event.after["total_incl_tax"]["value"] == "1234.50"
-    assert "1234.50" in r.text  # the audit trail shows on the document page
+    # the audit trail shows on the document page, in French: which field, from what to what
+    assert "Total TTC : 120,00\u00a0€ → 1\u202f234,50\u00a0€" in html.unescape(r.text)
     lines = (world.data_dir / "labelled-examples.jsonl").read_text(encoding="utf-8").splitlines()
     example = json.loads(lines[-1])
     assert example["doc_type"] == "invoice"
@@ -384,7 +393,8 @@ def test_field_of_another_document_type_cannot_be_set(world: World) -> None:
 def test_choose_dossier_then_approve_files_a_ged_entry(world: World) -> None:
     csrf = login(world.client, "alice")
     r = world.client.post(
-        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000002"}
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000002", "confirm": "1"},
     )
     assert r.status_code == 200
     doc = world.metadata.get(INVOICE)
@@ -394,7 +404,7 @@ def test_choose_dossier_then_approve_files_a_ged_entry(world: World) -> None:
     assert r.status_code == 200
     [entry] = world.registry.ged_entries("AST-2026-000002")
     assert entry.document_id == INVOICE
-    assert entry.ged_entry_id in r.text  # the dossier page lists it
+    assert entry.ged_entry_id in r.text  # said on the next page
     doc = world.metadata.get(INVOICE)
     assert doc is not None and doc.status is Status.FILED and doc.ged_entry_id == entry.ged_entry_id
     # A scan: the searchable copy is a PDF made from the stored page image and the words read.
@@ -414,7 +424,8 @@ def test_approve_without_a_dossier_is_refused(world: World) -> None:
 def test_request_text_is_shown_before_it_is_sent(world: World, tmp_path: Path) -> None:
     csrf = login(world.client, "alice")
     world.client.post(
-        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000001"}
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000001", "confirm": "1"},
     )
     preview = world.client.get(f"/documents/{INVOICE}/request")
     assert preview.status_code == 200
@@ -531,3 +542,627 @@ def test_login_never_redirects_off_site(world: World, target: str) -> None:
         follow_redirects=False,
     )
     assert r.headers["location"] == "/"
+
+
+# --- secret médical through containers (an e-mail carrying a certificate) -------------------
+
+
+def _eml_with_attachment(attachment: bytes, name: str) -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "claire.martin@example.fr"
+    msg["To"] = "remboursements@example.fr"
+    msg["Subject"] = "Mon dossier"
+    msg.set_content("Bonjour, veuillez trouver ci-joint la pièce demandée pour mon dossier.")
+    msg.add_attachment(attachment, maintype="application", subtype="pdf", filename=name)
+    return msg.as_bytes()
+
+
+def _email_container(world: World, n: int, eml: bytes) -> Document:
+    sha = f"{n:064x}"
+    key = original_key(sha)
+    world.objects.put_bytes(key, eml, content_type="message/rfc822")
+    email = Document(
+        document_id=f"doc-{n:020x}",
+        sha256=sha,
+        source=Source(channel="email", filename="message.eml"),
+        media_type="message/rfc822",
+        original_key=key,
+        status=Status.SPLIT,
+        reason="2 document(s) extrait(s) de l'e-mail",
+    )
+    world.metadata.save(email)
+    return email
+
+
+def _part(
+    world: World, n: int, parent: Document, doc_type: DocType, data: bytes | None = None
+) -> Document:
+    """A document taken out of ``parent``: ``data`` its bytes (an e-mail's attachment)."""
+    part = _document(world.objects, n, doc_type, parent_id=parent.document_id)
+    if data is not None:
+        sha = sha256_hex(data)
+        part = part.model_copy(update={"sha256": sha, "document_id": document_id_for(sha)})
+    world.metadata.save(part)
+    return part
+
+
+def _batch_container(world: World, n: int) -> Document:
+    """A scanned stack split into documents (no e-mail to read again: parts by parent)."""
+    batch = _document(world.objects, n, DocType.OTHER)
+    batch = batch.model_copy(update={"status": Status.SPLIT, "doc_type": None})
+    world.metadata.save(batch)
+    return batch
+
+
+CONTAINER_PATHS = ("/documents/{id}/original", "/api/documents/{id}", "/documents/{id}")
+
+
+@pytest.mark.parametrize("template", CONTAINER_PATHS)
+def test_email_carrying_a_medical_certificate_is_refused_to_a_gestionnaire_and_audited(
+    world: World, template: str
+) -> None:
+    certificate = b"%PDF-1.4 cert"
+    email = _email_container(world, 30, _eml_with_attachment(certificate, "certificat.pdf"))
+    body = _part(world, 31, email, DocType.CLAIM_LETTER)
+    medical = _part(world, 32, email, DocType.MEDICAL_CERTIFICATE, certificate)
+    login(world.client, "alice")
+    r = world.client.get(template.format(id=email.document_id))
+    assert r.status_code == 403
+    assert "certificat médical" in html.unescape(r.text)
+    [event] = world.store.audit_events(document_id=email.document_id)
+    assert (event.username, event.allowed) == ("alice", False)
+    assert medical.document_id in (event.detail or "")
+    # the e-mail's other parts stay open to the gestionnaire
+    assert world.client.get(f"/api/documents/{body.document_id}").status_code == 200
+
+
+def test_email_whose_attachment_is_an_already_known_certificate_is_refused(world: World) -> None:
+    # The certificate came first on its own; in the e-mail it is a duplicate with no parent.
+    certificate = b"%PDF-1.4 certificat medical deja recu"
+    sha = sha256_hex(certificate)
+    known = _document(world.objects, 40, DocType.MEDICAL_CERTIFICATE)
+    known = known.model_copy(update={"sha256": sha, "document_id": document_id_for(sha)})
+    world.metadata.save(known)
+    email = _email_container(world, 41, _eml_with_attachment(certificate, "scan.pdf"))
+    login(world.client, "alice")
+    assert world.client.get(f"/documents/{email.document_id}/original").status_code == 403
+    assert world.client.get(f"/api/documents/{email.document_id}").status_code == 403
+
+
+def test_medical_team_gets_the_email_and_each_access_is_audited(world: World) -> None:
+    eml = _eml_with_attachment(b"%PDF-1.4 cert", "certificat.pdf")
+    email = _email_container(world, 30, eml)
+    _part(world, 32, email, DocType.MEDICAL_CERTIFICATE, b"%PDF-1.4 cert")
+    login(world.client, "marie")
+    r = world.client.get(f"/documents/{email.document_id}/original")
+    assert r.status_code == 200 and r.content == eml
+    assert world.client.get(f"/api/documents/{email.document_id}").status_code == 200
+    events = world.store.audit_events(document_id=email.document_id)
+    assert [(e.action, e.allowed) for e in events] == [("download", True), ("api", True)]
+
+
+def test_email_without_a_medical_part_is_served_to_a_gestionnaire(world: World) -> None:
+    email = _email_container(world, 30, _eml_with_attachment(b"%PDF-1.4 facture", "f.pdf"))
+    _part(world, 31, email, DocType.INVOICE, b"%PDF-1.4 facture")
+    login(world.client, "alice")
+    assert world.client.get(f"/documents/{email.document_id}/original").status_code == 200
+    assert world.store.audit_events(document_id=email.document_id) == []
+
+
+def test_scan_batch_holding_a_medical_certificate_is_refused_to_a_gestionnaire(
+    world: World,
+) -> None:
+    batch = _batch_container(world, 33)
+    letter = _part(world, 34, batch, DocType.CLAIM_LETTER)
+    _part(world, 35, letter, DocType.MEDICAL_CERTIFICATE)  # at any depth
+    login(world.client, "alice")
+    for path in CONTAINER_PATHS + ("/documents/{id}/pages/1.png",):
+        assert world.client.get(path.format(id=batch.document_id)).status_code == 403, path
+    assert world.client.get(f"/documents/{letter.document_id}").status_code == 200
+
+
+# --- log-in throttling and log-in CSRF ------------------------------------------------------
+
+
+def _login_attempt(client: TestClient, username: str, password: str) -> httpx.Response:
+    form = client.get("/login").text
+    token = re.search(r'name="login_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": token},
+        follow_redirects=False,
+    )
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_after_30_wrong_passwords_the_right_one_is_not_accepted_at_once(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="review.app")
+    codes = [
+        _login_attempt(world.client, "alice", f"wrong-{i:03d}-xx").status_code for i in range(30)
+    ]
+    assert set(codes) <= {401, 429} and 429 in codes
+    r = _login_attempt(world.client, "alice", PASSWORD)
+    assert r.status_code == 429
+    assert SESSION_COOKIE not in world.client.cookies
+    # however fast or slow the 30 tries came, they locked the account
+    assert "verrouillé temporairement" in html.unescape(r.text)
+    assert int(r.headers["retry-after"]) >= 600
+    warnings = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.WARNING]
+    assert any("failed log-in for 'alice'" in m for m in warnings)
+    assert any("refused unchecked" in m for m in warnings)
+    assert any("account alice locked" in m for m in warnings)
+
+
+def test_failures_lock_the_account_for_a_while_then_it_opens_again(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    world.client.app.state.throttle.clock = clock  # type: ignore[attr-defined]
+    caplog.set_level(logging.WARNING, logger="review.app")
+    throttle = world.client.app.state.throttle  # type: ignore[attr-defined]
+    waits = []
+    for i in range(10):
+        r = _login_attempt(world.client, "alice", f"wrong-{i:03d}-xx")
+        assert r.status_code == 401  # each try waited its turn: the password was checked
+        refusal = throttle.refusal("alice", "testclient")
+        waits.append(refusal.wait_s if refusal else 0.0)
+        if i < 9:
+            clock.now += waits[-1] + 0.5
+    assert waits[:3] == [0.0, 0.0, 0.0]  # a few free tries
+    assert waits[3:9] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # then a growing delay
+    assert waits[9] == 900.0  # then a lock
+    r = _login_attempt(world.client, "alice", PASSWORD)
+    assert r.status_code == 429 and "verrouillé" in html.unescape(r.text)
+    assert any("locked" in rec.getMessage() for rec in caplog.records)
+    clock.now += 901
+    assert _login_attempt(world.client, "alice", PASSWORD).status_code == 303
+
+
+def test_one_address_guessing_many_accounts_is_locked(world: World) -> None:
+    clock = FakeClock()
+    world.client.app.state.throttle.clock = clock  # type: ignore[attr-defined]
+    for i in range(30):
+        r = _login_attempt(world.client, f"user{i}", "wrong-password-x")
+        assert r.status_code == 401
+        clock.now += 61
+    r = _login_attempt(world.client, "alice", PASSWORD)
+    assert r.status_code == 429 and "verrouillé" in html.unescape(r.text)
+
+
+def test_login_token_replayed_without_its_cookie_is_refused(world: World) -> None:
+    form = world.client.get("/login").text
+    token = re.search(r'name="login_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    elsewhere = TestClient(world.client.app)  # another browser: no log-in cookie
+    r = elsewhere.post(
+        "/login",
+        data={"username": "alice", "password": PASSWORD, "login_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert SESSION_COOKIE not in elsewhere.cookies
+    # the same form, with the cookie set with it, works
+    assert _login_attempt(world.client, "alice", PASSWORD).status_code == 303
+
+
+def test_mailroom_review_prints_warning_logs(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    from mailroom.cli import main
+
+    def fake_run(app: FastAPI, **kw: object) -> None:
+        # logging set up as uvicorn.run sets it up, then a wrong password
+        uvicorn.Config(app, log_level=kw["log_level"], access_log=False)  # type: ignore[arg-type]
+        _login_attempt(TestClient(app), "alice", "wrong-password-x")
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setenv("MAILROOM_STORAGE__DATA_DIR", str(world.data_dir))
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        assert main(["review"]) == 0
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert "WARNING" in err and "failed log-in for 'alice'" in err
+
+
+# --- failing checks stop approval ---------------------------------------------------------------
+
+
+def _matched_invoice(world: World, n: int, **fields: object) -> Document:
+    values = {
+        "supplier_name": "Garage Dupuis",
+        "invoice_number": "F-100",
+        "total_excl_tax": Decimal("100.00"),
+        "vat_amount": Decimal("20.00"),
+        "total_incl_tax": Decimal("120.00"),
+    } | fields
+    doc = _document(
+        world.objects,
+        n,
+        DocType.INVOICE,
+        fields={
+            k: ExtractedField(value=v, confidence=0.95)  # type: ignore[arg-type]
+            for k, v in values.items()
+        },
+        match=Match(
+            status="matched",
+            dossier_id="AST-2026-000002",
+            score=0.95,
+            candidates=(MatchCandidate(dossier_id="AST-2026-000002", score=0.95),),
+        ),
+        reason="contrôle bloquant",
+    )
+    world.metadata.save(doc)
+    return doc
+
+
+def test_approving_a_document_whose_check_fails_without_a_reason_leaves_it_unfiled(
+    world: World,
+) -> None:
+    doc = _matched_invoice(world, 50, total_incl_tax=Decimal("150.00"))  # HT + TVA != TTC
+    doc.checks = [Check(code="invoice.totals_consistent", status="fail", message="écart")]
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    page = world.client.get(f"/documents/{doc.document_id}").text
+    assert 'data-testid="approve-reason"' in page
+    r = world.client.post(f"/documents/{doc.document_id}/approve", data={"csrf_token": csrf})
+    assert "contrôle en échec" in html.unescape(r.text)
+    assert world.registry.ged_entries() == []
+    assert world.metadata.get(doc.document_id).status is Status.NEEDS_REVIEW  # type: ignore[union-attr]
+    r = world.client.post(
+        f"/documents/{doc.document_id}/approve",
+        data={"csrf_token": csrf, "reason": "  TTC confirmé par téléphone  "},
+    )
+    [entry] = world.registry.ged_entries()
+    assert entry.document_id == doc.document_id
+    [approval] = [e for e in world.store.audit_events(document_id=doc.document_id)]
+    assert approval.action == "approve"
+    assert "invoice.totals_consistent" in (approval.detail or "")
+    assert "TTC confirmé par téléphone" in (approval.detail or "")
+
+
+def test_a_failed_fraud_check_survives_the_recheck_and_blocks_approval(world: World) -> None:
+    doc = _matched_invoice(world, 51)
+    doc.checks = [Check(code="fraud.iban_changed", status="fail", message="IBAN changé")]
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    world.client.post(f"/documents/{doc.document_id}/approve", data={"csrf_token": csrf})
+    assert world.registry.ged_entries() == []
+
+
+def test_the_same_invoice_cannot_be_filed_twice_in_one_dossier(world: World) -> None:
+    first = _matched_invoice(world, 52)
+    second = _matched_invoice(world, 53, supplier_name="GARAGE DUPUIS")  # another copy
+    csrf = login(world.client, "alice")
+    world.client.post(f"/documents/{first.document_id}/approve", data={"csrf_token": csrf})
+    assert len(world.registry.ged_entries("AST-2026-000002")) == 1
+    r = world.client.post(
+        f"/documents/{second.document_id}/approve",
+        data={"csrf_token": csrf, "reason": "je valide quand même"},
+    )
+    assert "ne peut pas l'être deux fois" in html.unescape(r.text)
+    assert len(world.registry.ged_entries("AST-2026-000002")) == 1
+    assert world.metadata.get(second.document_id).status is Status.NEEDS_REVIEW  # type: ignore[union-attr]
+
+
+def test_a_dossier_below_the_match_threshold_asks_for_confirmation(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/dossier", data={"csrf_token": csrf, "dossier_id": "AST-2026-000001"}
+    )
+    assert "confirmez" in html.unescape(r.text)
+    assert 'data-testid="confirm-AST-2026-000001"' in r.text
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.match is not None and doc.match.status == "ambiguous"
+    world.client.post(
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000001", "confirm": "1"},
+    )
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.match is not None and doc.match.dossier_id == "AST-2026-000001"
+    [event] = world.store.audit_events(document_id=INVOICE)
+    assert "confirmé sous le seuil" in (event.detail or "")
+
+
+# --- only the server's own messages ------------------------------------------------------------
+
+
+def test_messages_in_links_are_not_shown(world: World) -> None:
+    login(world.client, "alice")
+    bait = "Votre session a expiré, appelez le 01 23 45 67 89"
+    for path in (f"/documents/{INVOICE}", "/dossiers/AST-2026-000001", "/"):
+        page = world.client.get(path, params={"error": bait, "message": bait, "filed": bait})
+        assert bait not in html.unescape(page.text), path
+
+
+def test_a_server_message_is_shown_once(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax", data={"csrf_token": csrf, "value": "abc"}
+    )
+    assert 'data-testid="error"' in r.text
+    assert "abc" not in r.history[0].headers["location"]  # kept on the server, not in the link
+    assert 'data-testid="error"' not in world.client.get(f"/documents/{INVOICE}").text
+
+
+# --- markup in field values ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["<img src=x onerror=alert(1)>", "Garage <b>Dupuis</b>", "Dupuis &lt;script&gt;"]
+)
+def test_markup_in_a_field_is_refused_and_never_becomes_a_label(world: World, value: str) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields/supplier_name", data={"csrf_token": csrf, "value": value}
+    )
+    assert "balisage" in html.unescape(r.text)
+    assert world.metadata.get(INVOICE).fields["supplier_name"].value == "Garage Dupuls"  # type: ignore[union-attr]
+    assert not (world.data_dir / "labelled-examples.jsonl").exists()
+
+
+def test_markup_read_by_the_machine_is_kept_out_of_training_labels(world: World) -> None:
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None
+    doc.fields = {
+        **doc.fields,
+        "customer_name": ExtractedField(value="<script>x</script>", confidence=0.5),
+    }
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax", data={"csrf_token": csrf, "value": "120,00"}
+    )
+    [line] = (world.data_dir / "labelled-examples.jsonl").read_text(encoding="utf-8").splitlines()
+    example = json.loads(line)
+    assert "customer_name" not in example["fields"]
+    assert example["fields"]["supplier_name"] == "Garage Dupuls"
+
+
+# --- the reviewer's flow ---------------------------------------------------------------------
+
+
+def _queued_invoices(world: World, count: int, start: int = 60) -> list[Document]:
+    docs = []
+    for i in range(count):
+        doc = _document(
+            world.objects,
+            start + i,
+            DocType.INVOICE,
+            fields={
+                "supplier_name": ExtractedField(value=f"Fournisseur {99 - i:02d}", confidence=0.5),
+                "total_incl_tax": ExtractedField(value=Decimal(f"{1000 + i}.50"), confidence=0.9),
+            },
+            reason="champs à vérifier : supplier_name",
+        )
+        world.metadata.save(doc)
+        docs.append(doc)
+    return docs
+
+
+def test_after_set_aside_the_next_document_of_the_filtered_queue_opens(world: World) -> None:
+    a, b, c = _queued_invoices(world, 3)
+    csrf = login(world.client, "alice")
+    file = "reason=fields&sort=-amount"  # c, b, a (largest amount first); INVOICE has no amount
+    page = world.client.get(f"/documents/{c.document_id}", params={"file": file}).text
+    assert f'href="/documents/{b.document_id}?file=' in page  # next, in the queue's order
+    r = world.client.post(
+        f"/documents/{c.document_id}/set-aside",
+        data={"csrf_token": csrf, "note": "appeler", "file": file},
+        follow_redirects=False,
+    )
+    assert r.headers["location"].startswith(f"/documents/{b.document_id}?file=")
+    page = world.client.get(r.headers["location"]).text
+    assert "mis de côté" in page  # the flash message about the previous one
+
+
+def test_after_the_last_document_the_queue_comes_back(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/set-aside",
+        data={"csrf_token": csrf, "file": "reason=fields"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/?reason=fields"
+
+
+def test_queue_pages_sorts_and_shows_supplier_and_amount_columns(world: World) -> None:
+    docs = _queued_invoices(world, 60)
+    login(world.client, "alice")
+    first = world.client.get("/", params={"sort": "-amount"}).text
+    assert "page 1 / 2" in first
+    assert html.unescape(first).count("1\u202f059,50\u00a0€") == 1  # largest first, in French
+    assert docs[59].document_id in first and docs[0].document_id not in first
+    second = world.client.get("/", params={"sort": "-amount", "page": "2"}).text
+    assert docs[0].document_id in second
+    by_supplier = world.client.get("/", params={"sort": "supplier"}).text
+    assert by_supplier.index("Fournisseur 40") < by_supplier.index("Fournisseur 89")
+    assert "Fournisseur 99" not in by_supplier  # on page 2
+
+
+def test_queue_full_text_search_over_the_read_text(world: World) -> None:
+    doc = _queued_invoices(world, 2)[1]
+    page = doc.pages[0].model_copy(update={"text": "Remorquage autoroute A6 sortie Beaune"})
+    doc.pages = [page]
+    world.metadata.save(doc)
+    login(world.client, "alice")
+    found = world.client.get("/", params={"text": "beaune remorquage"}).text
+    assert doc.document_id in found and INVOICE not in found
+
+
+def test_bulk_set_aside_of_a_selection(world: World) -> None:
+    a, b, c = _queued_invoices(world, 3)
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        "/bulk",
+        data={
+            "csrf_token": csrf,
+            "action": "set_aside",
+            "note": "lot du matin",
+            "document_id": [a.document_id, b.document_id],
+        },
+    )
+    assert "2 document(s) mis de côté" in html.unescape(r.text)
+    assert world.store.set_aside_ids() == {a.document_id, b.document_id}
+    aside = world.client.get("/?aside=1").text
+    assert "lot du matin" in aside  # the note shows in the list
+
+
+def test_bulk_file_as_other(world: World) -> None:
+    [a] = _queued_invoices(world, 1)
+    csrf = login(world.client, "alice")
+    world.client.post(
+        "/bulk", data={"csrf_token": csrf, "action": "other", "document_id": [a.document_id]}
+    )
+    assert world.metadata.get(a.document_id).doc_type is DocType.OTHER  # type: ignore[union-attr]
+
+
+def test_one_save_for_all_fields_answers_json_for_the_pages_script(world: World) -> None:
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{INVOICE}/fields",
+        data={
+            "csrf_token": csrf,
+            "field:supplier_name": "Garage Dupuis",
+            "field:total_incl_tax": "120,00 €",  # unchanged, as the page shows it
+            "field:invoice_date": "pas une date",
+        },
+        headers={"Accept": "application/json"},
+    )
+    answer = r.json()
+    assert answer["changed"] == ["supplier_name"]
+    assert list(answer["errors"]) == ["invoice_date"]
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.fields["supplier_name"].value == "Garage Dupuis"
+    assert "invoice_date" not in doc.fields
+
+
+def test_document_page_speaks_french(world: World) -> None:
+    login(world.client, "alice")
+    page = html.unescape(world.client.get(f"/documents/{INVOICE}").text)
+    assert ">à revoir<" in page  # the status
+    assert 'value="120,00\u00a0€"' in page  # the amount as a French reader writes it
+    assert "courrier numérisé" in page  # the channel
+    assert "Raccourcis" in page and "<kbd>v</kbd> valider" in page  # the keyboard legend
+
+
+def test_email_body_is_named_by_its_subject_and_sender(world: World) -> None:
+    doc = _document(world.objects, 70, DocType.CLAIM_LETTER, reason="aucun dossier")
+    doc.source = Source(
+        channel="email",
+        email={"from": "claire.martin@example.fr", "subject": "Remboursement dépannage"},  # type: ignore[arg-type]
+    )
+    world.metadata.save(doc)
+    login(world.client, "alice")
+    page = html.unescape(world.client.get("/").text)
+    assert "E-mail « Remboursement dépannage » de claire.martin@example.fr" in page
+
+
+def test_page_images_for_the_screen_are_small_jpegs(world: World) -> None:
+    from PIL import ImageDraw
+
+    big = Image.new("RGB", (2480, 3508), "white")  # an A4 page at 300 dpi, full of text
+    draw = ImageDraw.Draw(big)
+    for line in range(120):
+        text = f"Ligne {line} : désignation, quantité, prix " * 3
+        draw.text((150, 120 + line * 27), text, "black")
+    buf = io.BytesIO()
+    big.save(buf, format="PNG")
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and doc.pages[0].image_key is not None
+    world.objects.put_bytes(doc.pages[0].image_key, buf.getvalue(), content_type="image/png")
+    login(world.client, "alice")
+    r = world.client.get(f"/documents/{INVOICE}/pages/1/screen")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    assert len(r.content) <= 300_000
+    with Image.open(io.BytesIO(r.content)) as shown:
+        assert shown.width == 1600
+    assert f"/documents/{INVOICE}/pages/1/screen" in world.client.get(f"/documents/{INVOICE}").text
+
+
+def test_a_small_clean_page_is_sent_as_it_is_stored(world: World) -> None:
+    login(world.client, "alice")
+    r = world.client.get(f"/documents/{INVOICE}/pages/1/screen")  # a 60 x 85 white PNG
+    assert r.headers["content-type"] == "image/png" and r.content == _page_png()
+
+
+def test_ged_entries_link_to_the_document_and_its_searchable_pdf(world: World) -> None:
+    doc = _matched_invoice(world, 80)
+    csrf = login(world.client, "alice")
+    world.client.post(f"/documents/{doc.document_id}/approve", data={"csrf_token": csrf})
+    page = world.client.get("/dossiers/AST-2026-000002").text
+    assert f'href="/documents/{doc.document_id}/searchable.pdf"' in page
+    pdf = world.client.get(f"/documents/{doc.document_id}/searchable.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_summary_chart_is_drawn_once_a_minute_at_most(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import review.routes.summary
+
+    drawn: list[Path] = []
+
+    def fake_png(report: Report, path: Path) -> None:
+        drawn.append(path)
+        assert set(report.by_status) <= {"à revoir", "classé", "en quarantaine", "doublon"}
+        path.write_bytes(b"\x89PNG fake")
+
+    monkeypatch.setattr(review.routes.summary, "report_png", fake_png)
+    login(world.client, "alice")
+    for _ in range(3):
+        assert world.client.get("/summary/chart.png").content == b"\x89PNG fake"
+    assert len(drawn) == 1
+
+
+def test_reasons_are_said_again_after_each_change(world: World) -> None:
+    csrf = login(world.client, "alice")
+    world.client.post(
+        f"/documents/{INVOICE}/fields/supplier_name",
+        data={"csrf_token": csrf, "value": "Garage Dupuis"},
+    )
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and "champs à vérifier" not in (doc.reason or "")
+    assert "dossier à choisir" in (doc.reason or "")
+    world.client.post(
+        f"/documents/{INVOICE}/dossier",
+        data={"csrf_token": csrf, "dossier_id": "AST-2026-000001", "confirm": "1"},
+    )
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None and "dossier à choisir" not in (doc.reason or "")
+
+
+def test_a_corrected_fields_box_moves_to_the_words_of_its_new_value(world: World) -> None:
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None
+    words = (
+        Word(text="Total", bbox=BBox(x0=10, y0=200, x1=50, y1=212)),
+        Word(text="1", bbox=BBox(x0=300, y0=200, x1=306, y1=212)),
+        Word(text="234,50", bbox=BBox(x0=310, y0=200, x1=350, y1=212)),
+        Word(text="€", bbox=BBox(x0=352, y0=200, x1=360, y1=212)),
+    )
+    doc.pages = [doc.pages[0].model_copy(update={"words": words})]
+    world.metadata.save(doc)
+    csrf = login(world.client, "alice")
+    world.client.post(
+        f"/documents/{INVOICE}/fields/total_incl_tax",
+        data={"csrf_token": csrf, "value": "1234.5"},
+    )
+    field = world.metadata.get(INVOICE).fields["total_incl_tax"]  # type: ignore[union-attr]
+    assert field.page == 1
+    assert field.bbox == BBox(x0=300, y0=200, x1=350, y1=212)
