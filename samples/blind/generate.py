@@ -168,7 +168,8 @@ def generate(target: Path, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT)
             if drawn.doc_type == "invoice":
                 invoices.append(drawn)
             renderings = ["born_digital", "clean_scan", "degraded_scan"]
-            rendering = renderings[(i + k) % 3]
+            # families and renderings must not cycle in step: every family gets every rendering
+            rendering = renderings[(i + i // len(families) + k) % 3]
             if family in PAPER_ONLY and rendering == "born_digital":
                 rendering = rng.choice(["clean_scan", "degraded_scan"])
             fmt = _format(rng, rendering, drawn.pages, i + k)

@@ -52,7 +52,7 @@ class Drawn:
     notes: list[str] = field(default_factory=list)
 
 
-GRAY = (0.38, 0.38, 0.4)
+GRAY = (0.3, 0.3, 0.32)
 
 
 def pick(rng: random.Random, options: list[str]) -> str:
@@ -109,8 +109,6 @@ def items_table(
     ]).split("|")
     if with_vat_col:
         heads.insert(3, "TVA")
-    cols = [x + 2] + [x + w * f for f in ([0.6, 0.72, 0.84, 1.0] if with_vat_col
-                                          else [0.62, 0.8, 1.0])]
     if with_vat_col:
         cols = [x + 2, x + w * 0.55, x + w * 0.67, x + w * 0.79, x + w - 1]
     else:
@@ -174,14 +172,14 @@ def legal_footer(
     ]))
     s.hline(12, s.width - 12, y - 4, 0.3)
     for r in rows:
-        if s.width_of(r, "Sans", 6.8) > s.width - 24:
+        if s.width_of(r, "Sans", 7.2) > s.width - 24:
             half = r.rfind(" - ", 0, len(r) // 2 + 20)
             half = half if half > 0 else len(r) // 2
-            s.text(s.width / 2, y, r[:half], "Sans", 6.8, "center", GRAY)
-            y += 3.2
+            s.text(s.width / 2, y, r[:half], "Sans", 7.2, "center", GRAY)
+            y += 3.4
             r = r[half:].lstrip(" -")
-        s.text(s.width / 2, y, r, "Sans", 6.8, "center", GRAY)
-        y += 3.2
+        s.text(s.width / 2, y, r, "Sans", 7.2, "center", GRAY)
+        y += 3.4
 
 
 # -- invoices -------------------------------------------------------------------------------
@@ -238,7 +236,8 @@ FAMILIES = {
     "hotel": InvoiceFamily(
         "hotel", "hotel",
         ["Hôtel {place}", "Hôtel Le {place}", "Hôtel des {plural}", "Logis Hôtel {last}"],
-        ["Hôtel ★★★ - Restaurant", "Hôtel ★★ - Parking privé", "Chambres d'hôtes - Séminaires"],
+        ["Hôtel 3 étoiles - Restaurant", "Hôtel** - Parking privé",
+         "Chambres d'hôtes - Séminaires"],
         [("Nuitée chambre double", 1, 3, 68, 115), ("Petit déjeuner", 1, 4, 9, 15)],
         "5510Z",
     ),
@@ -376,9 +375,9 @@ def build_invoice(rng: random.Random, case: Case, family: str) -> Drawn:
     if style == "grid" and len(refs) > 5:
         style = "tab"
     if style == "above" and len(refs) > 3:
-        y = kv(s, rng, 14, y, refs[:3], "above")
-        y = kv(s, rng, W / 2, y - 3 * 9.5 * 0.95, refs[3:], "above")
-        y = max(y, y) + 2
+        left_end = kv(s, rng, 14, y, refs[:3], "above")
+        right_end = kv(s, rng, W / 2, y, refs[3:], "above")
+        y = max(left_end, right_end) + 2
     else:
         y = kv(s, rng, 14, y, refs, style, width=W - 28) + 3
 

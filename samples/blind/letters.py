@@ -237,7 +237,8 @@ def build_other(rng: random.Random, case: Case, family: str) -> Drawn:
             s.text(14, y, f"Référence de votre dossier : {case.dossier_id}", "Serif", 10)
             s.text(W - 20, y + 20, "Le service comptabilité", "Serif", 10, "right")
             notes.append("a reminder quoting an invoice's number, date and amount")
-        return Drawn("other", family, {}, s.finish(), s.pages, None, notes=notes)
+        return Drawn("other", family, {}, s.finish(), s.pages, case.dossier_id,
+                     notes=notes)
     if family == "prospectus":
         s.rect(0, 0, W, 60, 0, fill=0.2, stroke=False)
         name = pick(rng, ["PNEUS EXPRESS", "AUTO CENTRE DU LAC", "GARAGE DES PINS",
@@ -331,7 +332,7 @@ def build_other(rng: random.Random, case: Case, family: str) -> Drawn:
         s.scribble(rng, 30, 250, 40, 12)
         s.scribble(rng, 130, 250, 40, 12)
         notes.append("a constat amiable filled by hand")
-        return Drawn("other", family, {}, s.finish(), s.pages, None, notes=notes)
+        return Drawn("other", family, {}, s.finish(), s.pages, case.dossier_id, notes=notes)
     # "courrier": a plain letter that asks nothing to be paid (change of address)
     p = case.person
     s.lines(16, 20, [f"{p.first_name} {p.last_name.upper()}", p.street,
@@ -347,7 +348,7 @@ def build_other(rng: random.Random, case: Case, family: str) -> Drawn:
         "Monsieur, mes salutations distinguées."), "Serif", 10.5)
     s.scribble(rng, 120, y + 6, 35, 10)
     notes.append("a letter from a beneficiary that claims nothing")
-    return Drawn("other", "courrier", {}, s.finish(), s.pages, None, notes=notes)
+    return Drawn("other", "courrier", {}, s.finish(), s.pages, case.dossier_id, notes=notes)
 
 
 __all__ = ["build_claim", "build_other", "GRAY"]

@@ -311,8 +311,9 @@ def _stamp_overlay(img: Image.Image, rng: random.Random, label: str, dpi: int) -
     for i, row in enumerate(rows):
         d.text((3 * px, 2.5 * px + i * size * 1.35), row, font=fnt, fill=red)
     layer = layer.rotate(rng.uniform(-12, 12), expand=True, resample=Image.Resampling.BICUBIC)
-    x = int(img.width * rng.uniform(0.45, 0.62))
-    y = int(img.height * rng.uniform(0.04, 0.1))
+    # in the top margin, right of centre: where the mail room finds blank paper
+    x = int(img.width * rng.uniform(0.64, 0.7))
+    y = int(img.height * rng.uniform(0.008, 0.02))
     base = img.convert("RGBA")
     base.alpha_composite(layer, (min(x, img.width - layer.width), y))
     return base.convert("RGB")
@@ -370,7 +371,7 @@ def scan(
             a[a > defects.paper - 8] = defects.paper
         img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "RGB" if colour else "L")
         if defects.bilevel:
-            img = img.convert("L").point(lambda v: 255 if v > 150 else 0).convert("1")
+            img = img.convert("L").point(lambda v: 255 if v > 165 else 0).convert("1")
         if defects.jpeg_quality:
             buf = io.BytesIO()
             img.save(buf, "JPEG", quality=defects.jpeg_quality)
