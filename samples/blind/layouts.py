@@ -9,6 +9,7 @@ order numbers, first registration date, reception stamp) are drawn at random per
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -283,6 +284,11 @@ def provider(rng: random.Random, fam: InvoiceFamily, person_rng_last: str) -> Co
     return company(rng, name)
 
 
+def _ascii(text: str) -> str:
+    """Invoice numbering software writes no accents: "Hôtel" gives "HOT"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def build_invoice(rng: random.Random, case: Case, family: str) -> Drawn:
     fam = FAMILIES[family]
     co = provider(rng, fam, case.person.last_name)
@@ -299,7 +305,7 @@ def build_invoice(rng: random.Random, case: Case, family: str) -> Drawn:
         f"F{inv_date.year}-{rng.randint(100, 9999):04d}",
         f"FA{inv_date:%y%m}{rng.randint(10, 999):03d}",
         f"{rng.randint(10000, 99999)}",
-        f"{co.name[:3].upper().replace(' ', 'X')}-{rng.randint(1000, 99999)}",
+        f"{_ascii(co.name)[:3].upper().replace(' ', 'X')}-{rng.randint(1000, 99999)}",
     ]).replace("'", "")
     fields["invoice_number"] = number.upper()
     fields["invoice_date"] = inv_date.isoformat()

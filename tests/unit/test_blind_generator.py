@@ -172,7 +172,8 @@ def test_every_expected_document_exists_and_opens(corpus: Path) -> None:
             attachments = [part.get_filename() for part in msg.iter_attachments()]
             assert attachments == [p["filename"] for p in exp["parts"] if p["part"] ==
                                    "attachment"]
-            assert "rembourser" in msg.get_body(("plain",)).get_content()
+            body = msg.get_body(("plain",))
+            assert body is not None and "rembourser" in body.get_content()
         else:
             with Image.open(path) as image:
                 image.load()
