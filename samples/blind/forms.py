@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from samples.blind.ids import (
@@ -16,12 +16,13 @@ from samples.blind.ids import (
     fr_date,
     groups_of_four,
     money,
+    person,
     rpps,
     siren,
     siret,
 )
 from samples.blind.layouts import GRAY, Case, Drawn, kv, pick
-from samples.blind.sheet import BLUE_INK, Sheet
+from samples.blind.sheet import Sheet
 
 # -- receipts -------------------------------------------------------------------------------
 
@@ -185,10 +186,7 @@ def build_receipt(rng: random.Random, case: Case, family: str) -> Drawn:
 
 
 def _doctor(rng: random.Random) -> tuple[Person, str, str]:
-    from samples.blind.ids import person
-
-    doc = person(rng, case_day := __import__("datetime").date(2026, 1, 1))
-    del case_day
+    doc = person(rng, date(2026, 1, 1))
     use_rpps = rng.random() < 0.7
     ident = rpps(rng) if use_rpps else adeli(rng, rng.choice(["35", "49", "37", "21", "29"]))
     printed = ident if use_rpps or rng.random() < 0.5 else f"{ident[:2]} {ident[2]} {ident[3:8]} " \
@@ -511,4 +509,4 @@ def build_rib(rng: random.Random, case: Case, family: str) -> Drawn:
                  notes=notes)
 
 
-__all__ = ["build_receipt", "build_certificate", "build_rib", "BLUE_INK"]
+__all__ = ["build_receipt", "build_certificate", "build_rib"]

@@ -351,4 +351,4 @@ def build_other(rng: random.Random, case: Case, family: str) -> Drawn:
     return Drawn("other", "courrier", {}, s.finish(), s.pages, case.dossier_id, notes=notes)
 
 
-__all__ = ["build_claim", "build_other", "GRAY"]
+__all__ = ["build_claim", "build_other"]
