@@ -43,6 +43,9 @@ DEFAULT_EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "
 SETS = ("samples", "invoice2data", "facturx", "sroie")
 #: Sets scored only when named: SROIE's 200 fitting receipts (tune there, report on sroie-subset).
 EXTRA_SETS = ("sroie-train",)
+# Generated on each run rather than read, and not part of "all": ``samples/blind/``'s corpus,
+# laid out by someone who had not read the extractor.
+GENERATED_SETS = ("blind",)
 
 AMOUNT_FIELDS = {
     "total_excl_tax",
@@ -342,9 +345,12 @@ def process_samples(
     return by_path
 
 
-def score_samples(root: Path, by_path: dict[Path, list[Document]]) -> Score:
-    """Compare the pipeline's documents with the generator's truth (e-mails part by part)."""
-    score = Score("samples")
+def score_samples(
+    root: Path, by_path: dict[Path, list[Document]], name: str = "samples", by_family: bool = False
+) -> Score:
+    """Compare the pipeline's documents with the generator's truth (e-mails part by part);
+    ``by_family`` adds a group per layout family (the expectation's ``variant``)."""
+    score = Score(name)
     for exp_file in sorted((root / "expected").glob("*.json")):
         expected = json.loads(exp_file.read_text())
         path = root / expected["file"]
@@ -356,9 +362,9 @@ def score_samples(root: Path, by_path: dict[Path, list[Document]]) -> Score:
             for part in expected["parts"]:
                 doc = _find_part(docs, part)
                 label = f"{path.name}#{part.get('filename') or part.get('part')}"
-                _add_doc(score, label, doc, part, rendering)
+                _add_doc(score, label, doc, part, rendering, by_family)
         else:
-            _add_doc(score, path.name, docs[0] if docs else None, expected, rendering)
+            _add_doc(score, path.name, docs[0] if docs else None, expected, rendering, by_family)
     score.extra.update(_matching_figures(root, by_path))
     return score
 
@@ -420,10 +426,17 @@ def _find_part(docs: list[Document], part: dict[str, Any]) -> Document | None:
 
 
 def _add_doc(
-    score: Score, label: str, doc: Document | None, truth: dict[str, Any], rendering: str
+    score: Score,
+    label: str,
+    doc: Document | None,
+    truth: dict[str, Any],
+    rendering: str,
+    by_family: bool = False,
 ) -> None:
     truth_type = truth.get("doc_type")
     groups = [f"type:{truth_type}", f"rendering:{rendering}"]
+    if by_family:
+        groups.append(f"family:{truth_type}/{truth.get('variant', 'body')}")
     if doc is None or doc.doc_type is None:
         reason = "missing" if doc is None else f"{doc.status.value}: {doc.reason}"
         score.add(label, None, truth_type, {}, truth.get("fields", {}), groups)
@@ -432,6 +445,38 @@ def _add_doc(
     score.add(
         label, doc.doc_type.value, truth_type, _record_fields(doc), truth.get("fields", {}), groups
     )
+
+
+def eval_blind(
+    settings: Settings,
+    target: Path | None = None,
+    limit: int | None = None,
+    *,
+    seed: int | None = None,
+    count: int | None = None,
+) -> Score:
+    """``samples/blind/``'s corpus, generated into ``target`` (a temporary folder when None) and
+    run through the whole pipeline like ``samples/``; scored per type, rendering and family."""
+    generator = _blind_generator()
+    seed = generator.DEFAULT_SEED if seed is None else seed
+    count = generator.DEFAULT_COUNT if count is None else count
+    with tempfile.TemporaryDirectory(prefix="mailroom-blind-") as tmp:
+        root = target or Path(tmp)
+        generator.generate(root, seed, count)
+        by_path = process_samples(settings, root, limit)
+        score = score_samples(root, by_path, name=f"blind (seed {seed}, {count} files)",
+                              by_family=True)
+    return score
+
+
+def _blind_generator() -> Any:
+    """The generator's module; it lives beside the package, in the repository's samples/."""
+    repo = str(Path(__file__).resolve().parent.parent)
+    if repo not in sys.path:
+        sys.path.append(repo)
+    import samples.blind.generate as generator
+
+    return generator
 
 
 INVOICE2DATA_KEYS = {
@@ -637,10 +682,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "sets",
         nargs="*",
-        choices=[*SETS, *EXTRA_SETS, "all"],
+        choices=[*SETS, *EXTRA_SETS, *GENERATED_SETS, "all"],
         default=["samples"],
-        help="which sets to score (default: samples)",
+        help="which sets to score (default: samples; 'all' is every set read from disk)",
     )
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="blind: generate the corpus here and keep it"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="blind: the generator's seed")
+    parser.add_argument("--count", type=int, default=None, help="blind: how many files")
     parser.add_argument(
         "--samples", type=Path, default=Path(__file__).resolve().parent.parent / "samples"
     )
@@ -652,7 +702,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     which = list(SETS) if "all" in args.sets else list(dict.fromkeys(args.sets))
-    scores = run(settings, which, samples=args.samples, eval_data=args.eval_data, limit=args.limit)
+    which += [s for s in GENERATED_SETS if s in args.sets]
+    read = [s for s in which if s not in GENERATED_SETS]
+    scores = run(settings, read, samples=args.samples, eval_data=args.eval_data, limit=args.limit)
+    if "blind" in which:
+        started = time.monotonic()
+        blind = eval_blind(settings, args.keep, args.limit, seed=args.seed, count=args.count)
+        blind.seconds = time.monotonic() - started
+        scores.append(blind)
     for s in scores:
         s.render(show_errors=args.errors)
     if args.json_out:
