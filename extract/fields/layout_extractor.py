@@ -27,10 +27,12 @@ from extract.fields.base import FIELDS_BY_TYPE
 from extract.fields.candidates import Candidate, Ownership
 from extract.fields.layout import Row, build_layout, fold
 from extract.fields.lexicon import (
+    CHANGE_GIVEN,
     CODE,
     FIELD_LABELS,
     LEGAL_FORMS,
     NAME,
+    NOT_PAYMENT,
     PAYMENT_WORDS,
 )
 from extract.fields.nlp import LabelHit, SpacyNlp
@@ -1296,20 +1298,31 @@ class LayoutFieldExtractor:
     # ------------------------------------------------------------------ other
 
     def _currency(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        """The currency the amounts are in: signs and words anywhere, a bare ISO code only
+        beside an amount or on a total's row (a product's "GEL", a "TOP" offer is no lari or
+        paʻanga). A French document whose amounts carry no mark at all is in euros (a till slip
+        often prints none, and a scan may lose the sign): given at a low confidence."""
         votes: dict[str, float] = {}
         where: dict[str, Candidate] = {}
         total_rows = {(h.row.page, h.row.index) for h in doc.hits_of("total_incl_tax")}
+        amounts = doc.amounts_by_row
         for row in doc.rows:
+            key = (row.page, row.index)
             for w, s in zip(row.words, row.starts, strict=True):
                 code = parse_currency(w.text) if len(w.text) <= 12 else None
                 if code is None:
                     continue
-                weight = 3.0 if (row.page, row.index) in total_rows else 1.0
+                bare_code = w.text.strip(".:,;()").upper() == code
+                beside = any(c.start - 3 <= s + len(w.text) and s <= c.end + 3
+                             for c in amounts.get(key, ()))
+                if bare_code and not beside and key not in total_rows:
+                    continue
+                weight = 3.0 if key in total_rows else 1.0
                 votes[code] = votes.get(code, 0.0) + weight
                 if code not in where or weight > 1.0:
                     where[code] = Candidate(code, "currency", row, s, s + len(w.text), (w,))
         if not votes:
-            return None
+            return self._implied_currency(doc)
         ranked = sorted(votes.items(), key=lambda kv: -kv[1])
         code, v = ranked[0]
         runner = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -1318,25 +1331,50 @@ class LayoutFieldExtractor:
         conf *= min(1.0, 0.5 + 0.5 * c.ocr / 90.0)
         return _field(c, round(min(conf, 0.99), 3))
 
+    def _implied_currency(self, doc: _Doc) -> ExtractedField | None:
+        """Euros for a French document with amounts and no currency mark, placed on its total
+        (or its first amount)."""
+        if doc.languages[0] != "fr" or not doc.amounts:
+            return None
+        totals = {(h.row.page, h.row.index) for h in doc.hits_of("total_incl_tax")}
+        on_total = [c for c in doc.amounts if (c.row.page, c.row.index) in totals]
+        c = (on_total or doc.amounts)[0]
+        return _field(Candidate("EUR", "currency", c.row, c.start, c.end, c.words), 0.55)
+
     def _payment(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
+        """The means of payment: its words (on or under a payment label, beside an amount
+        count more), not inside a phrase that names no payment ("carte Vitale"); change handed
+        back beside an amount says cash."""
         pay_rows = {(h.row.page, h.row.index) for h in doc.hits_of("payment_method")}
-        amount_rows = {(c.row.page, c.row.index) for c in doc.amounts}
+        amount_rows = set(doc.amounts_by_row)
         scored: list[_Scored] = []
         for row in doc.rows:
             text = fold(row.text)
+            key = (row.page, row.index)
+            blocked = [m.span() for phrase in NOT_PAYMENT
+                       for m in re.finditer(rf"(?<![\w]){re.escape(fold(phrase))}(?![\w])", text)]
             for method, words in PAYMENT_WORDS.items():
                 for phrase in words:
                     for m in re.finditer(rf"(?<![\w]){re.escape(fold(phrase))}(?![\w])", text):
+                        if any(b0 <= m.start() and m.end() <= b1 for b0, b1 in blocked):
+                            continue
                         ws = row.span_words(m.start(), m.end())
                         score = 0.4 + 0.05 * len(phrase.split())
-                        if (row.page, row.index) in pay_rows or \
-                                (row.page, row.index - 1) in pay_rows:
+                        if key in pay_rows or (row.page, row.index - 1) in pay_rows:
                             score += 0.5
-                        if (row.page, row.index) in amount_rows:
+                        if key in amount_rows:
                             score += 0.2
                         scored.append(_Scored(
                             Candidate(method, "payment", row, m.start(), m.end(), ws),
                             score, 0.0))
+            if key in amount_rows:
+                for phrase in CHANGE_GIVEN:
+                    given = re.search(rf"(?<![\w]){re.escape(fold(phrase))}(?![\w])", text)
+                    if given is not None:
+                        ws = row.span_words(given.start(), given.end())
+                        scored.append(_Scored(Candidate(
+                            "cash", "payment", row, given.start(), given.end(), ws), 0.55, 0.0))
+                        break
         return _pick(scored, 0.3)
 
     _GETTERS: dict[str, Callable[..., ExtractedField | None]] = {

@@ -294,12 +294,28 @@ PAYMENT_WORDS: dict[str, tuple[str, ...]] = {
              "mastercard", "master card", "amex", "american express", "credit card",
              "debit card", "card", "tarjeta", "carta", "karte", "ec-karte", "sans contact",
              "contactless", "maestro"),
-    "cash": ("espèces", "especes", "cash", "liquide", "efectivo", "contanti", "bar",
+    "cash": ("espèces", "especes", "esp.", "cash", "liquide", "efectivo", "contanti", "bar",
              "numéraire"),
     "cheque": ("chèque", "cheque", "chq", "check", "chèque bancaire"),
     "transfer": ("virement", "virement bancaire", "bank transfer", "transfer",
                  "wire transfer", "überweisung", "transferencia", "bonifico", "sepa"),
 }
+
+#: Phrases with a payment word that name no means of payment: a health-insurance card, a
+#: vehicle's registration certificate, a loyalty or identity card, a carte blanche.
+NOT_PAYMENT: tuple[str, ...] = (
+    "carte vitale", "carte grise", "carte de fidélité", "carte fidélité", "carte client",
+    "carte d'identité", "carte nationale", "carte de séjour", "carte senior", "carte famille",
+    "carte blanche", "carte des vins", "à la carte", "loyalty card", "member card",
+    "membership card", "id card",
+)
+
+#: Change handed back: only cash is given change (the line's amount is no means of payment,
+#: but its presence says the customer paid in cash).
+CHANGE_GIVEN: tuple[str, ...] = (
+    "à rendre", "rendu", "monnaie rendue", "rendu monnaie", "votre monnaie", "change",
+    "change due", "cambio", "resto", "rückgeld", "wisselgeld",
+)
 
 #: Legal forms that mark a line as a company name.
 LEGAL_FORMS: tuple[str, ...] = (
