@@ -79,7 +79,12 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "file number", "your reference", "your ref", "n° dossier", "n° dossier assistance",
        "n° de dossier assistance", "dossier assistance", "réf. dossier assistance",
        "référence dossier assistance", "numéro de dossier assistance", "réf. sinistre",
-       "référence sinistre", "assistance file", "case reference", "case ref"),
+       "référence sinistre", "assistance file", "case reference", "case ref",
+       # the assisteur's own words on a provider's invoice: its reference, its agreement
+       "référence assisteur", "réf. assisteur", "réf assisteur", "n° assisteur",
+       "référence de l'assisteur", "n° de prise en charge", "numéro de prise en charge",
+       "prise en charge n°", "accord de prise en charge n°", "n° pec", "réf. pec",
+       "référence assistance", "référence d'assistance"),
     _k("policy_number", (CODE,),
        "n° de contrat", "numéro de contrat", "contrat n°", "contrat no", "n° contrat",
        "n° de police", "numéro de police", "police n°", "police d'assurance n°",

@@ -77,3 +77,14 @@ def test_a_card_payment_line_still_says_card(extractor: LayoutFieldExtractor) ->
                          (40, 160, "Carte grise non requise"))
     fields = extractor.extract([page], DocType.RECEIPT, language="fr")
     assert fields["payment_method"].value == "card"
+
+
+def test_the_assisteurs_reference_on_a_providers_invoice_is_the_dossier_reference(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    page = laid_out_page((60, 40, "GARAGE DES PINS SARL"),
+                         (40, 100, "Facture n° F-2291 du 03/02/2026"),
+                         (40, 115, "N° de prise en charge : AST-2026-118204"),
+                         (40, 160, "Total TTC 240,00 €"))
+    fields = extractor.extract([page], DocType.INVOICE, language="fr")
+    assert fields["dossier_reference"].value == "AST-2026-118204"
