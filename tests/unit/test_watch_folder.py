@@ -19,7 +19,17 @@ from extract.reader import ReadResult
 from ingest.watch_folder import FolderRoute, FolderWatchSettings, watch_folder
 from ingest.watch_state import Journal, TakenFile, read_statuses
 from mailroom.errors import StorageError
-from mailroom.models import BBox, DocType, Document, Page, Source, Status, Word, document_id_for
+from mailroom.models import (
+    BBox,
+    DocType,
+    Document,
+    Page,
+    Source,
+    SplitMode,
+    Status,
+    Word,
+    document_id_for,
+)
 from mailroom.pipeline import Pipeline
 from mailroom.settings import Settings
 from storage.dossiers import MemoryDossierRegistry
@@ -52,12 +62,19 @@ class FlakySink:
         self.metadata = pipeline.metadata
 
     def process_file(
-        self, path: Path, *, channel: str = "upload", default_type: DocType | None = None
+        self,
+        path: Path,
+        *,
+        channel: str = "upload",
+        default_type: DocType | None = None,
+        split_mode: SplitMode | None = None,
     ) -> list[Document]:
         if self.failures:
             self.failures -= 1
             raise StorageError("object store unreachable")
-        return self.pipeline.process_file(path, channel=channel, default_type=default_type)
+        return self.pipeline.process_file(
+            path, channel=channel, default_type=default_type, split_mode=split_mode
+        )
 
 
 @pytest.fixture
