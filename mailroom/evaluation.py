@@ -40,7 +40,7 @@ from mailroom.models import Document, Status, format_value
 from mailroom.settings import Settings
 
 DEFAULT_EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-data"
-SETS = ("samples", "invoice2data", "facturx", "sroie")
+SETS = ("samples", "invoice2data", "facturx", "sroie", "batches")
 
 AMOUNT_FIELDS = {
     "total_excl_tax",
@@ -592,11 +592,18 @@ def eval_sroie(settings: Settings, root: Path, limit: int | None = None) -> Scor
     return score
 
 
+def _eval_batches(settings: Settings, root: Path, limit: int | None = None) -> Score:
+    from mailroom.batch_eval import eval_batches  # scan batches made from samples/
+
+    return eval_batches(settings, root, limit)
+
+
 RUNNERS: dict[str, Callable[..., Any]] = {
     "samples": eval_samples,
     "invoice2data": eval_invoice2data,
     "facturx": eval_facturx,
     "sroie": eval_sroie,
+    "batches": _eval_batches,
 }
 
 
@@ -613,6 +620,7 @@ def run(
         "invoice2data": eval_data / "invoice2data-compare",
         "facturx": eval_data / "facturx-fr",
         "sroie": eval_data / "sroie-subset",
+        "batches": samples,
     }
     scores: list[Score] = []
     for name in which:

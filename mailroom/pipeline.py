@@ -33,7 +33,7 @@ from extract.reader import Reader
 from ingest.email import parse_email
 from ingest.pages import write_pages
 from ingest.sniff import SUPPORTED, describe, sniff
-from ingest.split import Segment, SplitPlan, page_features, plan_batch
+from ingest.split import Segment, SplitPlan, SplitSettings, page_features, plan_batch
 from mailroom.errors import (
     DocumentError,
     EmptyFile,
@@ -502,7 +502,9 @@ class Pipeline:
                 try:
                     stage(doc, work, self)
                 finally:
-                    doc.timings = {**doc.timings, name: round(time.perf_counter() - started, 4)}
+                    # added to: a batch's document arrives with its reading timed
+                    spent = doc.timings.get(name, 0.0) + time.perf_counter() - started
+                    doc.timings = {**doc.timings, name: round(spent, 4)}
         except DocumentError as e:
             self._quarantine(doc, e.reason, e.message)
         except MailroomError:
@@ -682,22 +684,13 @@ class Pipeline:
         return parts
 
     def _plan_batch(self, container: Document, work: Work) -> SplitPlan:
-        settings = self.settings.split
-        mode = self._split_mode(container.source)
-        scanned = all(p.text_source == "ocr" for p in container.pages)
-        features = []
-        for page in container.pages:
-            kind = self.classifier.classify([page]) if scanned and page.words else None
-            features.append(
-                page_features(
-                    page,
-                    work.page_images.get(page.number),
-                    settings,
-                    doc_type=kind.doc_type if kind else None,
-                    type_confidence=kind.confidence if kind else 0.0,
-                )
-            )
-        return plan_batch(features, mode, settings, evidence=scanned)
+        return plan_split(
+            container.pages,
+            work.page_images,
+            self.classifier,
+            self.settings.split,
+            self._split_mode(container.source),
+        )
 
     def _duplicate(self, doc: Document, existing: Document) -> Document:
         doc.status = Status.DUPLICATE
@@ -730,6 +723,32 @@ class Pipeline:
                 status=status,
             )
         )
+
+
+def plan_split(
+    pages: list[Page],
+    page_images: dict[int, Path],
+    classifier: Classifier,
+    settings: SplitSettings,
+    mode: SplitMode,
+) -> SplitPlan:
+    """Where the documents of a read batch begin and end: each page's features (its words as
+    read, its image's barcodes and ink, the classifier's type of the page alone), then the
+    joint decision. A batch with a text layer (not a scan) is cut only at separator sheets."""
+    scanned = all(p.text_source == "ocr" for p in pages)
+    features = []
+    for page in pages:
+        kind = classifier.classify([page]) if scanned and page.words else None
+        features.append(
+            page_features(
+                page,
+                page_images.get(page.number),
+                settings,
+                doc_type=kind.doc_type if kind else None,
+                type_confidence=kind.confidence if kind else 0.0,
+            )
+        )
+    return plan_batch(features, mode, settings, evidence=scanned)
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
