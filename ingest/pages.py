@@ -2,8 +2,10 @@
 
 A PDF keeps its pages as they are (pdfium copies them, text layer and images untouched); a
 multi-page TIFF keeps its frames. The result is the same bytes for the same pages of the same
-file: PDFium writes a random file identifier, which is replaced by one derived from the
-batch's digest and the pages, so that a document's id is stable when its stack is read again.
+file: PDFium writes a random file identifier and the time of writing, which are replaced by an
+identifier derived from the batch's digest and the pages and by the batch's own creation date
+(same lengths: the cross-reference offsets stay right), so that a document's id is stable
+when its stack is read again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 from mailroom.errors import CorruptFile
 
 _PDF_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
+_CREATED = re.compile(rb"/CreationDate\(D:(\d{14})")
+_NO_DATE = b"19700101000000"
 
 
 def write_pages(
@@ -38,6 +42,7 @@ def _pdf_pages(source: Path, pages: Sequence[int], target: Path, batch_sha256: s
     try:
         original = pdfium.PdfDocument(str(source))
         try:
+            created = original.get_metadata_value("CreationDate")
             part = pdfium.PdfDocument.new()
             try:
                 part.import_pages(original, [n - 1 for n in pages])
@@ -59,6 +64,9 @@ def _pdf_pages(source: Path, pages: Sequence[int], target: Path, batch_sha256: s
         second = stable[: len(m.group(2))].ljust(len(m.group(2)), b"0")
         return m.group(0).replace(m.group(1), first, 1).replace(m.group(2), second, 1)
 
+    digits = re.sub(r"\D", "", created)[:14].encode()
+    when = digits if len(digits) == 14 else _NO_DATE
+    data = _CREATED.sub(lambda m: m.group(0).replace(m.group(1), when), data, count=1)
     target.write_bytes(_PDF_ID.sub(same_length, data))
 
 

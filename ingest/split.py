@@ -55,6 +55,9 @@ TITLES = (
     "rib",
     "recu",
     "ticket",
+    "scontrino",
+    "recibo",
+    "quittung",
     "devis",
     "constat amiable",
     "attestation",
@@ -72,7 +75,10 @@ TITLES = (
     "medical certificate",
 )
 CONTINUED = ("(suite)", "suite de la", "suite page", "continued", "a reporter", "report")
-TOTALS = ("total ttc", "net a payer", "montant ttc", "total a payer", "reste a payer", "total")
+TOTALS = (
+    "total ttc", "net a payer", "montant ttc", "total a payer", "reste a payer", "total",
+    "totale", "importe", "amount due", "summe",
+)
 SIGNATURES = (
     "signature",
     "cordialement",
@@ -365,6 +371,8 @@ def start_score(page: PageFeatures, previous: PageFeatures) -> float:
         score += 1.0
     if page.till_roll != previous.till_roll:
         score += 1.0
+    elif page.till_roll:
+        score += 1.0  # a till slip is a document of its own, rarely longer than a page
     if not page.has_text:
         score -= 1.0  # a page nothing could be read on: rather the back of the one before
     return score

@@ -1,7 +1,8 @@
 """``mailroom eval batches``: how well scan batches are cut into their documents.
 
 Batches of every kind (separator sheets, blank backs, sheets naming a dossier, no separator,
-two invoices of one supplier back to back, a multi-page TIFF) are made from the sample
+two invoices of one supplier back to back, a multi-page TIFF, eleven documents without
+separators) are made from the sample
 documents by ``samples/batches.py`` (image-only, 200 dpi, as a scanner writes them), run
 through the whole pipeline with fresh stores, and compared with where their documents are:
 

@@ -13,7 +13,8 @@ kinds of batch:
   (``PATCHT AST-…``) or in a second barcode (a QR code);
 * ``none``: no separator at all, single-page and multi-page documents mixed;
 * ``same-supplier``: no separator, two invoices of one supplier back to back among others;
-* ``tiff``: a multi-page TIFF with separator sheets.
+* ``tiff``: a multi-page TIFF with separator sheets;
+* ``none-long``: no separator, eleven documents, two of them of several pages.
 
 Documents come from ``samples/documents`` (their truth from ``samples/expected``), phone
 photos left out (a scanner's feeder holds paper). Everything is seeded.
@@ -47,7 +48,10 @@ from samples.synth import raster  # noqa: E402
 DPI = 200
 A4_PX = (round(A4[0] / 72 * DPI), round(A4[1] / 72 * DPI))
 SCANNED = ("born_digital", "clean_scan", "degraded_scan", "rotated")
-KINDS = ("separators", "blank-backs", "dossier-sheets", "none", "same-supplier", "tiff")
+KINDS = (
+    "separators", "blank-backs", "dossier-sheets", "none", "same-supplier", "tiff", "none-long"
+)
+LONG = 11  # documents of a "none-long" batch, two of them of several pages
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,12 @@ def compose(
 def _pick(kind: str, samples: Sequence[Sample], rng: random.Random, size: int) -> list[Sample]:
     multi = [s for s in samples if s.truth.get("page_count", 1) > 1]
     single = [s for s in samples if s.truth.get("page_count", 1) == 1]
+    if kind == "none-long":
+        long_ones = rng.sample(multi, min(2, len(multi)))
+        picked = rng.sample(single, min(LONG - len(long_ones), len(single)))
+        for sample in long_ones:
+            picked.insert(rng.randrange(len(picked) + 1), sample)
+        return picked
     picked = rng.sample(single, min(size - 1, len(single)))
     if multi and kind in ("none", "separators", "same-supplier"):
         picked.insert(rng.randrange(len(picked) + 1), rng.choice(multi))

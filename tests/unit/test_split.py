@@ -357,3 +357,19 @@ def _sha(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_same_pages_cut_a_second_later_are_the_same_bytes(tmp_path: Path) -> None:
+    # PDFium stamps the time of writing and a random identifier: both are made stable
+    import time
+
+    from ingest.pages import write_pages
+
+    batch = _pdf(tmp_path / "lot.pdf", 3)
+    first = write_pages(batch, "application/pdf", [2, 3], tmp_path / "a.pdf", batch_sha256="x")
+    time.sleep(1.1)
+    second = write_pages(batch, "application/pdf", [2, 3], tmp_path / "b.pdf", batch_sha256="x")
+    assert first.read_bytes() == second.read_bytes()
+    pdf = pdfium.PdfDocument(str(second))
+    assert len(pdf) == 2
+    pdf.close()
