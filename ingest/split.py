@@ -467,6 +467,8 @@ def plan_batch(
     """Which pages make which document. ``evidence``: whether the pages may be split on their
     evidence when the stack has no separator sheet (a scan; not a PDF with a text layer)."""
     everything = tuple(p.number for p in features)
+    if not everything:
+        return SplitPlan("none", ())
     whole = SplitPlan("none", (Segment(everything[0], everything[-1], everything),))
     if mode == "off" or len(features) < 2:
         return whole

@@ -33,7 +33,14 @@ from extract.reader import Reader
 from ingest.email import parse_email
 from ingest.pages import write_pages
 from ingest.sniff import SUPPORTED, describe, sniff
-from ingest.split import Segment, SplitPlan, SplitSettings, page_features, plan_batch
+from ingest.split import (
+    PageFeatures,
+    Segment,
+    SplitPlan,
+    SplitSettings,
+    page_features,
+    plan_batch,
+)
 from mailroom.errors import (
     DocumentError,
     EmptyFile,
@@ -735,6 +742,8 @@ def plan_split(
     """Where the documents of a read batch begin and end: each page's features (its words as
     read, its image's barcodes and ink, the classifier's type of the page alone), then the
     joint decision. A batch with a text layer (not a scan) is cut only at separator sheets."""
+    if mode == "off" or len(pages) < 2:  # nothing to cut: no page looked at
+        return plan_batch([PageFeatures(number=p.number) for p in pages], mode, settings)
     scanned = all(p.text_source == "ocr" for p in pages)
     features = []
     for page in pages:
