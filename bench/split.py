@@ -4,8 +4,9 @@ Makes batches from the sample documents (``samples/batches.py``: image-only PDF 
 200 dpi), reads each once as the pipeline does (text layer or OCR, page images kept: the
 reading time), then times the split exactly as the pipeline runs it on those pages
 (``mailroom.pipeline.plan_split``: each page's barcodes, blankness, title, numbering and
-identifiers, the classifier's type of each page, and the joint decision), with no second
-OCR. Prints seconds per batch and the split's share of the reading time.
+identifiers, the classifier's type of each page, and the joint decision; as many threads as
+OCR workers), with no second OCR. Prints seconds per batch and the split's share of the
+reading time.
 
     .venv/bin/python bench/split.py [--kinds separators,none] [--size 4] [--workers N]
 """
@@ -60,7 +61,7 @@ def main() -> None:
             started = time.perf_counter()
             plan = plan_split(
                 result.pages, dict(result.page_images), classifier, settings.split,
-                settings.split.mode,
+                settings.split.mode, workers=settings.ocr.workers,
             )
             split = time.perf_counter() - started
             total_read, total_split = total_read + read, total_split + split

@@ -697,6 +697,7 @@ class Pipeline:
             self.classifier,
             self.settings.split,
             self._split_mode(container.source),
+            workers=self.settings.ocr.workers,
         )
 
     def _duplicate(self, doc: Document, existing: Document) -> Document:
@@ -738,25 +739,31 @@ def plan_split(
     classifier: Classifier,
     settings: SplitSettings,
     mode: SplitMode,
+    *,
+    workers: int = 1,
 ) -> SplitPlan:
     """Where the documents of a read batch begin and end: each page's features (its words as
     read, its image's barcodes and ink, the classifier's type of the page alone), then the
-    joint decision. A batch with a text layer (not a scan) is cut only at separator sheets."""
+    joint decision. A batch with a text layer (not a scan) is cut only at separator sheets.
+
+    The pages are looked at by ``workers`` threads (image decoding and barcode reading let
+    go of the GIL): the split keeps pace with a reading spread over as many processes."""
     if mode == "off" or len(pages) < 2:  # nothing to cut: no page looked at
         return plan_batch([PageFeatures(number=p.number) for p in pages], mode, settings)
     scanned = all(p.text_source == "ocr" for p in pages)
-    features = []
-    for page in pages:
+
+    def features_of(page: Page) -> PageFeatures:
         kind = classifier.classify([page]) if scanned and page.words else None
-        features.append(
-            page_features(
-                page,
-                page_images.get(page.number),
-                settings,
-                doc_type=kind.doc_type if kind else None,
-                type_confidence=kind.confidence if kind else 0.0,
-            )
+        return page_features(
+            page,
+            page_images.get(page.number),
+            settings,
+            doc_type=kind.doc_type if kind else None,
+            type_confidence=kind.confidence if kind else 0.0,
         )
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="split") as pool:
+        features = list(pool.map(features_of, pages))
     return plan_batch(features, mode, settings, evidence=scanned)
 
 
