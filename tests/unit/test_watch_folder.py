@@ -248,6 +248,18 @@ def test_a_routed_subfolder_gives_its_default_document_type(
     assert [c.code for c in doc.checks] == ["classify.default_type_differs"]
 
 
+def test_a_routed_subfolder_sets_how_its_scan_stacks_are_cut(
+    pipeline: Pipeline, inbox: Path, run_watcher: Callable[..., threading.Event]
+) -> None:
+    _doc(inbox / "unitaires" / "a.pdf", "Facture unitaire")
+    _doc(inbox / "b.pdf", "Facture sans route")
+    settings = _settings(routes={"unitaires": FolderRoute(split="off")})
+    run_watcher(pipeline, inbox, settings)
+    _wait_for(lambda: len(_processed(inbox)) == 2)
+    modes = {d.source.filename: d.source.split_mode for d in pipeline.metadata.list_documents()}
+    assert modes == {"a.pdf": "off", "b.pdf": None}
+
+
 def test_the_same_bytes_dropped_again_are_a_duplicate_arrival_and_still_moved(
     pipeline: Pipeline, inbox: Path, run_watcher: Callable[..., threading.Event]
 ) -> None:
