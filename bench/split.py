@@ -3,7 +3,7 @@
 Makes batches from the sample documents (``samples/batches.py``: image-only PDF or TIFF at
 200 dpi), reads each once as the pipeline does (text layer or OCR, page images kept: the
 reading time), then times the split exactly as the pipeline runs it on those pages
-(``mailroom.pipeline.plan_split``: each page's barcodes, blankness, title, numbering and
+(``mailroom.batches.plan_split``: each page's barcodes, blankness, title, numbering and
 identifiers, the classifier's type of each page, and the joint decision; as many threads as
 OCR workers), with no second OCR. Prints seconds per batch and the split's share of the
 reading time.
@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 from classify.model import SklearnClassifier  # noqa: E402
 from extract.reader import Reader  # noqa: E402
 from ingest.sniff import sniff  # noqa: E402
-from mailroom.pipeline import plan_split  # noqa: E402
+from mailroom.batches import plan_split  # noqa: E402
 from mailroom.settings import Settings  # noqa: E402
 from samples.batches import KINDS, build_batches  # noqa: E402
 

@@ -33,14 +33,8 @@ from extract.reader import Reader
 from ingest.email import parse_email
 from ingest.pages import write_pages
 from ingest.sniff import SUPPORTED, describe, sniff
-from ingest.split import (
-    PageFeatures,
-    Segment,
-    SplitPlan,
-    SplitSettings,
-    page_features,
-    plan_batch,
-)
+from ingest.split import SplitPlan
+from mailroom.batches import BatchPart, part_of, plan_split, unsure_check, with_separator_dossier
 from mailroom.errors import (
     DocumentError,
     EmptyFile,
@@ -57,9 +51,6 @@ from mailroom.models import (
     DocType,
     Document,
     EmailInfo,
-    Match,
-    MatchCandidate,
-    Page,
     Source,
     SplitMode,
     Status,
@@ -94,34 +85,29 @@ class Work:
     dossier_reference: str | None = None  # given by the separator sheet before it (a batch)
 
 
-@dataclass(frozen=True)
-class BatchPart:
-    """A document found in a scan batch: its pages, already read with the batch."""
-
-    pages: list[Page]
-    page_images: dict[int, Path]
-    dossier_reference: str | None = None
-    checks: tuple[Check, ...] = ()
-
-
 class Stage(Protocol):
     def __call__(self, doc: Document, work: Work, pipeline: Pipeline, /) -> None: ...
 
 
 def read_text(doc: Document, work: Work, pipeline: Pipeline) -> None:
-    if not doc.pages:  # a document of a scan batch comes with its pages read
-        image_dir = work.workdir / "pages"
-        result = pipeline.reader.read(work.path, work.media_type, image_dir=image_dir)
-        work.page_images = dict(result.page_images)
-        pages = []
-        for page in result.pages:
-            image = result.page_images.get(page.number)
-            if image is not None:
-                key = derived_key(doc.sha256, f"page-{page.number:04d}.png")
-                pipeline.objects.put_file(key, image, content_type="image/png")
-                page = page.model_copy(update={"image_key": key})
-            pages.append(page)
-        doc.pages = pages
+    if doc.pages:  # a document of a scan batch comes with its pages read
+        return require_words(doc)
+    image_dir = work.workdir / "pages"
+    result = pipeline.reader.read(work.path, work.media_type, image_dir=image_dir)
+    work.page_images = dict(result.page_images)
+    pages = []
+    for page in result.pages:
+        image = result.page_images.get(page.number)
+        if image is not None:
+            key = derived_key(doc.sha256, f"page-{page.number:04d}.png")
+            pipeline.objects.put_file(key, image, content_type="image/png")
+            page = page.model_copy(update={"image_key": key})
+        pages.append(page)
+    doc.pages = pages
+    require_words(doc)
+
+
+def require_words(doc: Document) -> None:
     doc.page_count = len(doc.pages)
     if doc.source.pages is None and doc.pages:
         doc.source = doc.source.model_copy(update={"pages": (1, len(doc.pages))})
@@ -204,8 +190,9 @@ def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
             doc, pipeline.dossier_index(force=force), pipeline.settings.dossiers
         )
         work.dossier = None
-        if work.dossier_reference is not None:
-            doc.match = _with_separator_reference(doc.match, work, pipeline)
+        if work.dossier_reference is not None:  # named by a separator sheet
+            given = pipeline.registry.get(work.dossier_reference)
+            doc.match = with_separator_dossier(doc.match, given)
         if doc.match.status != "matched" or not doc.match.dossier_id:
             return
         # the index may predate the dossier's closing by a few milliseconds (or another
@@ -213,26 +200,6 @@ def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
         work.dossier = pipeline.registry.get(doc.match.dossier_id)
         if work.dossier is not None and work.dossier.status == "open":
             return
-
-
-def _with_separator_reference(match: Match, work: Work, pipeline: Pipeline) -> Match:
-    """A separator sheet naming a dossier assigns the document to it: the operator's word is
-    the strongest key; a document whose own keys point at another dossier is ambiguous."""
-    assert work.dossier_reference is not None
-    dossier = pipeline.registry.get(work.dossier_reference)
-    if dossier is None or dossier.status != "open":
-        return match
-    given = MatchCandidate(
-        dossier_id=dossier.dossier_id,
-        score=1.0,
-        reasons=("référence dossier sur l'intercalaire",),
-    )
-    others = tuple(c for c in match.candidates if c.dossier_id != dossier.dossier_id)
-    if match.status == "matched" and match.dossier_id != dossier.dossier_id:
-        return Match(status="ambiguous", score=match.score, candidates=(given, *others))
-    return Match(
-        status="matched", dossier_id=dossier.dossier_id, score=1.0, candidates=(given, *others)
-    )
 
 
 def check_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
@@ -642,7 +609,7 @@ class Pipeline:
             return [container]
         assert container.page_count is not None
         if plan.is_whole(container.page_count):
-            container.checks = [*container.checks, *_unsure(plan.segments[0], container)]
+            container.checks = [*container.checks, *unsure_check(plan.segments[0], container)]
             return [self._run_stages(container, work)]  # its pages are read: not again
         if not plan.segments:
             self._quarantine(
@@ -660,19 +627,7 @@ class Pipeline:
                 work.path, work.media_type, segment.pages, sub / "input",
                 batch_sha256=container.sha256,
             )
-            part = BatchPart(
-                pages=[
-                    container.pages[n - 1].model_copy(update={"number": j})
-                    for j, n in enumerate(segment.pages, start=1)
-                ],
-                page_images={
-                    j: work.page_images[n]
-                    for j, n in enumerate(segment.pages, start=1)
-                    if n in work.page_images
-                },
-                dossier_reference=segment.dossier_reference,
-                checks=_unsure(segment, container),
-            )
+            part = part_of(container, segment, work.page_images)
             source = container.source.model_copy(update={"pages": (segment.first, segment.last)})
             parts.extend(
                 self._process_input(
@@ -733,40 +688,6 @@ class Pipeline:
         )
 
 
-def plan_split(
-    pages: list[Page],
-    page_images: dict[int, Path],
-    classifier: Classifier,
-    settings: SplitSettings,
-    mode: SplitMode,
-    *,
-    workers: int = 1,
-) -> SplitPlan:
-    """Where the documents of a read batch begin and end: each page's features (its words as
-    read, its image's barcodes and ink, the classifier's type of the page alone), then the
-    joint decision. A batch with a text layer (not a scan) is cut only at separator sheets.
-
-    The pages are looked at by ``workers`` threads (image decoding and barcode reading let
-    go of the GIL): the split keeps pace with a reading spread over as many processes."""
-    if mode == "off" or len(pages) < 2:  # nothing to cut: no page looked at
-        return plan_batch([PageFeatures(number=p.number) for p in pages], mode, settings)
-    scanned = all(p.text_source == "ocr" for p in pages)
-
-    def features_of(page: Page) -> PageFeatures:
-        kind = classifier.classify([page]) if scanned and page.words else None
-        return page_features(
-            page,
-            page_images.get(page.number),
-            settings,
-            doc_type=kind.doc_type if kind else None,
-            type_confidence=kind.confidence if kind else 0.0,
-        )
-
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="split") as pool:
-        features = list(pool.map(features_of, pages))
-    return plan_batch(features, mode, settings, evidence=scanned)
-
-
 def build_pipeline(settings: Settings) -> Pipeline:
     """Choose every swappable part from the settings."""
     from classify.model import SklearnClassifier
@@ -793,21 +714,6 @@ def _digest(path: Path) -> tuple[str, int, bytes]:
             sha.update(chunk)
             size += len(chunk)
     return sha.hexdigest(), size, head
-
-
-def _unsure(segment: Segment, batch: Document) -> tuple[Check, ...]:
-    """The review check of a document whose boundaries in its batch are not sure."""
-    if not segment.unsure:
-        return ()
-    return (
-        Check(
-            code="split.unsure",
-            status="warn",
-            message=f"découpage à vérifier (pages {segment.first} à {segment.last} du lot de "
-            f"{batch.page_count} pages)",
-            blocking=True,
-        ),
-    )
 
 
 def _subdir(workdir: Path, name: str) -> Path:
