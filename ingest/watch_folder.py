@@ -56,7 +56,7 @@ from ingest.watch_state import (
 )
 from mailroom.errors import MailroomError
 from mailroom.logs import document_context
-from mailroom.models import Channel, DocType, Document, Status, document_id_for
+from mailroom.models import Channel, DocType, Document, SplitMode, Status, document_id_for
 
 if TYPE_CHECKING:
     from watchdog.observers.api import BaseObserver
@@ -76,6 +76,11 @@ class FolderRoute(BaseModel):
         default=None,
         description="Default document type of its files: taken when the classifier is not "
         "confident of another (e.g. a 'factures' folder).",
+    )
+    split: SplitMode | None = Field(
+        default=None,
+        description="How the scan stacks put in it are cut into documents: separators, auto "
+        "or off (default: the split settings' mode).",
     )
 
 
@@ -127,7 +132,12 @@ class FileSink(Protocol):
     def metadata(self) -> MetadataStore: ...
 
     def process_file(
-        self, path: Path, *, channel: str = ..., default_type: DocType | None = ...
+        self,
+        path: Path,
+        *,
+        channel: str = ...,
+        default_type: DocType | None = ...,
+        split_mode: SplitMode | None = ...,
     ) -> list[Document]: ...
 
 
@@ -399,7 +409,12 @@ class FolderWatcher:
             route = self._route(rel)
             channel = route.channel if route else self.settings.default_channel
             default_type = route.doc_type if route else None
-            docs = self.sink.process_file(path, channel=channel, default_type=default_type)
+            docs = self.sink.process_file(
+                path,
+                channel=channel,
+                default_type=default_type,
+                split_mode=route.split if route else None,
+            )
             own = next((d for d in docs if d.sha256 == sha256), None)
             final = own.status if own is not None else Status.SPLIT
             self._finish(path, rel, final, journal)

@@ -41,8 +41,9 @@ from mailroom.settings import Settings
 
 DEFAULT_EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-data"
 SETS = ("samples", "invoice2data", "facturx", "sroie")
-#: Sets scored only when named: SROIE's 200 fitting receipts (tune there, report on sroie-subset).
-EXTRA_SETS = ("sroie-train",)
+#: Sets scored only when named: SROIE's 200 fitting receipts (tune there, report on sroie-subset)
+#: and the scan batches made from the samples (boundaries; ~10 minutes of OCR).
+EXTRA_SETS = ("sroie-train", "batches")
 # Generated on each run rather than read, and not part of "all": ``samples/blind/``'s corpus,
 # laid out by someone who had not read the extractor.
 GENERATED_SETS = ("blind",)
@@ -639,12 +640,19 @@ def eval_sroie(settings: Settings, root: Path, limit: int | None = None) -> Scor
     return score
 
 
+def _eval_batches(settings: Settings, root: Path, limit: int | None = None) -> Score:
+    from mailroom.batch_eval import eval_batches  # scan batches made from samples/
+
+    return eval_batches(settings, root, limit)
+
+
 RUNNERS: dict[str, Callable[..., Any]] = {
     "samples": eval_samples,
     "invoice2data": eval_invoice2data,
     "facturx": eval_facturx,
     "sroie": eval_sroie,
     "sroie-train": eval_sroie,
+    "batches": _eval_batches,
 }
 
 
@@ -662,6 +670,7 @@ def run(
         "facturx": eval_data / "facturx-fr",
         "sroie": eval_data / "sroie-subset",
         "sroie-train": eval_data / "sroie-train",
+        "batches": samples,
     }
     scores: list[Score] = []
     for name in which:

@@ -46,6 +46,7 @@ FINAL_STATUSES = frozenset(
 
 
 Channel = Literal["scan", "email", "upload"]
+SplitMode = Literal["separators", "auto", "off"]  # how a scanned stack is cut (ingest/split.py)
 TextSource = Literal["pdf_text", "ocr", "mixed"]
 FieldValue = str | Decimal | date
 
@@ -252,6 +253,8 @@ class Source(Frozen):
     email: EmailInfo | None = None
     filename: str | None = None  # the name the sender gave; never used as a path
     default_type: DocType | None = None  # what the channel says it carries (a folder route)
+    split_mode: SplitMode | None = None  # how the channel says its stacks are cut (a route)
+    pages: tuple[int, int] | None = None  # [first, last] 1-based pages of the file at ``path``
 
 
 class Document(BaseModel):

@@ -1,7 +1,7 @@
 """The pipeline: the ordered stages a document goes through, and the runner with the one error
 boundary.
 
-    ingest (sniff, store the original, spot duplicates, split e-mails)
+    ingest (sniff, store the original, spot duplicates, split e-mails and scan batches)
       -> read (text layer or OCR) -> classify -> extract -> match -> check -> file
 
 Every stage is timed into ``Document.timings``. A bad document ends ``quarantined`` with its
@@ -31,7 +31,10 @@ from extract.facturx import InvalidFacturX, cross_check, read_facturx
 from extract.fields import extract_fields
 from extract.reader import Reader
 from ingest.email import parse_email
+from ingest.pages import write_pages
 from ingest.sniff import SUPPORTED, describe, sniff
+from ingest.split import SplitPlan
+from mailroom.batches import BatchPart, part_of, plan_split, unsure_check, with_separator_dossier
 from mailroom.errors import (
     DocumentError,
     EmptyFile,
@@ -49,6 +52,7 @@ from mailroom.models import (
     Document,
     EmailInfo,
     Source,
+    SplitMode,
     Status,
     document_id_for,
     format_value,
@@ -66,6 +70,7 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
 _REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED})
+BATCH_TYPES = frozenset({"application/pdf", "image/tiff"})  # what a scanner writes a stack as
 
 
 @dataclass
@@ -77,6 +82,7 @@ class Work:
     workdir: Path
     page_images: dict[int, Path] = field(default_factory=dict)
     dossier: Dossier | None = None  # the matched dossier, as read when the match stood
+    dossier_reference: str | None = None  # given by the separator sheet before it (a batch)
 
 
 class Stage(Protocol):
@@ -84,6 +90,8 @@ class Stage(Protocol):
 
 
 def read_text(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    if doc.pages:  # a document of a scan batch comes with its pages read
+        return require_words(doc)
     image_dir = work.workdir / "pages"
     result = pipeline.reader.read(work.path, work.media_type, image_dir=image_dir)
     work.page_images = dict(result.page_images)
@@ -96,9 +104,15 @@ def read_text(doc: Document, work: Work, pipeline: Pipeline) -> None:
             page = page.model_copy(update={"image_key": key})
         pages.append(page)
     doc.pages = pages
-    doc.page_count = len(pages)
-    if not any(p.words for p in pages):
-        raise NoText(f"{len(pages)} page(s) sans mot lisible")
+    require_words(doc)
+
+
+def require_words(doc: Document) -> None:
+    doc.page_count = len(doc.pages)
+    if doc.source.pages is None and doc.pages:
+        doc.source = doc.source.model_copy(update={"pages": (1, len(doc.pages))})
+    if not any(p.words for p in doc.pages):
+        raise NoText(f"{len(doc.pages)} page(s) sans mot lisible")
 
 
 def classify_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
@@ -176,6 +190,9 @@ def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
             doc, pipeline.dossier_index(force=force), pipeline.settings.dossiers
         )
         work.dossier = None
+        if work.dossier_reference is not None:  # named by a separator sheet
+            given = pipeline.registry.get(work.dossier_reference)
+            doc.match = with_separator_dossier(doc.match, given)
         if doc.match.status != "matched" or not doc.match.dossier_id:
             return
         # the index may predate the dossier's closing by a few milliseconds (or another
@@ -380,13 +397,19 @@ class Pipeline:
         return docs
 
     def process_file(
-        self, path: Path, *, channel: Channel = "upload", default_type: DocType | None = None
+        self,
+        path: Path,
+        *,
+        channel: Channel = "upload",
+        default_type: DocType | None = None,
+        split_mode: SplitMode | None = None,
     ) -> list[Document]:
         source = Source(
             channel=channel,
             path=str(path),
             filename=path.name,
             default_type=default_type,
+            split_mode=split_mode,
         )
         with tempfile.TemporaryDirectory(prefix="mailroom-") as tmp:
             return self._process_input(path, source, Path(tmp))
@@ -407,6 +430,7 @@ class Pipeline:
         *,
         media_type: str | None = None,
         parent_id: str | None = None,
+        part: BatchPart | None = None,
     ) -> list[Document]:
         sha256, size, head = _digest(path)
         doc = Document(
@@ -432,6 +456,13 @@ class Pipeline:
             self.metadata.save(doc)  # durable before any processing: nothing is ever lost
             if media_type == "message/rfc822":
                 docs = self._split_email(doc, path, workdir)
+            elif part is not None:
+                doc.pages, doc.checks = part.pages, list(part.checks)
+                work = Work(path, media_type, workdir, page_images=dict(part.page_images))
+                work.dossier_reference = part.dossier_reference
+                docs = [self._run_stages(doc, work)]
+            elif media_type in BATCH_TYPES and self._split_mode(source) != "off":
+                docs = self._split_batch(doc, Work(path, media_type, workdir))
             else:
                 docs = [self._run_stages(doc, Work(path, media_type, workdir))]
             return docs
@@ -445,7 +476,9 @@ class Pipeline:
                 try:
                     stage(doc, work, self)
                 finally:
-                    doc.timings = {**doc.timings, name: round(time.perf_counter() - started, 4)}
+                    # added to: a batch's document arrives with its reading timed
+                    spent = doc.timings.get(name, 0.0) + time.perf_counter() - started
+                    doc.timings = {**doc.timings, name: round(spent, 4)}
         except DocumentError as e:
             self._quarantine(doc, e.reason, e.message)
         except MailroomError:
@@ -544,6 +577,83 @@ class Pipeline:
         self.metadata.save(container)
         self._record_arrival(container, container.status)
         return [container]
+
+    def _split_mode(self, source: Source) -> SplitMode:
+        return source.split_mode or self.settings.split.mode
+
+    def _split_batch(self, container: Document, work: Work) -> list[Document]:
+        """A scanned stack: read once, cut into its documents (ingest/split.py), each
+        processed on its own as an e-mail's parts are; one document is processed as it is."""
+        try:
+            self._check_input(container, work.media_type)
+            started = time.perf_counter()
+            try:
+                read_text(container, work, self)
+            finally:
+                container.timings = {"read": round(time.perf_counter() - started, 4)}
+            started = time.perf_counter()
+            plan = self._plan_batch(container, work)
+            container.timings = {
+                **container.timings, "split": round(time.perf_counter() - started, 4)
+            }
+        except DocumentError as e:
+            self._quarantine(container, e.reason, e.message)
+        except MailroomError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the error boundary, as in _run_stages
+            log.exception("internal error while reading a batch")
+            self._quarantine(container, QuarantineReason.INTERNAL_ERROR, f"{type(e).__name__}: {e}")
+        if container.status is Status.QUARANTINED:
+            self.metadata.save(container)
+            self._record_arrival(container, container.status)
+            return [container]
+        assert container.page_count is not None
+        if plan.is_whole(container.page_count):
+            container.checks = [*container.checks, *unsure_check(plan.segments[0], container)]
+            return [self._run_stages(container, work)]  # its pages are read: not again
+        if not plan.segments:
+            self._quarantine(
+                container,
+                QuarantineReason.NO_TEXT,
+                "Le lot ne contient que des intercalaires ou des pages blanches.",
+            )
+            self.metadata.save(container)
+            self._record_arrival(container, container.status)
+            return [container]
+        parts: list[Document] = []
+        for i, segment in enumerate(plan.segments, start=1):
+            sub = _subdir(work.workdir, f"doc-{i}")
+            file = write_pages(
+                work.path, work.media_type, segment.pages, sub / "input",
+                batch_sha256=container.sha256,
+            )
+            part = part_of(container, segment, work.page_images)
+            source = container.source.model_copy(update={"pages": (segment.first, segment.last)})
+            parts.extend(
+                self._process_input(
+                    file, source, sub, media_type=work.media_type,
+                    parent_id=container.document_id, part=part,
+                )
+            )
+        container.status = Status.SPLIT
+        container.reason = (
+            f"{len(parts)} document(s) trouvé(s) dans le lot ({plan.method}"
+            + (f", pages écartées : {', '.join(map(str, plan.dropped))}" if plan.dropped else "")
+            + ")"
+        )
+        self.metadata.save(container)
+        self._record_arrival(container, Status.SPLIT)
+        return parts
+
+    def _plan_batch(self, container: Document, work: Work) -> SplitPlan:
+        return plan_split(
+            container.pages,
+            work.page_images,
+            self.classifier,
+            self.settings.split,
+            self._split_mode(container.source),
+            workers=self.settings.ocr.workers,
+        )
 
     def _duplicate(self, doc: Document, existing: Document) -> Document:
         doc.status = Status.DUPLICATE

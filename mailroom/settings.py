@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.imap import ImapSettings
+from ingest.split import SplitSettings
 from ingest.watch_folder import FolderWatchSettings
 from review.settings import ReviewSettings
 
@@ -199,6 +200,10 @@ class Settings(BaseSettings):
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     dossiers: DossierSettings = Field(default_factory=DossierSettings)
     requests: RequestSettings = Field(default_factory=RequestSettings)
+    split: SplitSettings = Field(
+        default_factory=SplitSettings,
+        description="Scan batches: separator sheets and the evidence split (ingest/split.py).",
+    )
     watch: FolderWatchSettings = Field(
         default_factory=FolderWatchSettings,
         description="Drop-folder watcher (mailroom watch folder).",

@@ -41,7 +41,7 @@ from celery.result import AsyncResult
 from kombu import Queue
 
 from mailroom.errors import ConfigurationError, MailroomError, StorageError
-from mailroom.models import DocType, Document, Source
+from mailroom.models import DocType, Document, Source, SplitMode
 from mailroom.settings import Settings
 from storage.base import MetadataStore, ObjectStore, derived_key, original_key
 
@@ -326,13 +326,19 @@ class QueueSink:
         return self._metadata
 
     def process_file(
-        self, path: Path, *, channel: str = "upload", default_type: DocType | None = None
+        self,
+        path: Path,
+        *,
+        channel: str = "upload",
+        default_type: DocType | None = None,
+        split_mode: SplitMode | None = None,
     ) -> list[Document]:
         source = Source(
             channel=channel,  # type: ignore[arg-type]
             path=str(path),
             filename=path.name,
             default_type=default_type,
+            split_mode=split_mode,
         )
         return self._wait(enqueue_file(self.celery, self.objects, path, source))
 

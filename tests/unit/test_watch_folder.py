@@ -19,7 +19,17 @@ from extract.reader import ReadResult
 from ingest.watch_folder import FolderRoute, FolderWatchSettings, watch_folder
 from ingest.watch_state import Journal, TakenFile, read_statuses
 from mailroom.errors import StorageError
-from mailroom.models import BBox, DocType, Document, Page, Source, Status, Word, document_id_for
+from mailroom.models import (
+    BBox,
+    DocType,
+    Document,
+    Page,
+    Source,
+    SplitMode,
+    Status,
+    Word,
+    document_id_for,
+)
 from mailroom.pipeline import Pipeline
 from mailroom.settings import Settings
 from storage.dossiers import MemoryDossierRegistry
@@ -52,12 +62,19 @@ class FlakySink:
         self.metadata = pipeline.metadata
 
     def process_file(
-        self, path: Path, *, channel: str = "upload", default_type: DocType | None = None
+        self,
+        path: Path,
+        *,
+        channel: str = "upload",
+        default_type: DocType | None = None,
+        split_mode: SplitMode | None = None,
     ) -> list[Document]:
         if self.failures:
             self.failures -= 1
             raise StorageError("object store unreachable")
-        return self.pipeline.process_file(path, channel=channel, default_type=default_type)
+        return self.pipeline.process_file(
+            path, channel=channel, default_type=default_type, split_mode=split_mode
+        )
 
 
 @pytest.fixture
@@ -229,6 +246,18 @@ def test_a_routed_subfolder_gives_its_default_document_type(
     # The fixture's classifier is sure it is an invoice: kept, with a warning.
     assert doc.doc_type is DocType.INVOICE
     assert [c.code for c in doc.checks] == ["classify.default_type_differs"]
+
+
+def test_a_routed_subfolder_sets_how_its_scan_stacks_are_cut(
+    pipeline: Pipeline, inbox: Path, run_watcher: Callable[..., threading.Event]
+) -> None:
+    _doc(inbox / "unitaires" / "a.pdf", "Facture unitaire")
+    _doc(inbox / "b.pdf", "Facture sans route")
+    settings = _settings(routes={"unitaires": FolderRoute(split="off")})
+    run_watcher(pipeline, inbox, settings)
+    _wait_for(lambda: len(_processed(inbox)) == 2)
+    modes = {d.source.filename: d.source.split_mode for d in pipeline.metadata.list_documents()}
+    assert modes == {"a.pdf": "off", "b.pdf": None}
 
 
 def test_the_same_bytes_dropped_again_are_a_duplicate_arrival_and_still_moved(
