@@ -35,7 +35,7 @@ from extract.fields.lexicon import (
 )
 from extract.fields.nlp import LabelHit, SpacyNlp
 from extract.fields.spelling import mend_name, plain_words
-from extract.identifiers import fr_vat_from_siren
+from extract.identifiers import fr_vat_from_siren, siren_valid, vat_valid
 from extract.normalize import fold_name, normalize_reference, parse_currency
 from mailroom.models import DocType, ExtractedField, Page
 
@@ -802,6 +802,40 @@ class LayoutFieldExtractor:
             scored.append(_Scored(c, score, lab))
         return _pick(scored)
 
+    def _siren(self, doc: _Doc, name: str, t: DocType) -> ExtractedField | None:
+        """The seller's SIREN, from every place it shows: printed as such ("SIREN ...",
+        "RCS Lyon B 732 829 320"), as the first 9 digits of the seller's SIRET, or inside the
+        seller's French VAT number (FR + key + SIREN, the key checked). Sources that agree
+        make it surer; a SIREN in the customer's block is the customer's."""
+        customer = self._customer_zone(doc, blocks=True)
+        votes: dict[str, list[ExtractedField]] = {}
+        for c in cands.siren_candidates(doc.rows):
+            if not c.valid or _customer_penalty(customer, c) > 0:
+                continue
+            f = _field(c, _confidence(_Scored(c, 1.0, 1.0), 0.0))
+            votes.setdefault(str(c.value), []).append(f)
+        siret = self._siret(doc, "supplier_siret", t)
+        if siret is not None and siren_valid(str(siret.value)[:9]) and siret.confidence > 0.3:
+            votes.setdefault(str(siret.value)[:9], []).append(
+                siret.model_copy(update={"value": str(siret.value)[:9]}))
+        vat = self._vat_number(doc, "supplier_vat_number", t)
+        if vat is not None and str(vat.value).startswith("FR") and vat_valid(str(vat.value)) \
+                and siren_valid(str(vat.value)[4:]):
+            votes.setdefault(str(vat.value)[4:], []).append(vat.model_copy(update={
+                "value": str(vat.value)[4:], "confidence": round(0.95 * vat.confidence, 3)}))
+        if not votes:
+            return None
+        value, found = max(votes.items(),
+                           key=lambda kv: (len(kv[1]), max(f.confidence for f in kv[1])))
+        best = max(found, key=lambda f: f.confidence)
+        conf = best.confidence
+        if len(found) > 1:
+            conf = min(0.99, conf + 0.5 * (1 - conf))  # two places print the same SIREN
+        rivals = [max(f.confidence for f in fs) for v, fs in votes.items() if v != value]
+        if rivals and max(rivals) >= conf - 0.1:
+            conf = min(conf, 0.6)  # two SIRENs, neither clearly the seller's
+        return best.model_copy(update={"confidence": round(conf, 3)})
+
     def _vat_number(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
         pool = cands.vat_candidates(doc.rows)
         if not pool:
@@ -1341,6 +1375,7 @@ class LayoutFieldExtractor:
     _GETTERS: dict[str, Callable[..., ExtractedField | None]] = {
         "supplier_name": _company,
         "merchant_name": _company,
+        "supplier_siren": _siren,
         "supplier_siret": _siret,
         "supplier_vat_number": _vat_number,
         "invoice_number": _code,

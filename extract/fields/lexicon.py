@@ -134,7 +134,17 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "total factura", "total a pagar", "totale", "totale fattura", "totale da pagare",
        "importo totale", "totaal", "te betalen", "totaalbedrag", "total eur", "total €",
        "montant eur ttc", "montant total ttc", "totaal incl. btw", "gesamt brutto",
-       "total incl. vat", "total"),
+       "total incl. vat", "total",
+       # German, Dutch, Spanish, Italian, English wordings of the amount due
+       "zahlbetrag", "fälliger betrag", "gesamtbetrag brutto", "gesamtsumme brutto",
+       "summe brutto", "betrag brutto", "brutto", "rechnungssumme", "rechnungsendbetrag",
+       "zu zahlender betrag", "zahlbarer betrag", "offener betrag", "endsumme",
+       "gesamtpreis", "totaalbedrag incl. btw", "te betalen bedrag", "totaal te betalen",
+       "factuurbedrag", "totaal incl", "importe a pagar", "total a abonar", "importe total factura",
+       "total importe", "totale documento", "totale a pagare", "netto a pagare",
+       "importo da pagare", "totale complessivo", "amount payable", "total to pay",
+       "invoice amount", "total invoice amount", "amount to pay", "total amount due",
+       "total gross", "gross total", "gross amount"),
     _k("total_excl_tax", (AMOUNT,),
        "total ht", "montant ht", "total h.t.", "total h.t", "base ht", "total hors taxes",
        "montant hors taxes", "sous-total", "sous total", "subtotal", "sub total", "sub-total",
@@ -144,6 +154,15 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "total sales (excluding", "excluding gst", "total (excl", "total exclusive",
        "montant total ht", "total net ht", "montant net ht", "exclusief btw",
        "totaal excl. btw", "gesamt netto", "nettosumme",
+       # German, Dutch, Spanish, Italian, English wordings of the total before tax
+       "gesamtsumme netto", "gesamtbetrag netto", "betrag netto", "netto", "summe netto",
+       "nettogesamtbetrag", "warenwert netto", "summe positionen", "summe der positionen",
+       "summe aller positionen", "rechnungsbetrag netto", "nettowert", "zwischensumme netto",
+       "totaal exclusief btw", "bedrag excl. btw", "netto bedrag", "totaal netto",
+       "subtotal sin iva", "total sin iva", "base imponible total", "importe neto",
+       "totale imponibile", "imponibile totale", "totale netto", "total without vat",
+       "total net amount", "net value", "total net value", "taxable amount",
+       "sum of line net amounts",
        # "Net total" is the total before tax on an invoice, the total paid on a till
        # receipt: the phrase is both, the sum HT + TVA = TTC decides
        "net total"),
@@ -154,7 +173,15 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "vat amount", "tax",
        "total tax", "sales tax", "gst", "total gst", "gst amount", "sst", "iva", "cuota iva",
        "mwst", "mwst.", "ust", "ust.", "umsatzsteuer", "mehrwertsteuer", "btw", "montant eur tva",
-       "montant tva"),
+       "montant tva",
+       # German, Dutch, Spanish, Italian, English wordings of the tax amount
+       "steuerbetrag", "steuer", "summe ust", "summe ust.", "summe mwst", "summe mwst.",
+       "summe umsatzsteuer", "gesamtsumme umsatzsteuer", "umsatzsteuerbetrag", "mwst.-betrag",
+       "mwst-betrag", "ust.-betrag", "ust-betrag", "zzgl. ust", "zzgl. ust.", "zzgl. mwst",
+       "zzgl. mwst.", "zzgl. umsatzsteuer", "plus ust", "enthaltene mwst", "enthaltene ust",
+       "mehrwertsteuerbetrag", "btw-bedrag", "btw bedrag", "totaal btw", "bedrag btw",
+       "importe iva", "total iva", "cuota de iva", "importo iva", "totale iva", "iva totale",
+       "tax amount", "total vat amount", "vat total amount"),
     _k("amount_distractor", (AMOUNT,),
        "acompte", "acompte versé", "acomptes", "déjà payé", "déjà réglé", "montant réglé",
        "payé", "deposit", "paid", "amount paid", "already paid", "anzahlung", "capital",
@@ -300,6 +327,14 @@ PAYMENT_WORDS: dict[str, tuple[str, ...]] = {
     "transfer": ("virement", "virement bancaire", "bank transfer", "transfer",
                  "wire transfer", "überweisung", "transferencia", "bonifico", "sepa"),
 }
+
+#: Words a SIREN is printed after, in the legal mentions: "SIREN 732 829 320",
+#: "N° SIREN : 732829320", "RCS Lyon B 732 829 320", "immatriculée au RCS de Paris sous le
+#: numéro 732 829 320" (a town, a letter and a few words may stand between).
+SIREN_LABELS: tuple[str, ...] = (
+    "siren", "n° siren", "no siren", "numéro siren", "siren n°", "rcs", "r.c.s.", "r.c.s",
+    "registre du commerce et des sociétés", "registre du commerce", "répertoire des métiers",
+)
 
 #: Legal forms that mark a line as a company name.
 LEGAL_FORMS: tuple[str, ...] = (
