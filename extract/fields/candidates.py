@@ -594,7 +594,12 @@ def _grouped_code(
     seq: list[tuple[Word, int, int]], first: Word, core: str, pstart: int, h: float
 ) -> tuple[str, int, int, tuple[Word, ...]] | None:
     """A reference printed (or read) in groups: "CTR 218 69940", "AST-2026- 005626"; the
-    groups are close together (no column gap) and the value has no spaces once joined."""
+    groups are close together (no column gap) and the value has no spaces once joined. A word
+    that closes with a colon, or a long word of letters, is a label ("Belegnummer: 471102"),
+    not a reference's first group."""
+    if first.text.endswith(":") or (core.isalpha() and len(core) > 5) or \
+            not re.fullmatch(r"[A-Za-z0-9\-/]+", core):
+        return None
     words = [first]
     text = core
     after = False

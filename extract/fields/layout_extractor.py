@@ -34,8 +34,9 @@ from extract.fields.lexicon import (
     PAYMENT_WORDS,
 )
 from extract.fields.nlp import LabelHit, SpacyNlp
+from extract.fields.party_blocks import PartyName, party_names
 from extract.fields.spelling import mend_name, plain_words
-from extract.identifiers import fr_vat_from_siren, siren_valid, vat_valid
+from extract.identifiers import fr_vat_from_siren, siren_valid
 from extract.normalize import fold_name, normalize_reference, parse_currency
 from mailroom.models import DocType, ExtractedField, Page
 
@@ -162,6 +163,11 @@ class _Doc:
         a word is as printed, not an OCR slip to mend."""
         counts = Counter(w for r in self.rows for w in plain_words(r.text))
         return {w for w, n in counts.items() if n > 1}
+
+    @cached_property
+    def parties(self) -> list[PartyName]:
+        """The "Name:" rows under the parties' block headings (seller, buyer)."""
+        return party_names(self.rows_by_page)
 
     @cached_property
     def has_deposit(self) -> bool:
@@ -421,6 +427,14 @@ class LayoutFieldExtractor:
             value = getter(self, doc, name, doc_type)
             if value is not None:
                 out[name] = value
+        if "customer_name" in wanted:
+            # a "Name:" row under the buyer's block heading ("Käufer", "Buyer") names the
+            # customer, whatever other name the page offers
+            buyer = next((p for p in doc.parties if p.party == "buyer"), None)
+            if buyer is not None and sum(ch.isalpha() for ch in buyer.text) >= 2:
+                c = Candidate(fold_name(buyer.text), NAME, buyer.row, buyer.start, buyer.end,
+                              buyer.words)
+                out["customer_name"] = _field(c, _confidence(_Scored(c, 1.0, 1.0), 0.0))
         for name in _REREAD_NAMES:
             if name in out:
                 out[name] = _reread_name(doc, out[name])
@@ -804,37 +818,46 @@ class LayoutFieldExtractor:
 
     def _siren(self, doc: _Doc, name: str, t: DocType) -> ExtractedField | None:
         """The seller's SIREN, from every place it shows: printed as such ("SIREN ...",
-        "RCS Lyon B 732 829 320"), as the first 9 digits of the seller's SIRET, or inside the
-        seller's French VAT number (FR + key + SIREN, the key checked). Sources that agree
-        make it surer; a SIREN in the customer's block is the customer's."""
+        "RCS Lyon B 732 829 320"), as the first 9 digits of a SIRET (whose own key may be
+        wrong), or inside a French VAT number (FR + key + SIREN, the key checked). Each
+        SIREN's sources add up: one printed in the legal mentions (capital, RCS, APE) counts
+        more, one in the customer's block counts against, and agreeing with the seller's
+        SIRET or VAT number as their own fields chose them counts more again."""
         customer = self._customer_zone(doc, blocks=True)
-        votes: dict[str, list[ExtractedField]] = {}
+        sources: list[tuple[str, Candidate, float]] = []
         for c in cands.siren_candidates(doc.rows):
-            if not c.valid or _customer_penalty(customer, c) > 0:
-                continue
-            f = _field(c, _confidence(_Scored(c, 1.0, 1.0), 0.0))
-            votes.setdefault(str(c.value), []).append(f)
-        siret = self._siret(doc, "supplier_siret", t)
-        if siret is not None and siren_valid(str(siret.value)[:9]) and siret.confidence > 0.3:
-            votes.setdefault(str(siret.value)[:9], []).append(
-                siret.model_copy(update={"value": str(siret.value)[:9]}))
-        vat = self._vat_number(doc, "supplier_vat_number", t)
-        if vat is not None and str(vat.value).startswith("FR") and vat_valid(str(vat.value)) \
-                and siren_valid(str(vat.value)[4:]):
-            votes.setdefault(str(vat.value)[4:], []).append(vat.model_copy(update={
-                "value": str(vat.value)[4:], "confidence": round(0.95 * vat.confidence, 3)}))
-        if not votes:
+            if c.valid:
+                sources.append((str(c.value), c, 1.0))
+        for c in cands.siret_candidates(doc.rows):
+            head = str(c.value)[:9]
+            if siren_valid(head):
+                sources.append((head, c, 0.8 if c.valid else 0.5))
+        for c in cands.vat_candidates(doc.rows):
+            value = str(c.value)
+            if value.startswith("FR") and c.valid and siren_valid(value[4:]):
+                sources.append((value[4:], c, 0.8))
+        if not sources:
             return None
-        value, found = max(votes.items(),
-                           key=lambda kv: (len(kv[1]), max(f.confidence for f in kv[1])))
-        best = max(found, key=lambda f: f.confidence)
-        conf = best.confidence
-        if len(found) > 1:
-            conf = min(0.99, conf + 0.5 * (1 - conf))  # two places print the same SIREN
-        rivals = [max(f.confidence for f in fs) for v, fs in votes.items() if v != value]
-        if rivals and max(rivals) >= conf - 0.1:
-            conf = min(conf, 0.6)  # two SIRENs, neither clearly the seller's
-        return best.model_copy(update={"confidence": round(conf, 3)})
+        siret = self._siret(doc, "supplier_siret", t)
+        vat = self._vat_number(doc, "supplier_vat_number", t)
+        chosen = {str(siret.value)[:9] if siret else None,
+                  str(vat.value)[4:] if vat and str(vat.value).startswith("FR") else None}
+        by_value: dict[str, list[_Scored]] = {}
+        for value, c, weight in sources:
+            score = weight
+            if _ISSUER_MENTION.search(c.row.text):
+                score += 0.3
+            score -= 1.6 * _customer_penalty(customer, c)
+            by_value.setdefault(value, []).append(_Scored(c, score, weight))
+        totals: list[_Scored] = []
+        for value, found in by_value.items():
+            found.sort(key=lambda x: -x.score)
+            total = found[0].score + 0.3 * sum(max(0.0, x.score) for x in found[1:])
+            if value in chosen:
+                total += 0.3
+            best = found[0]
+            totals.append(_Scored(replace(best.cand, value=value), total, best.label))
+        return _pick(totals, 0.3)
 
     def _vat_number(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
         pool = cands.vat_candidates(doc.rows)
@@ -986,6 +1009,11 @@ class LayoutFieldExtractor:
                     continue
                 m = _NUMBER_SIGN.match(wd.text)
                 if m is None:
+                    bare = None
+                    if k == hit.row.index + 1:  # right under the title
+                        bare = self._bare_number_below(doc, hit, below, i, weight, name)
+                    if bare is not None:
+                        return [bare]
                     break
                 rest = wd.text[m.end():]
                 j = i
@@ -1005,6 +1033,34 @@ class LayoutFieldExtractor:
                 score = weight * hit.strength * _REL_FACTOR["below"]
                 return [_Scored(c, score, score)]
         return []
+
+    def _bare_number_below(self, doc: _Doc, hit: LabelHit, below: Row, i: int, weight: float,
+                           name: str) -> _Scored | None:
+        """A title alone on its line ("RECHNUNG", "INVOICE") with a number of digits alone
+        under it, no number sign ("471102", "2024-117"): the title's number, weaker than a
+        labelled one. A reference with letters there ("AST-2026-0042") may be anything (a
+        dossier's, an order's) and is left to its own label."""
+        if hit.row.text[:hit.start].strip() or hit.row.text[hit.end:].strip(" :"):
+            return None  # the title is not alone on its line
+        wd = below.words[i]
+        core = wd.text.rstrip(".,;:)")
+        h = max(below.height, 4.0)
+        if sum(ch.isdigit() for ch in core) < 3 or not re.fullmatch(r"\d+(?:[-/.]\d+)*", core) \
+                or not cands._code_like(core):
+            return None
+        if i + 1 < len(below.words) and below.words[i + 1].bbox.x0 - wd.bbox.x1 < 2 * h:
+            return None  # words follow: a line of text, not a number standing alone
+        start = below.starts[i]
+        if any(hh.start <= start < hh.end for hh in doc.hits_by_row.get(
+                (below.page, below.index), [])):
+            return None
+        if any(a < start + len(core) and start < b for a, b in cands.phone_or_postcode_spans(
+                below)):
+            return None
+        value = core if name == "invoice_number" else normalize_reference(core)
+        c = Candidate(value, CODE, below, start, start + len(core), (wd,), via=hit)
+        score = weight * hit.strength * _REL_FACTOR["column"]
+        return _Scored(c, score, score)
 
     # ------------------------------------------------------------------ names
 
@@ -1260,7 +1316,26 @@ class LayoutFieldExtractor:
             else x
             for x in scored
         ]
-        return _pick(scored + anchored + mentions, 0.3)
+        return _pick(self._party_blocks(doc, scored + anchored + mentions), 0.3)
+
+    def _party_blocks(self, doc: _Doc, scored: list[_Scored]) -> list[_Scored]:
+        """A "Name:" row under a seller's heading names the supplier over any other candidate;
+        a candidate that is the name under a buyer's heading is the customer, not the
+        supplier."""
+        buyers = [fold(fold_name(p.text)) for p in doc.parties if p.party == "buyer"]
+        out = [
+            _Scored(x.cand, x.score - 1.0, x.label)
+            if any(b and b in fold(str(x.cand.value)) for b in buyers) else x
+            for x in scored
+        ]
+        for p in doc.parties:
+            if p.party != "seller":
+                continue
+            text = fold_name(_clean_company(p.text))
+            if sum(ch.isalpha() for ch in text) >= 2:
+                out.append(_Scored(Candidate(text, NAME, p.row, p.start, p.end, p.words),
+                                   2.0, 1.0))
+        return out
 
     def _legal_mentions(self, doc: _Doc) -> list[_Scored]:
         """The company named in the legal mentions ("Roche Automobiles - SARL au capital de
@@ -1441,6 +1516,9 @@ _LEGAL_MENTION = re.compile(
     re.IGNORECASE,
 )
 _ID_KINDS = frozenset({"siret", "siren", "vat_number", "company_registration", "phone"})
+# a line of the issuer's legal mentions: its capital, its register, its activity code
+_ISSUER_MENTION = re.compile(r"\bcapital\b|\bR\.?\s?C\.?\s?S\b|\bAPE\b|\bNAF\b|\bSIREN\b",
+                             re.IGNORECASE)
 _CIVILITY_PREFIX = re.compile(
     r"^\s*(?:M\.|Mr\.?|Mrs\.?|Ms\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Herr|Frau)\s+")
 _NUMBER_SIGN = re.compile(r"^(?:#|n°|nº|no\.?|nr\.?|n\.|num[ée]ro|número|number|nummer)\s*:?",

@@ -51,6 +51,15 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "fattura n", "fattura n.", "fattura nr", "factuurnummer", "factuur nr", "avoir n°",
        "numéro d'avoir", "facture", "invoice", "rechnung", "factura", "fattura", "factuur",
        "tax invoice", "booking id",
+       # German, Dutch, Spanish, Italian, English wordings of the invoice's number
+       "belegnummer", "beleg-nr", "beleg-nr.", "belegnr", "belegnr.", "beleg nr", "beleg nr.",
+       "re.-nr.", "re.-nr", "re-nr", "re-nr.", "rg.-nr.", "rg-nr", "rg-nr.", "rg.nr.",
+       "rechnungs-nr.", "rechnungs nr", "rechnungs nr.", "rechnung nummer", "rechnungsnr.:",
+       "dokumentnummer", "dokument-nr", "document number", "document no.", "doc no",
+       "factuur nummer", "factuurnr", "factuurnr.", "nummer factuur", "número factura",
+       "nº de factura", "n.º de factura", "num. factura", "factura número", "numero documento",
+       "n. documento", "fattura numero", "n. fattura", "fattura nr.", "invoice reference",
+       "invoice ref", "bill number",
        # credit notes carry their own number
        "avoir", "avoir no", "n° d'avoir", "numéro avoir", "facture d'avoir", "credit note",
        "credit note no", "credit note number", "credit memo", "gutschrift", "gutschrift nr",
@@ -310,7 +319,9 @@ WEAK_PHRASES: frozenset[str] = frozenset(
      "titulaire", "assuré", "remise", "discount", "dr", "dr.", "docteur", "médecin", "avoir",
      "gutschrift",
      # the parties' bare names: "Le fournisseur", "Seller line 2" are words, not labels
-     "fournisseur", "vendeur", "émetteur", "supplier", "vendor", "seller"}
+     "fournisseur", "vendeur", "émetteur", "supplier", "vendor", "seller",
+     # bare words of the totals' lexicon: "netto" in "30 Tage netto" is no label
+     "netto", "brutto", "steuer"}
 )
 
 #: Strength of a label match, by phrase: bare words are weaker than full labels.
@@ -327,6 +338,28 @@ PAYMENT_WORDS: dict[str, tuple[str, ...]] = {
     "transfer": ("virement", "virement bancaire", "bank transfer", "transfer",
                  "wire transfer", "überweisung", "transferencia", "bonifico", "sepa"),
 }
+
+#: Headings of an invoice's parties' blocks, over rows of form labels ("Name:", "Straße:"):
+#: the seller's and the buyer's (``extract.fields.party_blocks``). Matched as whole words in
+#: a short line of its own ("Angaben zum Verkäufer", "Seller (Verkäufer)").
+SELLER_HEADINGS: tuple[str, ...] = (
+    "verkäufer", "lieferant", "rechnungssteller", "rechnungsaussteller", "auftragnehmer",
+    "leistungserbringer", "seller", "supplier", "vendor", "issuer", "vendeur", "fournisseur",
+    "émetteur", "prestataire", "leverancier", "verkoper", "vendedor", "proveedor", "emisor",
+    "fornitore", "venditore", "cedente", "cedente prestatore", "prestatore",
+)
+BUYER_HEADINGS: tuple[str, ...] = (
+    "käufer", "rechnungsempfänger", "auftraggeber", "kunde", "leistungsempfänger", "buyer",
+    "customer", "bill to", "billed to", "invoice to", "acheteur", "client", "destinataire",
+    "facturé à", "koper", "afnemer", "klant", "comprador", "cliente", "destinatario",
+    "cessionario", "cessionario committente", "committente", "acquirente",
+)
+#: The form label of a party's name inside its block: "Name: Lieferant GmbH".
+PARTY_NAME_LABELS: tuple[str, ...] = (
+    "name", "firmenname", "firma", "unternehmen", "company name", "company", "business name",
+    "trading name", "nom", "raison sociale", "dénomination", "société", "naam", "bedrijfsnaam",
+    "bedrijf", "nombre", "razón social", "empresa", "nome", "ragione sociale", "denominazione",
+)
 
 #: Words a SIREN is printed after, in the legal mentions: "SIREN 732 829 320",
 #: "N° SIREN : 732829320", "RCS Lyon B 732 829 320", "immatriculée au RCS de Paris sous le
