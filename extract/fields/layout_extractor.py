@@ -25,7 +25,7 @@ from rapidfuzz.distance import Levenshtein
 from extract.fields import candidates as cands
 from extract.fields.base import FIELDS_BY_TYPE
 from extract.fields.candidates import Candidate, Ownership
-from extract.fields.layout import Row, build_layout, fold
+from extract.fields.layout import Row, build_layout, fold, union_box
 from extract.fields.lexicon import (
     CODE,
     FIELD_LABELS,
@@ -248,6 +248,28 @@ def _bare_cents(doc: _Doc, key: tuple[int, int]) -> list[Candidate]:
             out.append(Candidate(value, cands.AMOUNT, row, m.start(), m.end(), tuple(words),
                                  repaired=True))
     return out
+
+
+def _vat_by_rate(doc: _Doc, due: Decimal) -> ExtractedField | None:
+    """The VAT of an invoice that prints one tax line per rate and no total of them ("USt. 7 %
+    auf 198,00 13,86" / "USt. 19 % auf 275,00 52,25"): the sum of each tax line's last
+    amount, taken only where it is what the totals leave for tax (TTC - HT)."""
+    taxes: list[Candidate] = []
+    for hit in doc.hits_of("vat_amount"):
+        key = (hit.row.page, hit.row.index)
+        if any(h.kinds & {"total_incl_tax", "total_excl_tax"} for h in doc.hits_by_row[key]):
+            continue
+        after = [c for c in doc.amounts_by_row.get(key, []) if c.start >= hit.end]
+        if after and not any(t.row is hit.row for t in taxes):
+            taxes.append(max(after, key=lambda c: c.start))
+    if len(taxes) < 2 or len({t.row.page for t in taxes}) > 1:
+        return None
+    total = sum((Decimal(t.value) for t in taxes), Decimal(0))  # type: ignore[arg-type]
+    if abs(total - due) > Decimal("0.02") or total <= 0:
+        return None
+    words = [w for t in taxes for w in t.words]
+    return ExtractedField(value=total, confidence=0.9, page=taxes[0].row.page,
+                          bbox=union_box(words))
 
 
 def _split_amount(row: Row, pos: int = 0) -> Candidate | None:
@@ -724,6 +746,10 @@ class LayoutFieldExtractor:
         if best is None:
             return out
         _, a, b, c, consistent = best
+        by_rate = None
+        if not consistent and a is not None and b is not None:
+            by_rate = _vat_by_rate(doc, a.cand.value - b.cand.value)  # type: ignore[operator]
+            consistent = by_rate is not None
         for name, chosen, pool in (("total_incl_tax", a, ttc), ("total_excl_tax", b, ht),
                                    ("vat_amount", c, tva)):
             if chosen is None:
@@ -734,6 +760,8 @@ class LayoutFieldExtractor:
             if consistent:
                 conf = round(min(0.99, conf + 0.5 * (1 - conf)), 3)
             out[name] = _field(chosen.cand, conf)
+        if by_rate is not None:
+            out["vat_amount"] = by_rate
         if doc_type == DocType.RECEIPT:  # a receipt's fields: its total only
             return {k: v for k, v in out.items() if k == "total_incl_tax"}
         return out

@@ -165,7 +165,8 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "totaal excl. btw", "gesamt netto", "nettosumme",
        # German, Dutch, Spanish, Italian, English wordings of the total before tax
        "gesamtsumme netto", "gesamtbetrag netto", "betrag netto", "netto", "summe netto",
-       "nettogesamtbetrag", "warenwert netto", "summe positionen", "summe der positionen",
+       "nettogesamtbetrag", "warenwert netto", "warenwert", "nettowarenwert", "summe positionen",
+       "summe der positionen",
        "summe aller positionen", "rechnungsbetrag netto", "nettowert", "zwischensumme netto",
        "totaal exclusief btw", "bedrag excl. btw", "netto bedrag", "totaal netto",
        "subtotal sin iva", "total sin iva", "base imponible total", "importe neto",

@@ -112,3 +112,16 @@ def test_block_headings_in_several_languages() -> None:
     assert heading_party("Bill to") == "buyer"
     assert heading_party("Client : Dupont") is None  # a label with its value
     assert heading_party("Lieferant 12") is None
+
+
+def test_vat_printed_per_rate_without_its_total_is_their_sum(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    fields = extractor.extract([_page(
+        *_LETTERHEAD, (40, 200, "Rechnung Nr. 2024-88"),
+        (300, 500, "Nettobetrag 473,00"), (300, 512, "USt. 7 % auf 198,00 13,86"),
+        (300, 524, "USt. 19 % auf 275,00 52,25"), (300, 536, "Rechnungsbetrag 539,11"),
+    )], DocType.INVOICE)
+    assert fields["total_excl_tax"].value == Decimal("473.00")
+    assert fields["vat_amount"].value == Decimal("66.11")
+    assert fields["total_incl_tax"].value == Decimal("539.11")
