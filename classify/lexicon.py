@@ -253,10 +253,11 @@ LOOKALIKE_TERMS: tuple[str, ...] = (
     "pro forma", "proforma", "pro-forma", "n'a pas de valeur comptable",
     "ne constitue pas une facture", "n'est pas une facture", "not an invoice",
     # order confirmations
-    "confirmation de commande", "accuse de reception de commande", "bon de commande",
-    "votre commande", "recapitulatif de commande", "commande confirmee", "commande enregistree",
-    "order confirmation", "order acknowledgement", "auftragsbestatigung",
-    "bestellbestatigung", "confirmacion de pedido", "conferma d'ordine", "orderbevestiging",
+    # (not "bon de commande" nor "votre commande": invoices name the order they bill)
+    "confirmation de commande", "accuse de reception de commande", "recapitulatif de commande",
+    "commande confirmee", "commande enregistree", "order confirmation", "order acknowledgement",
+    "auftragsbestatigung", "bestellbestatigung", "confirmacion de pedido", "conferma d'ordine",
+    "orderbevestiging",
     # reminders
     "relance", "rappel de paiement", "dernier rappel", "mise en demeure", "en demeure", "echu",
     "echue", "reste impayee", "impaye", "impayee",

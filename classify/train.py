@@ -157,6 +157,11 @@ _INVOICE_MENTIONS: tuple[str, ...] = (
     "Facture définitive, suivant pro forma n° {ref}",
     "Facture établie suivant notre proposition commerciale du {date}",
     "Réf. client : {ref}",
+    "N° bon de commande : {ref}",
+    "Votre référence commande : {ref}",
+    "Offre souscrite : forfait {ref}",
+    "Your order no. {ref}",
+    "Ihre Bestellung Nr. {ref}",
 )
 
 
@@ -243,7 +248,7 @@ def augment(
     crop_share: float = 0.3,
     fragment_share: float = 0.15,
     column_share: float = 0.25,
-    mention_share: float = 0.3,
+    mention_share: float = 0.5,
     seed: int = 0,
 ) -> list[tuple[str, DocType]]:
     """The examples; a share of them again with their labels translated
