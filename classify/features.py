@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from classify.lexicon import LOOKALIKE_TERMS
 from extract.normalize import find_amounts, find_dates
 
 MAX_CHARS = 6000  # the start of a document says what it is; longer texts are cut
@@ -57,6 +58,24 @@ def prepare_text(text: str) -> str:
     return " ".join(digits.split())
 
 
+def _fold(text: str) -> str:
+    """Lower case, accents removed, apostrophes straight."""
+    stripped = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
+    return stripped.lower().replace("’", "'")
+
+
+@lru_cache(maxsize=1)
+def _lookalike_re() -> re.Pattern[str]:
+    """The words of invoices' look-alikes (quote, reminder, statement...: ``LOOKALIKE_TERMS``)."""
+    terms = sorted({_fold(t) for t in LOOKALIKE_TERMS}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)")
+
+
+def lookalike_terms(text: str) -> int:
+    """How many words of invoices' look-alikes ``text`` holds (``LOOKALIKE_TERMS``)."""
+    return len(_lookalike_re().findall(_fold(text[:MAX_CHARS])))
+
+
 CUE_NAMES: tuple[str, ...] = (
     "has_iban",
     "has_bic",
@@ -75,6 +94,7 @@ CUE_NAMES: tuple[str, ...] = (
     "digit_ratio",
     "upper_ratio",
     "amount_line_ratio",
+    "log_lookalike_terms",
 )
 
 
@@ -108,6 +128,7 @@ def cue_vector(text: str) -> list[float]:
         digits / chars if chars else 0.0,
         uppers / letters if letters else 0.0,
         amount_lines / len(lines) if lines else 0.0,
+        math.log1p(lookalike_terms(text)),
     ]
 
 

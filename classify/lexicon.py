@@ -174,6 +174,30 @@ LEXICON: dict[str, tuple[str, str, str, str]] = {
     # other mail
     "lettre d'information": ("newsletter", "boletín", "newsletter", "Newsletter"),
     "devis": ("quote", "presupuesto", "preventivo", "Angebot"),
+    # look-alikes of invoices: what makes them no invoice
+    "proposition commerciale": ("quotation", "oferta comercial", "offerta commerciale",
+                                "Angebot"),
+    "bon pour accord": ("approved by", "conforme", "per accettazione", "einverstanden"),
+    "valable jusqu'au": ("valid until", "válido hasta", "valido fino al", "gültig bis"),
+    "facture pro forma": ("pro forma invoice", "factura proforma", "fattura proforma",
+                          "Proformarechnung"),
+    "facture proforma": ("proforma invoice", "factura proforma", "fattura proforma",
+                         "Proformarechnung"),
+    "confirmation de commande": ("order confirmation", "confirmación de pedido",
+                                 "conferma d'ordine", "Auftragsbestätigung"),
+    "accusé de réception de commande": ("order acknowledgement", "acuse de recibo del pedido",
+                                        "conferma di ricezione dell'ordine",
+                                        "Bestelleingangsbestätigung"),
+    "rappel de paiement": ("payment reminder", "recordatorio de pago", "sollecito di pagamento",
+                           "Zahlungserinnerung"),
+    "relance": ("reminder", "recordatorio", "sollecito", "Mahnung"),
+    "mise en demeure": ("formal notice", "requerimiento de pago", "diffida", "letzte Mahnung"),
+    "relevé de compte": ("statement of account", "extracto de cuenta", "estratto conto",
+                         "Kontoauszug"),
+    "relevé de factures": ("statement of invoices", "relación de facturas", "elenco fatture",
+                           "Rechnungsübersicht"),
+    "promotion": ("special offer", "promoción", "promozione", "Sonderangebot"),
+    "désabonnement": ("unsubscribe", "darse de baja", "disiscriviti", "abmelden"),
     "constat amiable": (
         "accident report",
         "parte amistoso",
@@ -212,3 +236,43 @@ def translate_labels(text: str, language: str) -> str:
 
 def foreign_variant(text: str, rng: random.Random) -> str:
     return translate_labels(text, rng.choice(LANGUAGES))
+
+
+#: Words of the documents that look like invoices and are not (a quote, a pro forma, an order
+#: confirmation, a payment reminder, a statement, an advertisement), in the languages the
+#: mailroom receives; lower case, accents removed. How many of them a text holds is one of the
+#: model's cues (``classify.features``), weighed like any other, never a rule.
+LOOKALIKE_TERMS: tuple[str, ...] = (
+    # quotes
+    "devis", "bon pour accord", "valable jusqu'au", "valable jusqu au", "proposition commerciale",
+    "offre de prix", "devis estimatif", "estimation", "quote", "quotation", "estimate",
+    "valid until", "angebot", "kostenvoranschlag", "gultig bis", "presupuesto", "valido hasta",
+    "preventivo", "valido fino", "offerte", "geldig tot", "estimation des travaux",
+    "offre valable", "proposition tarifaire",
+    # pro forma
+    "pro forma", "proforma", "pro-forma", "n'a pas de valeur comptable",
+    "ne constitue pas une facture", "n'est pas une facture", "not an invoice",
+    # order confirmations
+    # (not "bon de commande" nor "votre commande": invoices name the order they bill)
+    "confirmation de commande", "accuse de reception de commande", "recapitulatif de commande",
+    "commande confirmee", "commande enregistree", "order confirmation", "order acknowledgement",
+    "auftragsbestatigung", "bestellbestatigung", "confirmacion de pedido", "conferma d'ordine",
+    "orderbevestiging",
+    # reminders
+    "relance", "rappel de paiement", "dernier rappel", "mise en demeure", "en demeure", "echu",
+    "echue", "reste impayee", "impaye", "impayee",
+    "payment reminder", "reminder", "overdue", "zahlungserinnerung", "mahnung",
+    "recordatorio de pago", "sollecito", "diffida", "betalingsherinnering", "aanmaning",
+    # statements
+    "releve de compte", "releve de factures", "releve arrete", "extrait de compte",
+    "situation de compte", "factures en attente", "factures non soldees", "solde de votre compte",
+    "statement of account", "account statement", "kontoauszug", "extracto de cuenta",
+    "estratto conto", "rekeningoverzicht",
+    # advertising
+    "promotion", "promo", "offre speciale", "offre exceptionnelle", "desabonnement",
+    "se desabonner", "desinscrire", "unsubscribe", "newsletter", "special offer",
+    "sonderangebot", "abmelden", "oferta", "promoción", "promozione", "aanbieding",
+    "dans la limite des stocks", "non cumulable", "profitez", "avantage client",
+    "vous recevez ce message",
+)
+

@@ -12,7 +12,7 @@ The shipped model is rebuilt from a generated corpus (never from ``samples/``, w
 it)::
 
     python samples/generate.py --out /tmp/corpus --seed 4242 --per-type 60 --foreign 60 \
-        --emails 10 --renderings born_digital
+        --emails 10 --lookalikes 12 --renderings born_digital
     mailroom train -- --from /tmp/corpus --seed 4242   # or: python -m classify.train --from ...
 """
 
@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from classify.features import lookalike_terms
 from classify.lexicon import foreign_variant
 from classify.measure import write_reliability
 from classify.model import DEFAULT_MODEL_PATH, MAX_PAGES, TextModel, fit
@@ -146,6 +147,37 @@ def fragment(text: str, rng: random.Random) -> str:
     return "\n".join(lines[start : start + size])
 
 
+_INVOICE_MENTIONS: tuple[str, ...] = (
+    "Suivant devis n° {ref} accepté le {date}",
+    "Réf. devis : {ref}",
+    "Selon notre devis {ref} du {date}",
+    "Votre commande n° {ref} du {date}",
+    "Bon de commande : {ref}",
+    "Commande {ref}",
+    "Facture définitive, suivant pro forma n° {ref}",
+    "Facture établie suivant notre proposition commerciale du {date}",
+    "Réf. client : {ref}",
+    "N° bon de commande : {ref}",
+    "Votre référence commande : {ref}",
+    "Offre souscrite : forfait {ref}",
+    "Your order no. {ref}",
+    "Ihre Bestellung Nr. {ref}",
+)
+
+
+def invoice_mentions(text: str, rng: random.Random) -> str:
+    """An invoice that names the quote, the order or the pro forma it follows ("Suivant devis
+    n° D-118 accepté", "Votre commande n° ..."), a line inserted near its top: an invoice may
+    say "devis" and stay an invoice, so that the word alone is no proof of a look-alike."""
+    lines = text.splitlines()
+    prefix = rng.choice(["D", "C", "BC", "PF", ""])
+    ref = f"{prefix}{rng.randint(2019, 2027)}-{rng.randint(1, 9999)}"
+    when = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2019, 2027)}"
+    line = rng.choice(_INVOICE_MENTIONS).format(ref=ref, date=when)
+    at = rng.randint(0, min(len(lines), 8))
+    return "\n".join([*lines[:at], line, *lines[at:]])
+
+
 # --------------------------------------------------------------------------- reading examples
 
 
@@ -216,41 +248,75 @@ def augment(
     crop_share: float = 0.3,
     fragment_share: float = 0.15,
     column_share: float = 0.25,
+    mention_share: float = 0.5,
     seed: int = 0,
 ) -> list[tuple[str, DocType]]:
     """The examples; a share of them again with their labels translated
     (:mod:`classify.lexicon`); a share shortened (:func:`drop_lines`, so that length is not
     what makes an invoice); a share cropped to a run of lines (:func:`crop_lines`); a share
-    read as OCR reads tables (:func:`split_columns`); a few scraps (:func:`fragment`);
+    read as OCR reads tables (:func:`split_columns`); a few scraps (:func:`fragment`); a
+    share of the invoices naming the quote or order they follow (:func:`invoice_mentions`);
     ``noisy_copies`` OCR-noised variants of each."""
     rng = random.Random(seed)
     out: list[tuple[str, DocType]] = []
     for text, doc_type in examples:
         out.append((text, doc_type))
         variants = [text]
-        if rng.random() < foreign_share:
-            foreign = foreign_variant(text, rng)
-            if foreign != text:
-                out.append((foreign, doc_type))
-                variants.append(foreign)
-        if rng.random() < short_share:
-            short = drop_lines(rng.choice(variants), rng)
-            out.append((short, doc_type))
-            variants.append(short)
-        if rng.random() < crop_share:
-            cropped = crop_lines(rng.choice(variants), rng)
-            out.append((cropped, doc_type))
-            variants.append(cropped)
-        if rng.random() < column_share:
-            split = split_columns(rng.choice(variants), rng)
-            out.append((split, doc_type))
-            variants.append(split)
-        if rng.random() < fragment_share:
-            out.append((fragment(rng.choice(variants), rng), doc_type))
-        for _ in range(noisy_copies):
-            source = rng.choice(variants)
-            out.append((ocr_noise(source, rng, rate=rng.uniform(0.02, 0.10)), doc_type))
+        if doc_type is DocType.OTHER and lookalike_terms(text):
+            # a look-alike of an invoice cut down to lines that lost its telling words (the
+            # quote's "Bon pour accord", the reminder's "relance") is no longer one: such a
+            # cut is not added as an example of ``other``
+            out_before = len(out)
+            _augment_one(text, doc_type, variants, out, rng, foreign_share, short_share,
+                         crop_share, fragment_share, column_share, mention_share, noisy_copies)
+            out[out_before:] = [(t, d) for t, d in out[out_before:] if lookalike_terms(t)]
+            continue
+        _augment_one(text, doc_type, variants, out, rng, foreign_share, short_share,
+                     crop_share, fragment_share, column_share, mention_share, noisy_copies)
     return out
+
+
+def _augment_one(
+    text: str,
+    doc_type: DocType,
+    variants: list[str],
+    out: list[tuple[str, DocType]],
+    rng: random.Random,
+    foreign_share: float,
+    short_share: float,
+    crop_share: float,
+    fragment_share: float,
+    column_share: float,
+    mention_share: float,
+    noisy_copies: int,
+) -> None:
+    """The variants of one example (see :func:`augment`), appended to ``out``."""
+    if rng.random() < foreign_share:
+        foreign = foreign_variant(text, rng)
+        if foreign != text:
+            out.append((foreign, doc_type))
+            variants.append(foreign)
+    if rng.random() < short_share:
+        short = drop_lines(rng.choice(variants), rng)
+        out.append((short, doc_type))
+        variants.append(short)
+    if rng.random() < crop_share:
+        cropped = crop_lines(rng.choice(variants), rng)
+        out.append((cropped, doc_type))
+        variants.append(cropped)
+    if rng.random() < column_share:
+        split = split_columns(rng.choice(variants), rng)
+        out.append((split, doc_type))
+        variants.append(split)
+    if rng.random() < fragment_share:
+        out.append((fragment(rng.choice(variants), rng), doc_type))
+    if doc_type is DocType.INVOICE and rng.random() < mention_share:
+        mentioned = invoice_mentions(rng.choice(variants), rng)
+        out.append((mentioned, doc_type))
+        variants.append(mentioned)
+    for _ in range(noisy_copies):
+        source = rng.choice(variants)
+        out.append((ocr_noise(source, rng, rate=rng.uniform(0.02, 0.10)), doc_type))
 
 
 # --------------------------------------------------------------------------- training

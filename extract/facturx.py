@@ -84,8 +84,7 @@ class FacturXInvoice:
     def to_fields(self, *, confidence: float = 0.99) -> dict[str, ExtractedField]:
         """The contract's invoice fields the XML gives, marked ``source="facturx"``.
 
-        ``supplier_siren``, ``due_date``, ``amount_due`` and the profile are not contract
-        fields and are left out.
+        ``due_date``, ``amount_due`` and the profile are not contract fields and are left out.
         """
         out: dict[str, ExtractedField] = {}
         for name in INVOICE_FIELDS:
@@ -97,6 +96,7 @@ class FacturXInvoice:
 
 INVOICE_FIELDS: tuple[str, ...] = (
     "supplier_name",
+    "supplier_siren",
     "supplier_siret",
     "supplier_vat_number",
     "invoice_number",

@@ -487,6 +487,7 @@ INVOICE2DATA_KEYS = {
     "amount_untaxed": "total_excl_tax",
     "amount_tax": "vat_amount",
     "vat": "supplier_vat_number",
+    "siren": "supplier_siren",
     "iban": "iban",
     "currency": "currency",
 }
@@ -503,7 +504,7 @@ def eval_invoice2data(settings: Settings, root: Path, limit: int | None = None) 
             truth_raw = truth_raw[0] if isinstance(truth_raw, list) else truth_raw
             truth = {
                 ours: str(truth_raw[theirs]).replace(" ", "")
-                if ours == "supplier_vat_number"
+                if ours in ("supplier_vat_number", "supplier_siren")
                 else truth_raw[theirs]
                 for theirs, ours in INVOICE2DATA_KEYS.items()
                 if theirs in truth_raw
@@ -580,6 +581,10 @@ def facturx_truth(xml_path: Path) -> dict[str, Any]:
     legal = first(f"{seller}/ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0009']")
     if legal:
         truth["supplier_siret"] = legal
+    # SIRENE's scheme holds the seller's SIREN, or a whole SIRET whose first 9 digits it is
+    sirene = first(f"{seller}/ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0002']")
+    if sirene and re.fullmatch(r"\d{9}|\d{14}", sirene.replace(" ", "")):
+        truth["supplier_siren"] = sirene.replace(" ", "")[:9]
     if truth.get("supplier_vat_number"):
         truth["supplier_vat_number"] = truth["supplier_vat_number"].replace(" ", "").upper()
     if truth.get("iban"):

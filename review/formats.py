@@ -20,6 +20,7 @@ from extract.identifiers import (
     normalize_siret,
     normalize_vat,
     rpps_valid,
+    siren_valid,
     siret_valid,
     vat_valid,
 )
@@ -58,6 +59,7 @@ _PAYMENT_WORDS = {
 
 FIELD_LABELS: dict[str, str] = {
     "supplier_name": "Fournisseur",
+    "supplier_siren": "SIREN",
     "supplier_siret": "SIRET",
     "supplier_vat_number": "N° TVA",
     "invoice_number": "N° de facture",
@@ -109,6 +111,7 @@ def field_hint(name: str) -> str:
         return "montant, ex. 1234,56"
     return {
         "currency": "code ISO 4217, ex. EUR",
+        "supplier_siren": "9 chiffres",
         "supplier_siret": "14 chiffres",
         "supplier_vat_number": "ex. FR44732829320",
         "iban": "ex. FR76 3000 6000 0112 3456 7890 189",
@@ -148,6 +151,11 @@ def parse_correction(name: str, text: str) -> FieldValue:
         if siret is None or not siret_valid(siret):
             raise InvalidCorrection(f"« {raw} » n'est pas un SIRET valide (14 chiffres, clé)")
         return siret
+    if name == "supplier_siren":
+        siren = "".join(raw.replace(".", " ").split())
+        if not siren_valid(siren):
+            raise InvalidCorrection(f"« {raw} » n'est pas un SIREN valide (9 chiffres, clé)")
+        return siren
     if name == "supplier_vat_number":
         vat = normalize_vat(raw)
         if vat is None or not vat_valid(vat):

@@ -2,7 +2,7 @@
 
     python samples/generate.py --out DIR [--seed N] [--per-type N]
         [--renderings born_digital,clean_scan,degraded_scan,rotated,photo]
-        [--languages fr,en,es,it] [--emails N] [--foreign N]
+        [--languages fr,en,es,it] [--emails N] [--foreign N] [--lookalikes N]
 
 writes ``DIR/documents/<name>.<ext>``, ``DIR/expected/<name>.json`` (one per document) and
 ``DIR/dossiers.json`` (the world's dossiers in the contract's import format). Everything is
@@ -13,6 +13,11 @@ Spanish, Italian and German (hotel, garage, tow, clinic, car rental; one in thre
 slip), till receipts in the same languages (some titled "simplified invoice", as EU VAT rules
 allow), English claim letters and English medical certificates. They are drawn with their own
 random streams after everything else, so the other files are the same with or without them.
+
+``--lookalikes N`` adds N documents of each kind that looks like an invoice and is not one
+(quote, pro forma, order confirmation, payment reminder, account statement, advertising
+flyer with prices; ``samples/synth/lookalike.py``), typed ``other``: the classifier's hard
+negatives. Their own random streams too, after the documents from abroad.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from samples.synth.foreign import (  # noqa: E402
 )
 from samples.synth.invoice import build_invoice  # noqa: E402
 from samples.synth.letter import build_claim_letter, claim_email_body  # noqa: E402
+from samples.synth.lookalike import LOOKALIKE_VARIANTS, build_lookalike  # noqa: E402
 from samples.synth.mail import Attachment, build_email  # noqa: E402
 from samples.synth.medical import build_medical  # noqa: E402
 from samples.synth.other import VARIANTS as OTHER_VARIANTS  # noqa: E402
@@ -463,6 +469,7 @@ def generate(
     emails: int = 3,
     doc_types: Sequence[str] = tuple(DOC_TYPES),
     foreign: int = 0,
+    lookalikes: int = 0,
 ) -> list[Path]:
     """Write documents, expected results and ``dossiers.json`` under ``out``; returns the
     document paths. The same arguments always give the same files."""
@@ -528,6 +535,24 @@ def generate(
                 json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
             )
             written.append(path)
+    # Look-alikes of invoices (typed other) last, with their own random streams.
+    if "other" in doc_types:
+        for variant in LOOKALIKE_VARIANTS:
+            for i in range(lookalikes):
+                rng = random.Random(f"{seed}:lookalike:{variant}:{i}")
+                rendering = renderings[i % len(renderings)]
+                person = _pick(rng, world.people)
+                provider = _pick(rng, world.providers)
+                built = build_lookalike(rng, families, variant, person, provider)
+                output = render(built, rendering, rng, state)
+                name = f"other-l{i:02d}-{built.variant}-{built.language}-{rendering}"
+                path = docs_dir / f"{name}.{output.ext}"
+                path.write_bytes(output.data)
+                expected = _expected(name, output.ext, built, rendering, output.info)
+                (exp_dir / f"{name}.json").write_text(
+                    json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                )
+                written.append(path)
     (out / "dossiers.json").write_text(
         json.dumps(world.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
@@ -554,6 +579,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="documents from abroad of each kind (en/es/it/de invoices, English letters and "
         "certificates); 0 by default",
     )
+    parser.add_argument(
+        "--lookalikes",
+        type=int,
+        default=0,
+        help="documents of each kind that looks like an invoice and is not one (quote, pro "
+        "forma, order confirmation, reminder, statement, advertising), typed other; 0 by default",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -565,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.languages,
             emails=args.emails,
             foreign=args.foreign,
+            lookalikes=args.lookalikes,
         )
     except ValueError as e:
         parser.error(str(e))

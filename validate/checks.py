@@ -20,7 +20,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Literal
 
 from extract.fields import is_credit_note
-from extract.identifiers import fr_vat_from_siren, iban_valid, siret_valid, vat_valid
+from extract.identifiers import (
+    fr_vat_from_siren,
+    iban_valid,
+    siren_valid,
+    siret_valid,
+    vat_valid,
+)
 from mailroom.models import Check, DocType, Document
 from mailroom.settings import DossierSettings
 from validate.dossiers import Dossier, Guarantee, Mission
@@ -41,6 +47,7 @@ BLOCKING_CODES = frozenset(
     {
         "invoice.totals_consistent",
         "identifiers.siret_valid",
+        "identifiers.siren_valid",
         "identifiers.vat_valid",
         "identifiers.iban_valid",
         "invoice.date_before_event",
@@ -214,9 +221,15 @@ def check_duplicate(doc: Document, registry: DossierRegistry) -> Check | None:
 def _mission_for(doc: Document, dossier: Dossier) -> Mission | None:
     siret = _text(doc, "supplier_siret")
     siret = "".join(siret.split()) if siret else None
-    if not siret:
+    siren = _text(doc, "supplier_siren")
+    siren = "".join(siren.split()) if siren else None
+    if siret:
+        missions = [m for m in dossier.missions if m.provider_siret == siret]
+    elif siren:  # only the SIREN printed: the mission's provider SIRET starts with it
+        missions = [m for m in dossier.missions
+                    if m.provider_siret and "".join(m.provider_siret.split())[:9] == siren]
+    else:
         return None
-    missions = [m for m in dossier.missions if m.provider_siret == siret]
     if not missions:
         return None
     total = _amount(doc, "total_incl_tax")
@@ -284,19 +297,35 @@ def check_identifiers(doc: Document) -> list[Check]:
                 else f"SIRET {siret} invalide (clé de contrôle fausse) : vérifier la lecture",
             )
         )
+    siren = _text(doc, "supplier_siren")
+    if siren:
+        siren = "".join(siren.split())
+        if not siren_valid(siren):
+            out.append(_check("identifiers.siren_valid", "fail",
+                              f"SIREN {siren} invalide (clé de contrôle fausse) : vérifier la "
+                              "lecture"))
+        elif siret and len(siret) == 14 and siret[:9] != siren:
+            out.append(_check("identifiers.siren_valid", "fail",
+                              f"SIREN {siren} différent de celui du SIRET {siret} "
+                              f"({siret[:9]}) : vérifier la lecture"))
+        else:
+            out.append(_check("identifiers.siren_valid", "pass", f"SIREN {siren} valide"))
+    if not (siret and len(siret) == 14) and siren and len(siren) == 9:
+        siret = siren  # the VAT number is checked against the SIREN where no SIRET is read
     vat = _text(doc, "supplier_vat_number")
     if vat:
         if not vat_valid(vat):
             out.append(
                 _check("identifiers.vat_valid", "fail", f"N° de TVA {vat} invalide (clé ou format)")
             )
-        elif vat.startswith("FR") and siret and len(siret) == 14 and vat[4:] != siret[:9]:
+        elif vat.startswith("FR") and siret and len(siret) in (9, 14) and vat[4:] != siret[:9]:
             expected = fr_vat_from_siren(siret[:9]) if siret[:9].isdigit() else "?"
+            of = "du SIRET" if len(siret) == 14 else "lu"
             out.append(
                 _check(
                     "identifiers.vat_valid",
                     "fail",
-                    f"N° de TVA {vat} ne correspond pas au SIREN {siret[:9]} du SIRET "
+                    f"N° de TVA {vat} ne correspond pas au SIREN {siret[:9]} {of} "
                     f"(attendu {expected})",
                 )
             )

@@ -193,6 +193,7 @@ class DossierIndex:
         self.text_keys: dict[str, list[_Key]] = {}
         self.emails: dict[str, list[int]] = {}
         self.missions_by_siret: dict[str, list[tuple[int, Mission]]] = {}
+        self.missions_by_siren: dict[str, list[tuple[int, Mission]]] = {}
         self.missions_by_amount: dict[Decimal, list[tuple[int, Mission]]] = {}
         self.names: list[str] = []
         for i, d in enumerate(self.dossiers):
@@ -208,6 +209,8 @@ class DossierIndex:
             for m in d.missions:
                 if m.provider_siret:
                     self.missions_by_siret.setdefault(m.provider_siret, []).append((i, m))
+                    siren = compact(m.provider_siret)[:9]
+                    self.missions_by_siren.setdefault(siren, []).append((i, m))
                 if m.agreed_amount is not None:
                     self.missions_by_amount.setdefault(m.agreed_amount, []).append((i, m))
             self.names.append(_name_tokens(d.beneficiary.full_name))
@@ -377,11 +380,19 @@ def gather_candidates(
                     )
                 )
 
-    # Provider SIRET against the missions, amounts against the agreed amounts.
+    # Provider SIRET against the missions (or, where the invoice prints only its SIREN, the
+    # SIRET's first 9 digits), amounts against the agreed amounts.
     siret = _field_value(doc.fields.get("supplier_siret"))
     siret = compact(siret) if siret else None
+    siren = _field_value(doc.fields.get("supplier_siren"))
+    siren = compact(siren) if siren and not siret else None
     amounts = set(_amounts(doc))
-    by_siret = index.missions_by_siret.get(siret, []) if siret else []
+    if siret:
+        by_siret = index.missions_by_siret.get(siret, [])
+    else:
+        by_siret = index.missions_by_siren.get(siren, []) if siren else []
+    by_provider = {id(m) for _, m in by_siret}
+    key_name = "SIRET" if siret else "SIREN"
     for i, m in by_siret:
         name = m.provider_name or m.provider_siret or m.mission_id
         if m.agreed_amount is not None and m.agreed_amount in amounts:
@@ -394,11 +405,12 @@ def gather_candidates(
                 )
             )
         cand(i).add(
-            Evidence("siret", W_SIRET, f"SIRET du prestataire {name} (mission {m.mission_id})")
+            Evidence("siret", W_SIRET,
+                     f"{key_name} du prestataire {name} (mission {m.mission_id})")
         )
     for amount in amounts:
         for i, m in index.missions_by_amount.get(amount, []):
-            if siret and m.provider_siret == siret:
+            if id(m) in by_provider:
                 continue
             cand(i).add(
                 Evidence(

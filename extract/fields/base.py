@@ -25,9 +25,10 @@ class FieldExtractor(Protocol):
 #: The fields each document type carries (CONTRACT.md "Field names and value formats").
 FIELDS_BY_TYPE: dict[DocType, tuple[str, ...]] = {
     DocType.INVOICE: (
-        "supplier_name", "supplier_siret", "supplier_vat_number", "invoice_number",
-        "invoice_date", "total_excl_tax", "vat_amount", "total_incl_tax", "currency", "iban",
-        "customer_name", "dossier_reference", "policy_number", "vehicle_registration",
+        "supplier_name", "supplier_siren", "supplier_siret", "supplier_vat_number",
+        "invoice_number", "invoice_date", "total_excl_tax", "vat_amount", "total_incl_tax",
+        "currency", "iban", "customer_name", "dossier_reference", "policy_number",
+        "vehicle_registration",
     ),
     DocType.RECEIPT: (
         "merchant_name", "receipt_date", "total_incl_tax", "currency", "payment_method",

@@ -26,6 +26,7 @@ from extract.fields.lexicon import (
     NAME,
     PLATE,
     PRACTITIONER_ID,
+    SIREN_LABELS,
     SIRET,
     VAT,
 )
@@ -207,6 +208,38 @@ def siren_values(rows: Sequence[Row]) -> set[str]:
             if raw.isdigit() and ids.siren_valid(raw):
                 found.add(raw)
     return found
+
+
+def _siren_label_re() -> re.Pattern[str]:
+    labels = sorted((re.escape(p).replace(r"\ ", r"\s*") for p in SIREN_LABELS),
+                    key=len, reverse=True)
+    # the label, then at most a town, a letter ("RCS Lyon B") and separators, then 9 digits
+    return re.compile(
+        rf"(?<![\w])(?:{'|'.join(labels)})(?![\w])[^\d\n]{{0,40}}?"
+        rf"(?P<siren>[{_OCR_DIGIT}](?:[ .]?[{_OCR_DIGIT}]){{8}})(?![ .]?[\w])",
+        re.IGNORECASE,
+    )
+
+
+_SIREN_LABELLED_RE = _siren_label_re()
+
+
+def siren_candidates(rows: Sequence[Row]) -> list[Candidate]:
+    """SIRENs printed as such: after "SIREN", "N° SIREN" or the company register's "RCS"
+    (with its town: "RCS Lyon B 732 829 320"), not the first 9 digits of a SIRET."""
+    out: list[Candidate] = []
+    for row in rows:
+        for m in _SIREN_LABELLED_RE.finditer(row.text):
+            raw = re.sub(r"[ .]", "", m.group("siren"))
+            checked = _checked(raw, ids.siren_valid, "digits")
+            if checked is None or not checked[0].isdigit():
+                continue
+            value, valid, repaired = checked
+            start, end = m.start("siren"), m.end("siren")
+            words = row.span_words(start, end)
+            if words:
+                out.append(Candidate(value, SIRET, row, start, end, words, valid, repaired))
+    return out
 
 
 def vat_candidates(rows: Sequence[Row]) -> list[Candidate]:
@@ -565,7 +598,12 @@ def _grouped_code(
     seq: list[tuple[Word, int, int]], first: Word, core: str, pstart: int, h: float
 ) -> tuple[str, int, int, tuple[Word, ...]] | None:
     """A reference printed (or read) in groups: "CTR 218 69940", "AST-2026- 005626"; the
-    groups are close together (no column gap) and the value has no spaces once joined."""
+    groups are close together (no column gap) and the value has no spaces once joined. A word
+    that closes with a colon, or a long word of letters, is a label ("Belegnummer: 471102"),
+    not a reference's first group."""
+    if first.text.endswith(":") or (core.isalpha() and len(core) > 5) or \
+            not re.fullmatch(r"[A-Za-z0-9\-/]+", core):
+        return None
     words = [first]
     text = core
     after = False

@@ -25,7 +25,7 @@ from rapidfuzz.distance import Levenshtein
 from extract.fields import candidates as cands
 from extract.fields.base import FIELDS_BY_TYPE
 from extract.fields.candidates import Candidate, Ownership
-from extract.fields.layout import Row, build_layout, fold
+from extract.fields.layout import Row, build_layout, fold, union_box
 from extract.fields.lexicon import (
     CHANGE_GIVEN,
     CODE,
@@ -36,8 +36,9 @@ from extract.fields.lexicon import (
     PAYMENT_WORDS,
 )
 from extract.fields.nlp import LabelHit, SpacyNlp
+from extract.fields.party_blocks import PartyName, party_names
 from extract.fields.spelling import mend_name, plain_words
-from extract.identifiers import fr_vat_from_siren
+from extract.identifiers import fr_vat_from_siren, siren_valid
 from extract.normalize import fold_name, normalize_reference, parse_currency
 from mailroom.models import DocType, ExtractedField, Page
 
@@ -166,6 +167,11 @@ class _Doc:
         return {w for w, n in counts.items() if n > 1}
 
     @cached_property
+    def parties(self) -> list[PartyName]:
+        """The "Name:" rows under the parties' block headings (seller, buyer)."""
+        return party_names(self.rows_by_page)
+
+    @cached_property
     def has_deposit(self) -> bool:
         return any(h.phrase in _DEPOSIT for h in self.hits)
 
@@ -244,6 +250,28 @@ def _bare_cents(doc: _Doc, key: tuple[int, int]) -> list[Candidate]:
             out.append(Candidate(value, cands.AMOUNT, row, m.start(), m.end(), tuple(words),
                                  repaired=True))
     return out
+
+
+def _vat_by_rate(doc: _Doc, due: Decimal) -> ExtractedField | None:
+    """The VAT of an invoice that prints one tax line per rate and no total of them ("USt. 7 %
+    auf 198,00 13,86" / "USt. 19 % auf 275,00 52,25"): the sum of each tax line's last
+    amount, taken only where it is what the totals leave for tax (TTC - HT)."""
+    taxes: list[Candidate] = []
+    for hit in doc.hits_of("vat_amount"):
+        key = (hit.row.page, hit.row.index)
+        if any(h.kinds & {"total_incl_tax", "total_excl_tax"} for h in doc.hits_by_row[key]):
+            continue
+        after = [c for c in doc.amounts_by_row.get(key, []) if c.start >= hit.end]
+        if after and not any(t.row is hit.row for t in taxes):
+            taxes.append(max(after, key=lambda c: c.start))
+    if len(taxes) < 2 or len({t.row.page for t in taxes}) > 1:
+        return None
+    total = sum((Decimal(t.value) for t in taxes), Decimal(0))  # type: ignore[arg-type]
+    if abs(total - due) > Decimal("0.02") or total <= 0:
+        return None
+    words = [w for t in taxes for w in t.words]
+    return ExtractedField(value=total, confidence=0.9, page=taxes[0].row.page,
+                          bbox=union_box(words))
 
 
 def _split_amount(row: Row, pos: int = 0) -> Candidate | None:
@@ -423,6 +451,14 @@ class LayoutFieldExtractor:
             value = getter(self, doc, name, doc_type)
             if value is not None:
                 out[name] = value
+        if "customer_name" in wanted:
+            # a "Name:" row under the buyer's block heading ("Käufer", "Buyer") names the
+            # customer, whatever other name the page offers
+            buyer = next((p for p in doc.parties if p.party == "buyer"), None)
+            if buyer is not None and sum(ch.isalpha() for ch in buyer.text) >= 2:
+                c = Candidate(fold_name(buyer.text), NAME, buyer.row, buyer.start, buyer.end,
+                              buyer.words)
+                out["customer_name"] = _field(c, _confidence(_Scored(c, 1.0, 1.0), 0.0))
         for name in _REREAD_NAMES:
             if name in out:
                 out[name] = _reread_name(doc, out[name])
@@ -713,6 +749,10 @@ class LayoutFieldExtractor:
         if best is None:
             return out
         _, a, b, c, consistent = best
+        by_rate = None
+        if not consistent and a is not None and b is not None:
+            by_rate = _vat_by_rate(doc, a.cand.value - b.cand.value)  # type: ignore[operator]
+            consistent = by_rate is not None
         for name, chosen, pool in (("total_incl_tax", a, ttc), ("total_excl_tax", b, ht),
                                    ("vat_amount", c, tva)):
             if chosen is None:
@@ -723,6 +763,8 @@ class LayoutFieldExtractor:
             if consistent:
                 conf = round(min(0.99, conf + 0.5 * (1 - conf)), 3)
             out[name] = _field(chosen.cand, conf)
+        if by_rate is not None:
+            out["vat_amount"] = by_rate
         if doc_type == DocType.RECEIPT:  # a receipt's fields: its total only
             return {k: v for k, v in out.items() if k == "total_incl_tax"}
         return out
@@ -804,6 +846,49 @@ class LayoutFieldExtractor:
                 continue
             scored.append(_Scored(c, score, lab))
         return _pick(scored)
+
+    def _siren(self, doc: _Doc, name: str, t: DocType) -> ExtractedField | None:
+        """The seller's SIREN, from every place it shows: printed as such ("SIREN ...",
+        "RCS Lyon B 732 829 320"), as the first 9 digits of a SIRET (whose own key may be
+        wrong), or inside a French VAT number (FR + key + SIREN, the key checked). Each
+        SIREN's sources add up: one printed in the legal mentions (capital, RCS, APE) counts
+        more, one in the customer's block counts against, and agreeing with the seller's
+        SIRET or VAT number as their own fields chose them counts more again."""
+        customer = self._customer_zone(doc, blocks=True)
+        sources: list[tuple[str, Candidate, float]] = []
+        for c in cands.siren_candidates(doc.rows):
+            if c.valid:
+                sources.append((str(c.value), c, 1.0))
+        for c in cands.siret_candidates(doc.rows):
+            head = str(c.value)[:9]
+            if siren_valid(head):
+                sources.append((head, c, 0.8 if c.valid else 0.5))
+        for c in cands.vat_candidates(doc.rows):
+            value = str(c.value)
+            if value.startswith("FR") and c.valid and siren_valid(value[4:]):
+                sources.append((value[4:], c, 0.8))
+        if not sources:
+            return None
+        siret = self._siret(doc, "supplier_siret", t)
+        vat = self._vat_number(doc, "supplier_vat_number", t)
+        chosen = {str(siret.value)[:9] if siret else None,
+                  str(vat.value)[4:] if vat and str(vat.value).startswith("FR") else None}
+        by_value: dict[str, list[_Scored]] = {}
+        for value, c, weight in sources:
+            score = weight
+            if _ISSUER_MENTION.search(c.row.text):
+                score += 0.3
+            score -= 1.6 * _customer_penalty(customer, c)
+            by_value.setdefault(value, []).append(_Scored(c, score, weight))
+        totals: list[_Scored] = []
+        for value, found in by_value.items():
+            found.sort(key=lambda x: -x.score)
+            total = found[0].score + 0.3 * sum(max(0.0, x.score) for x in found[1:])
+            if value in chosen:
+                total += 0.3
+            best = found[0]
+            totals.append(_Scored(replace(best.cand, value=value), total, best.label))
+        return _pick(totals, 0.3)
 
     def _vat_number(self, doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
         pool = cands.vat_candidates(doc.rows)
@@ -955,6 +1040,11 @@ class LayoutFieldExtractor:
                     continue
                 m = _NUMBER_SIGN.match(wd.text)
                 if m is None:
+                    bare = None
+                    if k == hit.row.index + 1:  # right under the title
+                        bare = self._bare_number_below(doc, hit, below, i, weight, name)
+                    if bare is not None:
+                        return [bare]
                     break
                 rest = wd.text[m.end():]
                 j = i
@@ -974,6 +1064,34 @@ class LayoutFieldExtractor:
                 score = weight * hit.strength * _REL_FACTOR["below"]
                 return [_Scored(c, score, score)]
         return []
+
+    def _bare_number_below(self, doc: _Doc, hit: LabelHit, below: Row, i: int, weight: float,
+                           name: str) -> _Scored | None:
+        """A title alone on its line ("RECHNUNG", "INVOICE") with a number of digits alone
+        under it, no number sign ("471102", "2024-117"): the title's number, weaker than a
+        labelled one. A reference with letters there ("AST-2026-0042") may be anything (a
+        dossier's, an order's) and is left to its own label."""
+        if hit.row.text[:hit.start].strip() or hit.row.text[hit.end:].strip(" :"):
+            return None  # the title is not alone on its line
+        wd = below.words[i]
+        core = wd.text.rstrip(".,;:)")
+        h = max(below.height, 4.0)
+        if sum(ch.isdigit() for ch in core) < 3 or not re.fullmatch(r"\d+(?:[-/.]\d+)*", core) \
+                or not cands._code_like(core):
+            return None
+        if i + 1 < len(below.words) and below.words[i + 1].bbox.x0 - wd.bbox.x1 < 2 * h:
+            return None  # words follow: a line of text, not a number standing alone
+        start = below.starts[i]
+        if any(hh.start <= start < hh.end for hh in doc.hits_by_row.get(
+                (below.page, below.index), [])):
+            return None
+        if any(a < start + len(core) and start < b for a, b in cands.phone_or_postcode_spans(
+                below)):
+            return None
+        value = core if name == "invoice_number" else normalize_reference(core)
+        c = Candidate(value, CODE, below, start, start + len(core), (wd,), via=hit)
+        score = weight * hit.strength * _REL_FACTOR["column"]
+        return _Scored(c, score, score)
 
     # ------------------------------------------------------------------ names
 
@@ -1229,7 +1347,26 @@ class LayoutFieldExtractor:
             else x
             for x in scored
         ]
-        return _pick(scored + anchored + mentions, 0.3)
+        return _pick(self._party_blocks(doc, scored + anchored + mentions), 0.3)
+
+    def _party_blocks(self, doc: _Doc, scored: list[_Scored]) -> list[_Scored]:
+        """A "Name:" row under a seller's heading names the supplier over any other candidate;
+        a candidate that is the name under a buyer's heading is the customer, not the
+        supplier."""
+        buyers = [fold(fold_name(p.text)) for p in doc.parties if p.party == "buyer"]
+        out = [
+            _Scored(x.cand, x.score - 1.0, x.label)
+            if any(b and b in fold(str(x.cand.value)) for b in buyers) else x
+            for x in scored
+        ]
+        for p in doc.parties:
+            if p.party != "seller":
+                continue
+            text = fold_name(_clean_company(p.text))
+            if sum(ch.isalpha() for ch in text) >= 2:
+                out.append(_Scored(Candidate(text, NAME, p.row, p.start, p.end, p.words),
+                                   2.0, 1.0))
+        return out
 
     def _legal_mentions(self, doc: _Doc) -> list[_Scored]:
         """The company named in the legal mentions ("Roche Automobiles - SARL au capital de
@@ -1380,6 +1517,7 @@ class LayoutFieldExtractor:
     _GETTERS: dict[str, Callable[..., ExtractedField | None]] = {
         "supplier_name": _company,
         "merchant_name": _company,
+        "supplier_siren": _siren,
         "supplier_siret": _siret,
         "supplier_vat_number": _vat_number,
         "invoice_number": _code,
@@ -1450,6 +1588,9 @@ _LEGAL_MENTION = re.compile(
     re.IGNORECASE,
 )
 _ID_KINDS = frozenset({"siret", "siren", "vat_number", "company_registration", "phone"})
+# a line of the issuer's legal mentions: its capital, its register, its activity code
+_ISSUER_MENTION = re.compile(r"\bcapital\b|\bR\.?\s?C\.?\s?S\b|\bAPE\b|\bNAF\b|\bSIREN\b",
+                             re.IGNORECASE)
 _CIVILITY_PREFIX = re.compile(
     r"^\s*(?:M\.|Mr\.?|Mrs\.?|Ms\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Herr|Frau)\s+")
 _NUMBER_SIGN = re.compile(r"^(?:#|n°|nº|no\.?|nr\.?|n\.|num[ée]ro|número|number|nummer)\s*:?",

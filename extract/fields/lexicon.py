@@ -51,6 +51,15 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "fattura n", "fattura n.", "fattura nr", "factuurnummer", "factuur nr", "avoir n°",
        "numéro d'avoir", "facture", "invoice", "rechnung", "factura", "fattura", "factuur",
        "tax invoice", "booking id",
+       # German, Dutch, Spanish, Italian, English wordings of the invoice's number
+       "belegnummer", "beleg-nr", "beleg-nr.", "belegnr", "belegnr.", "beleg nr", "beleg nr.",
+       "re.-nr.", "re.-nr", "re-nr", "re-nr.", "rg.-nr.", "rg-nr", "rg-nr.", "rg.nr.",
+       "rechnungs-nr.", "rechnungs nr", "rechnungs nr.", "rechnung nummer", "rechnungsnr.:",
+       "dokumentnummer", "dokument-nr", "document number", "document no.", "doc no",
+       "factuur nummer", "factuurnr", "factuurnr.", "nummer factuur", "número factura",
+       "nº de factura", "n.º de factura", "num. factura", "factura número", "numero documento",
+       "n. documento", "fattura numero", "n. fattura", "fattura nr.", "invoice reference",
+       "invoice ref", "bill number",
        # credit notes carry their own number
        "avoir", "avoir no", "n° d'avoir", "numéro avoir", "facture d'avoir", "credit note",
        "credit note no", "credit note number", "credit memo", "gutschrift", "gutschrift nr",
@@ -139,7 +148,17 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "total factura", "total a pagar", "totale", "totale fattura", "totale da pagare",
        "importo totale", "totaal", "te betalen", "totaalbedrag", "total eur", "total €",
        "montant eur ttc", "montant total ttc", "totaal incl. btw", "gesamt brutto",
-       "total incl. vat", "total"),
+       "total incl. vat", "total",
+       # German, Dutch, Spanish, Italian, English wordings of the amount due
+       "zahlbetrag", "fälliger betrag", "gesamtbetrag brutto", "gesamtsumme brutto",
+       "summe brutto", "betrag brutto", "brutto", "rechnungssumme", "rechnungsendbetrag",
+       "zu zahlender betrag", "zahlbarer betrag", "offener betrag", "endsumme",
+       "gesamtpreis", "totaalbedrag incl. btw", "te betalen bedrag", "totaal te betalen",
+       "factuurbedrag", "totaal incl", "importe a pagar", "total a abonar", "importe total factura",
+       "total importe", "totale documento", "totale a pagare", "netto a pagare",
+       "importo da pagare", "totale complessivo", "amount payable", "total to pay",
+       "invoice amount", "total invoice amount", "amount to pay", "total amount due",
+       "total gross", "gross total", "gross amount"),
     _k("total_excl_tax", (AMOUNT,),
        "total ht", "montant ht", "total h.t.", "total h.t", "base ht", "total hors taxes",
        "montant hors taxes", "sous-total", "sous total", "subtotal", "sub total", "sub-total",
@@ -149,6 +168,16 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "total sales (excluding", "excluding gst", "total (excl", "total exclusive",
        "montant total ht", "total net ht", "montant net ht", "exclusief btw",
        "totaal excl. btw", "gesamt netto", "nettosumme",
+       # German, Dutch, Spanish, Italian, English wordings of the total before tax
+       "gesamtsumme netto", "gesamtbetrag netto", "betrag netto", "netto", "summe netto",
+       "nettogesamtbetrag", "warenwert netto", "warenwert", "nettowarenwert", "summe positionen",
+       "summe der positionen",
+       "summe aller positionen", "rechnungsbetrag netto", "nettowert", "zwischensumme netto",
+       "totaal exclusief btw", "bedrag excl. btw", "netto bedrag", "totaal netto",
+       "subtotal sin iva", "total sin iva", "base imponible total", "importe neto",
+       "totale imponibile", "imponibile totale", "totale netto", "total without vat",
+       "total net amount", "net value", "total net value", "taxable amount",
+       "sum of line net amounts",
        # "Net total" is the total before tax on an invoice, the total paid on a till
        # receipt: the phrase is both, the sum HT + TVA = TTC decides
        "net total"),
@@ -159,7 +188,15 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "vat amount", "tax",
        "total tax", "sales tax", "gst", "total gst", "gst amount", "sst", "iva", "cuota iva",
        "mwst", "mwst.", "ust", "ust.", "umsatzsteuer", "mehrwertsteuer", "btw", "montant eur tva",
-       "montant tva"),
+       "montant tva",
+       # German, Dutch, Spanish, Italian, English wordings of the tax amount
+       "steuerbetrag", "steuer", "summe ust", "summe ust.", "summe mwst", "summe mwst.",
+       "summe umsatzsteuer", "gesamtsumme umsatzsteuer", "umsatzsteuerbetrag", "mwst.-betrag",
+       "mwst-betrag", "ust.-betrag", "ust-betrag", "zzgl. ust", "zzgl. ust.", "zzgl. mwst",
+       "zzgl. mwst.", "zzgl. umsatzsteuer", "plus ust", "enthaltene mwst", "enthaltene ust",
+       "mehrwertsteuerbetrag", "btw-bedrag", "btw bedrag", "totaal btw", "bedrag btw",
+       "importe iva", "total iva", "cuota de iva", "importo iva", "totale iva", "iva totale",
+       "tax amount", "total vat amount", "vat total amount"),
     _k("amount_distractor", (AMOUNT,),
        "acompte", "acompte versé", "acomptes", "déjà payé", "déjà réglé", "montant réglé",
        "payé", "deposit", "paid", "amount paid", "already paid", "anzahlung", "capital",
@@ -288,7 +325,9 @@ WEAK_PHRASES: frozenset[str] = frozenset(
      "titulaire", "assuré", "remise", "discount", "dr", "dr.", "docteur", "médecin", "avoir",
      "gutschrift",
      # the parties' bare names: "Le fournisseur", "Seller line 2" are words, not labels
-     "fournisseur", "vendeur", "émetteur", "supplier", "vendor", "seller"}
+     "fournisseur", "vendeur", "émetteur", "supplier", "vendor", "seller",
+     # bare words of the totals' lexicon: "netto" in "30 Tage netto" is no label
+     "netto", "brutto", "steuer"}
 )
 
 #: Strength of a label match, by phrase: bare words are weaker than full labels.
@@ -320,6 +359,36 @@ NOT_PAYMENT: tuple[str, ...] = (
 CHANGE_GIVEN: tuple[str, ...] = (
     "à rendre", "rendu", "monnaie rendue", "rendu monnaie", "votre monnaie", "change",
     "change due", "cambio", "resto", "rückgeld", "wisselgeld",
+)
+
+#: Headings of an invoice's parties' blocks, over rows of form labels ("Name:", "Straße:"):
+#: the seller's and the buyer's (``extract.fields.party_blocks``). Matched as whole words in
+#: a short line of its own ("Angaben zum Verkäufer", "Seller (Verkäufer)").
+SELLER_HEADINGS: tuple[str, ...] = (
+    "verkäufer", "lieferant", "rechnungssteller", "rechnungsaussteller", "auftragnehmer",
+    "leistungserbringer", "seller", "supplier", "vendor", "issuer", "vendeur", "fournisseur",
+    "émetteur", "prestataire", "leverancier", "verkoper", "vendedor", "proveedor", "emisor",
+    "fornitore", "venditore", "cedente", "cedente prestatore", "prestatore",
+)
+BUYER_HEADINGS: tuple[str, ...] = (
+    "käufer", "rechnungsempfänger", "auftraggeber", "kunde", "leistungsempfänger", "buyer",
+    "customer", "bill to", "billed to", "invoice to", "acheteur", "client", "destinataire",
+    "facturé à", "koper", "afnemer", "klant", "comprador", "cliente", "destinatario",
+    "cessionario", "cessionario committente", "committente", "acquirente",
+)
+#: The form label of a party's name inside its block: "Name: Lieferant GmbH".
+PARTY_NAME_LABELS: tuple[str, ...] = (
+    "name", "firmenname", "firma", "unternehmen", "company name", "company", "business name",
+    "trading name", "nom", "raison sociale", "dénomination", "société", "naam", "bedrijfsnaam",
+    "bedrijf", "nombre", "razón social", "empresa", "nome", "ragione sociale", "denominazione",
+)
+
+#: Words a SIREN is printed after, in the legal mentions: "SIREN 732 829 320",
+#: "N° SIREN : 732829320", "RCS Lyon B 732 829 320", "immatriculée au RCS de Paris sous le
+#: numéro 732 829 320" (a town, a letter and a few words may stand between).
+SIREN_LABELS: tuple[str, ...] = (
+    "siren", "n° siren", "no siren", "numéro siren", "siren n°", "rcs", "r.c.s.", "r.c.s",
+    "registre du commerce et des sociétés", "registre du commerce", "répertoire des métiers",
 )
 
 #: Legal forms that mark a line as a company name.

@@ -183,6 +183,8 @@ def build_invoice(
 
     fields: dict[str, str] = {
         "supplier_name": fmt.fold(provider.name),
+        # every invoice prints its SIRET (and its RCS line the SIREN): the SIRET's first 9
+        "supplier_siren": provider.siren,
         "supplier_siret": provider.siret,
         "invoice_number": number,
         "invoice_date": inv_date.isoformat(),

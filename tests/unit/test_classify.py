@@ -202,6 +202,7 @@ def test_augment_adds_noisy_copies() -> None:
         crop_share=0,
         fragment_share=0,
         column_share=0,
+        mention_share=0,
         seed=0,
     )
     assert len(data) == 6 * 2 * 3

@@ -155,6 +155,7 @@ def test_to_fields_gives_contract_fields_marked_as_facturx(tmp_path: Path) -> No
     fields = invoice.to_fields()
     assert set(fields) == {
         "supplier_name",
+        "supplier_siren",
         "supplier_siret",
         "supplier_vat_number",
         "invoice_number",

@@ -26,6 +26,7 @@ from samples.synth import ids  # noqa: E402
 CONTRACT_FIELDS = {
     "invoice": {
         "supplier_name",
+        "supplier_siren",
         "supplier_siret",
         "supplier_vat_number",
         "invoice_number",
@@ -163,6 +164,7 @@ def test_identifiers_are_valid(generated: Path) -> None:
         if "supplier_siret" in f:
             assert len(f["supplier_siret"]) == 14 and ids.luhn_ok(f["supplier_siret"])
             assert ids.luhn_ok(f["supplier_siret"][:9])
+            assert f["supplier_siren"] == f["supplier_siret"][:9]
             checked += 1
         if "supplier_vat_number" in f:
             assert ids.vat_ok(f["supplier_vat_number"])
@@ -226,6 +228,7 @@ def test_printed_identifiers_appear_in_the_page_text(generated: Path) -> None:
         text = _squash("\n".join(p["text"] for p in entry.get("pages", [])))
         for name in (
             "invoice_number",
+            "supplier_siren",
             "supplier_siret",
             "iban",
             "dossier_reference",
