@@ -751,7 +751,9 @@ class LayoutFieldExtractor:
         _, a, b, c, consistent = best
         by_rate = None
         if not consistent and a is not None and b is not None:
-            by_rate = _vat_by_rate(doc, a.cand.value - b.cand.value)  # type: ignore[operator]
+            gross, net = a.cand.value, b.cand.value
+            if isinstance(gross, Decimal) and isinstance(net, Decimal):
+                by_rate = _vat_by_rate(doc, gross - net)
             consistent = by_rate is not None
         for name, chosen, pool in (("total_incl_tax", a, ttc), ("total_excl_tax", b, ht),
                                    ("vat_amount", c, tva)):
