@@ -633,10 +633,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "sets",
         nargs="*",
-        choices=[*SETS, "all"],
+        choices=[*SETS, "all", "lofo"],
         default=["samples"],
-        help="which sets to score (default: samples)",
+        help="which sets to score (default: samples); lofo: the field rankers fitted on all "
+        "generated layout families but one and measured on the one left out",
     )
+    parser.add_argument("--lofo-docs", type=int, default=36,
+                        help="lofo: generated documents per layout family")
+    parser.add_argument("--lofo-families", nargs="+", default=None,
+                        help="lofo: only these layout families (default: all)")
     parser.add_argument(
         "--samples", type=Path, default=Path(__file__).resolve().parent.parent / "samples"
     )
@@ -648,11 +653,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     which = list(SETS) if "all" in args.sets else list(dict.fromkeys(args.sets))
+    lofo = None
+    if "lofo" in which:
+        from extract.fields.lofo import run_lofo
+
+        which.remove("lofo")
+        lofo = run_lofo(per_family=args.lofo_docs, samples=args.samples,
+                        families=args.lofo_families)
+        lofo.render()
     scores = run(settings, which, samples=args.samples, eval_data=args.eval_data, limit=args.limit)
     for s in scores:
         s.render(show_errors=args.errors)
     if args.json_out:
-        args.json_out.write_text(
-            json.dumps([s.as_dict() for s in scores], indent=2, ensure_ascii=False)
-        )
+        out: list[Any] = [s.as_dict() for s in scores] + ([lofo.as_dict()] if lofo else [])
+        args.json_out.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0
