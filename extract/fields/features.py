@@ -41,7 +41,7 @@ from extract.fields.layout import Row, fold
 from extract.fields.layout_extractor import _CLOSING, _Doc
 from extract.fields.lexicon import AMOUNT, BY_KEY, DATE, NAME
 from extract.normalize import fold_name
-from mailroom.models import ExtractedField, format_value
+from mailroom.models import ExtractedField, FieldValue, format_value
 
 #: The fields the rankers choose, and the type of value each takes.
 RANKED_FIELDS: dict[str, str] = {
@@ -345,10 +345,15 @@ def candidates_for(doc: _Doc, field_name: str, rule: ExtractedField | None
     return pool, runs
 
 
+def same_reading(a: FieldValue, b: FieldValue) -> bool:
+    """Two values read alike, case, accents and spaces aside ("PERRIN Emilie" where OCR
+    lost an accent that the rules put back from a surer reading elsewhere)."""
+    return " ".join(fold(format_value(a)).split()) == \
+        " ".join(fold(format_value(b)).split())
+
+
 def _same(c: Candidate, f: ExtractedField) -> bool:
-    if format_value(c.value).casefold() != format_value(f.value).casefold():
-        return False
-    return f.page == c.row.page
+    return f.page == c.row.page and same_reading(c.value, f.value)
 
 
 def feature_matrix(doc: _Doc, field_name: str, pool: Sequence[Candidate],

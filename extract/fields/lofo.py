@@ -28,6 +28,7 @@ from extract.fields.ranker import (
     count,
     decide,
     f1,
+    final_values,
     fit,
     generated_examples,
     prepared_examples,
@@ -114,9 +115,7 @@ def run_lofo(per_family: int = 36, seed: int = 18, samples: Path | None = None,
         for i in sorted(held):
             example, rules, prep = prepared[i]
             count(score.rules, example, {k: f.value for k, f in rules.items()})
-            values: dict[str, Any] = {k: f.value for k, f in rules.items()
-                                      if k not in rankers.models}
-            values.update({k: c.value for k, (_, c) in decide(rankers.models, prep).items()})
+            values = final_values(rules, decide(rankers.models, prep), rankers.models)
             count(score.ranker, example, values)
         report.append(score)
     return LofoReport(report)

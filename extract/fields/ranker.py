@@ -40,7 +40,9 @@ from extract.fields.features import (
     DocFeatures,
     candidates_for,
     feature_matrix,
+    same_reading,
 )
+from extract.fields.layout import fold
 from extract.fields.lexicon import NAME
 from mailroom.models import DocType, ExtractedField, Page, format_value
 
@@ -104,6 +106,12 @@ class Rankers:
                 out.pop(name, None)
                 continue
             prob, cand = pick
+            rule = rules.get(name)
+            if rule is not None and rule.page == cand.row.page and \
+                    same_reading(rule.value, cand.value):
+                # the rules' reading of the same value: theirs is mended from surer readings
+                out[name] = rule.model_copy(update={"confidence": round(prob, 3)})
+                continue
             out[name] = ExtractedField(value=cand.value, confidence=round(prob, 3),
                                        page=cand.row.page, bbox=cand.bbox)
         return out
@@ -150,7 +158,7 @@ def _ranked(name: str, pool: Sequence[Any], x: np.ndarray, p: np.ndarray
             continue  # a form's label is no name
         if name in _CERT_DATES and (x[i, _BIRTH] >= 0.85 or x[i, _YEARS] > 5.0):
             continue  # a date of birth
-        key = format_value(c.value).casefold()
+        key = " ".join(fold(format_value(c.value)).split())
         if key in seen:
             continue
         seen.add(key)
@@ -258,8 +266,10 @@ def add_rows(out: dict[str, Table], k: int, example: Example, prepared: Prepared
         if not pool:
             continue
         want = example.truth.get(name)
-        y = np.array([want is not None and same_value(name, c.value, want) for c in pool],
-                     dtype=int)
+        # a name is the right person even where OCR dropped an accent of it
+        y = np.array([want is not None and (same_value(name, c.value, want) or (
+            RANKED_FIELDS[name] == NAME and same_reading(c.value, want))) for c in pool],
+            dtype=int)
         t = out.setdefault(name, Table())
         t.x.append(x)
         t.y.append(y)
@@ -294,13 +304,22 @@ def evaluate(rankers: Rankers | None, examples: Iterable[Example],
     """Per ranked field: [right, extracted, expected] over the examples."""
     counts: dict[str, list[int]] = {}
     for example, rules, prepared in prepared_examples(examples, extractor):
-        fields: dict[str, Any] = {k: (f.confidence, f) for k, f in rules.items()}
+        values: dict[str, Any] = {k: f.value for k, f in rules.items()}
         if rankers is not None:
-            fields = {k: v for k, v in fields.items() if k not in rankers.models}
-            for k, (p, c) in decide(rankers.models, prepared).items():
-                fields[k] = (p, c)
-        count(counts, example, {k: v[1].value for k, v in fields.items()})
+            values = final_values(rules, decide(rankers.models, prepared), rankers.models)
+        count(counts, example, values)
     return counts
+
+
+def final_values(rules: dict[str, ExtractedField], chosen: dict[str, tuple[float, Any]],
+                 models: dict[str, Any]) -> dict[str, Any]:
+    """The values ``Rankers.choose`` returns, from the rules' fields and ``decide``'s picks."""
+    values: dict[str, Any] = {k: f.value for k, f in rules.items() if k not in models}
+    for k, (_, c) in chosen.items():
+        rule = rules.get(k)
+        same = rule is not None and rule.page == c.row.page and same_reading(rule.value, c.value)
+        values[k] = rule.value if same and rule is not None else c.value
+    return values
 
 
 def count(counts: dict[str, list[int]], example: Example, values: dict[str, Any]) -> None:

@@ -44,7 +44,8 @@ A4 = (595.0, 842.0)
 _WORDINGS: dict[str, tuple[str, ...]] = {
     "patient": ("Patient", "Patient(e)", "Nom du patient", "Nom et prénom du patient",
                 "Assuré", "Nom de l'assuré", "Bénéficiaire des soins", "Identité du patient",
-                "Nom, prénom", "Malade", "Patient name"),
+                "Nom, prénom", "Malade", "Patient name", "Nom Prénom", "Nom et prénom",
+                "NOM Prénom"),
     "doctor": ("Médecin", "Praticien", "Nom du médecin", "Identification du médecin",
                "Médecin prescripteur", "Docteur", "Praticien traitant", "Signataire"),
     "birth": ("Né(e) le", "Date de naissance", "Né le", "Née le", "Date de naiss.", "DDN",
@@ -56,11 +57,12 @@ _WORDINGS: dict[str, tuple[str, ...]] = {
     "end": ("Au", "Jusqu'au", "Date de fin", "Fin de l'arrêt", "Jusqu'au inclus",
             "Reprise prévue le"),
     "holder": ("Titulaire du compte", "Titulaire", "Intitulé du compte", "Nom du titulaire",
-               "Account holder", "Bénéficiaire", "Au nom de"),
+               "Account holder", "Bénéficiaire", "Au nom de", "Nom Prénom", "Nom"),
     "branch": ("Domiciliation", "Agence", "Banque", "Établissement", "Domiciliation bancaire"),
     "iban": ("IBAN", "Code IBAN", "N° IBAN", "IBAN (International Bank Account Number)"),
     "bic": ("BIC", "Code BIC", "BIC / SWIFT", "SWIFT"),
-    "sender": ("Expéditeur", "De", "Nom", "Émetteur", "Demandeur"),
+    "sender": ("Expéditeur", "De", "Nom", "Émetteur", "Demandeur", "Nom Prénom",
+               "Nom et prénom de l'assuré"),
     "dossier": ("N° de dossier", "Dossier", "Réf. dossier", "Votre référence",
                 "Référence dossier", "V/Réf."),
     "customer": ("Client", "Facturé à", "Adressé à", "Destinataire", "Nom du client",
@@ -285,6 +287,9 @@ def _medical(rng: random.Random, family: str) -> _Plan:
     p.items.append(_Item("birth", _date(rng, birth)))
     if rng.random() < 0.5:
         p.items.insert(0, _Item("doctor", doc_name, "practitioner_name"))
+    if rng.random() < 0.3:
+        p.rows = [[(0.0, rng.choice(("Identification de l'assuré", "Identification du patient",
+                                     "PATIENT", "Assuré(e)")))]]
     if with_stop:
         p.items.append(_Item("start", _date(rng, start), "incapacity_start"))
         p.items.append(_Item("end", _date(rng, end), "incapacity_end"))
