@@ -696,10 +696,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "sets",
         nargs="*",
-        choices=[*SETS, *EXTRA_SETS, *GENERATED_SETS, "all"],
+        choices=[*SETS, *EXTRA_SETS, *GENERATED_SETS, "all", "lofo"],
         default=["samples"],
-        help="which sets to score (default: samples; 'all' is every set read from disk)",
+        help="which sets to score (default: samples; 'all' is every set read from disk); "
+        "lofo: the field rankers fitted on all generated layout families but one and measured "
+        "on the one left out",
     )
+    parser.add_argument("--lofo-docs", type=int, default=36,
+                        help="lofo: generated documents per layout family")
+    parser.add_argument("--lofo-families", nargs="+", default=None,
+                        help="lofo: only these layout families (default: all)")
     parser.add_argument(
         "--keep", type=Path, default=None, help="blind: generate the corpus here and keep it"
     )
@@ -716,8 +722,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     which = list(SETS) if "all" in args.sets else list(dict.fromkeys(args.sets))
-    which += [s for s in GENERATED_SETS if s in args.sets]
-    read = [s for s in which if s not in GENERATED_SETS]
+    which += [s for s in (*GENERATED_SETS, "lofo") if s in args.sets and s not in which]
+    lofo = None
+    if "lofo" in which:
+        from extract.fields.lofo import run_lofo
+
+        lofo = run_lofo(per_family=args.lofo_docs, samples=args.samples,
+                        families=args.lofo_families)
+        lofo.render()
+    read = [s for s in which if s not in (*GENERATED_SETS, "lofo")]
     scores = run(settings, read, samples=args.samples, eval_data=args.eval_data, limit=args.limit)
     if "blind" in which:
         started = time.monotonic()
@@ -727,7 +740,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     for s in scores:
         s.render(show_errors=args.errors)
     if args.json_out:
-        args.json_out.write_text(
-            json.dumps([s.as_dict() for s in scores], indent=2, ensure_ascii=False)
-        )
+        out: list[Any] = [s.as_dict() for s in scores] + ([lofo.as_dict()] if lofo else [])
+        args.json_out.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from itertools import product
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -42,8 +44,12 @@ from extract.identifiers import fr_vat_from_siren, siren_valid
 from extract.normalize import fold_name, normalize_reference, parse_currency
 from mailroom.models import DocType, ExtractedField, Page
 
+if TYPE_CHECKING:
+    from extract.fields.ranker import Rankers
+
 log = logging.getLogger(__name__)
 
+_SHIPPED: Any = object()  # the rankers shipped with the package, loaded on first use
 _REL_FACTOR = {"right": 1.0, "below": 0.9, "column": 0.75}
 _NET_TO_PAY = frozenset(
     fold(p) for p in ("net à payer", "net a payer", "total à payer", "montant à payer",
@@ -428,15 +434,43 @@ def _field(c: Candidate, confidence: float, value: object | None = None) -> Extr
 class LayoutFieldExtractor:
     """The mailroom's field extractor: layout + label lexicon + spaCy NER (loaded once)."""
 
-    def __init__(self, nlp: SpacyNlp | None = None) -> None:
+    def __init__(self, nlp: SpacyNlp | None = None, rankers: Any = _SHIPPED) -> None:
+        """``rankers``: the learned rankers to apply over the rules (``None``: the rules
+        alone); by default those shipped with the package, loaded on first use."""
         self._nlp = nlp or SpacyNlp()
+        self._rankers = rankers
+        self._lock = threading.Lock()
+
+    @property
+    def rankers(self) -> Rankers | None:
+        if self._rankers is _SHIPPED:
+            with self._lock:
+                if self._rankers is _SHIPPED:
+                    from extract.fields.ranker import Rankers
+
+                    self._rankers = Rankers.load()
+        return self._rankers  # type: ignore[no-any-return]
 
     def extract(
         self, pages: Sequence[Page], doc_type: DocType, *, language: str | None = None
     ) -> dict[str, ExtractedField]:
+        doc, out = self.rules(pages, doc_type, language=language)
+        rankers = self.rankers
+        if doc is None or rankers is None:
+            return out
+        ranked = rankers.choose(doc, doc_type, out)
+        for name in _REREAD_NAMES:
+            if name in ranked and ranked[name] is not out.get(name):
+                ranked[name] = _reread_name(doc, ranked[name])
+        return {k: ranked[k] for k in FIELDS_BY_TYPE.get(doc_type, ()) if k in ranked}
+
+    def rules(
+        self, pages: Sequence[Page], doc_type: DocType, *, language: str | None = None
+    ) -> tuple[_Doc | None, dict[str, ExtractedField]]:
+        """The fields the hand-written rules find, and the document's layout they read."""
         wanted = FIELDS_BY_TYPE.get(doc_type, ())
         if not wanted or not any(p.words for p in pages):
-            return {}
+            return None, {}
         doc = _Doc.build(pages, self._nlp, language)
         out: dict[str, ExtractedField] = {}
         if doc_type in (DocType.INVOICE, DocType.RECEIPT):
@@ -462,7 +496,7 @@ class LayoutFieldExtractor:
         for name in _REREAD_NAMES:
             if name in out:
                 out[name] = _reread_name(doc, out[name])
-        return {k: out[k] for k in wanted if k in out}
+        return doc, {k: out[k] for k in wanted if k in out}
 
     # ------------------------------------------------------------------ amounts
 

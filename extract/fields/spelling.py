@@ -102,6 +102,11 @@ def _common(word: str) -> bool:
     return vocabulary().known.get(_plain(word), 0) >= MEND_MIN_COUNT
 
 
+def is_common(word: str) -> bool:
+    """Whether the word is a common word of one of :data:`LANGUAGES` (case, accents aside)."""
+    return _common(word)
+
+
 def _with_case(new: str, like: str) -> str:
     """``new`` (lower case) written as ``like`` is: capitals, a capital first, or lower."""
     if like.isupper():
