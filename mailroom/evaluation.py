@@ -36,11 +36,13 @@ from typing import Any
 
 from lxml import etree
 
+from mailroom.fraud_eval import eval_fraud, fraud_figures
 from mailroom.models import Document, Status, format_value
 from mailroom.settings import Settings
 
 DEFAULT_EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-data"
 SETS = ("samples", "invoice2data", "facturx", "sroie")
+EXTRA_SETS = ("fraud",)  # asked for by name only: the whole pipeline over every shared set
 
 AMOUNT_FIELDS = {
     "total_excl_tax",
@@ -358,6 +360,7 @@ def score_samples(root: Path, by_path: dict[Path, list[Document]]) -> Score:
         else:
             _add_doc(score, path.name, docs[0] if docs else None, expected, rendering)
     score.extra.update(_matching_figures(root, by_path))
+    score.extra.update(fraud_figures(d for docs in by_path.values() for d in docs))
     return score
 
 
@@ -597,6 +600,7 @@ RUNNERS: dict[str, Callable[..., Any]] = {
     "invoice2data": eval_invoice2data,
     "facturx": eval_facturx,
     "sroie": eval_sroie,
+    "fraud": eval_fraud,
 }
 
 
@@ -613,6 +617,7 @@ def run(
         "invoice2data": eval_data / "invoice2data-compare",
         "facturx": eval_data / "facturx-fr",
         "sroie": eval_data / "sroie-subset",
+        "fraud": eval_data,
     }
     scores: list[Score] = []
     for name in which:
@@ -633,7 +638,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "sets",
         nargs="*",
-        choices=[*SETS, "all"],
+        choices=[*SETS, *EXTRA_SETS, "all"],
         default=["samples"],
         help="which sets to score (default: samples)",
     )

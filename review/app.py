@@ -29,6 +29,7 @@ from mailroom.models import DocType, Document, format_value
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
 from review.formats import FIELD_LABELS, InvalidCorrection, field_hint
+from review.fraud_routes import router as fraud_router
 from review.service import (
     REASON_CATEGORIES,
     ActionError,
@@ -588,6 +589,7 @@ def create_app(
             report_png(current_report(), path)
             return Response(path.read_bytes(), media_type="image/png")
 
+    app.include_router(fraud_router)  # review/fraud_routes.py: fraud evidence, IBAN confirmation
     return app
 
 

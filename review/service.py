@@ -45,7 +45,7 @@ from validate.ged import GedEntry, make_ged_entry, make_searchable_pdf
 log = logging.getLogger(__name__)
 
 # Checks that come from reading the input, not from validate.checks: kept when checks re-run.
-_INPUT_CHECK_PREFIXES = ("facturx.", "email.")
+_INPUT_CHECK_PREFIXES = ("facturx.", "email.", "fraud.")
 
 REASON_CATEGORIES: dict[str, str] = {
     "type": "type incertain",
