@@ -379,9 +379,17 @@ def check_same_content(
         looks_alike = c.image_distance is not None or c.text_distance is not None
         strong = similarity >= settings.same_text_similarity
         sure = similarity >= SURE_TEXT_SIMILARITY
-        if contradict and not sure:
-            continue  # another piece on the same form (another day, another amount)
         how = _how(c, similarity, agree)
+        if any(s.startswith("numéro") for s in contradict):
+            continue  # the supplier's other invoice, however alike its layout and lines
+        if contradict:
+            if sure and c.image_distance is not None:
+                message = (
+                    f"Même apparence et mêmes mots que {where} ({how}), mais "
+                    f"{'; '.join(contradict)} : copie retouchée, ou l'une des deux mal lue ?"
+                )
+                return [_finding(doc, c, "warn", message, detail)]
+            continue  # another piece on the same form (another day, another amount)
         if (strong and (looks_alike or len(agree) >= 2)) or (sure and looks_alike):
             status: Literal["warn", "fail"] = "fail" if len(agree) >= 2 or sure else "warn"
             message = f"Même pièce que {where} : {how}. Ne pas rembourser deux fois."
