@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from extract.identifiers import iban_valid
 from extract.page_hash import HashError, content_box, image_hashes, simhash, words_of
-from mailroom.models import Check, DocType, Document, format_value
+from mailroom.models import Check, DocType, Document, FieldValue, format_value
 from mailroom.settings import FraudSettings
 from storage.fraud import Evidence, FraudStore, PageHash, PieceKey, SupplierIban
 from validate.ged import normalize_invoice_number
@@ -279,7 +279,7 @@ class _Candidate:
 def _candidates(
     doc: Document,
     hashes: list[PageHash],
-    lookups: dict[tuple[int, str], tuple[int, ...]],
+    lookups: Mapping[tuple[int, str], tuple[int, ...]],
     keys: list[PieceKey],
     store: FraudStore,
     settings: FraudSettings,
@@ -306,10 +306,10 @@ def _candidates(
                     c.text_distance = distance
                     c.pages = c.pages or (h.page, row.page)
     for key in keys:
-        for row in store.find_keys(key.key):
-            if row.document_id == doc.document_id or row.suspect:
+        for known in store.find_keys(key.key):
+            if known.document_id == doc.document_id or known.suspect:
                 continue
-            candidate(row.document_id).keys.append(row.key)
+            candidate(known.document_id).keys.append(known.key)
     return sorted(found.values(), key=lambda c: c.rank())[:MAX_CANDIDATES]
 
 
@@ -317,7 +317,7 @@ def compare_keys(doc: Document, other: Document) -> tuple[list[str], list[str]]:
     """What two pieces agree on and contradict, in words: date, total, number, issuer."""
     agree: list[str] = []
     contradict: list[str] = []
-    pairs: list[tuple[str, str, object, object]] = []
+    pairs: list[tuple[str, str, FieldValue, FieldValue]] = []
     for label, name in (
         ("date", "receipt_date"),
         ("date", "invoice_date"),
@@ -331,11 +331,11 @@ def compare_keys(doc: Document, other: Document) -> tuple[list[str], list[str]]:
                 a, b = normalize_invoice_number(a), normalize_invoice_number(b)
             pairs.append((label, name, a, b))
     for label, _name, a, b in pairs:
-        shown = euros(a) if isinstance(a, Decimal) else format_value(a)  # type: ignore[arg-type]
+        shown = euros(a) if isinstance(a, Decimal) else format_value(a)
         if a == b:
             agree.append(f"même {label} {shown}")
         else:
-            other_shown = euros(b) if isinstance(b, Decimal) else format_value(b)  # type: ignore[arg-type]
+            other_shown = euros(b) if isinstance(b, Decimal) else format_value(b)
             contradict.append(f"{label} {shown} au lieu de {other_shown}")
     return agree, contradict
 
@@ -352,7 +352,9 @@ def check_same_content(
     if doc.doc_type not in (DocType.RECEIPT, DocType.INVOICE):
         return []
     my_words = words_of(doc.text)
-    lookups = {(h.page, h.kind): turns for h, turns in zip(hashes, hash_turns, strict=False)}
+    lookups: dict[tuple[int, str], tuple[int, ...]] = {
+        (h.page, h.kind): turns for h, turns in zip(hashes, hash_turns, strict=False)
+    }
     for c in _candidates(doc, hashes, lookups, keys, store, settings):
         other = documents.get(c.document_id)
         if other is None:
@@ -420,11 +422,11 @@ def _finding(
     c: _Candidate,
     status: Literal["warn", "fail"],
     message: str,
-    detail: dict[str, object],
+    detail: Mapping[str, object],
 ) -> Finding:
     return Finding(
         _check(SAME_CONTENT, status, message),
-        Evidence(doc.document_id, SAME_CONTENT, c.document_id, detail),
+        Evidence(doc.document_id, SAME_CONTENT, c.document_id, dict(detail)),
     )
 
 
