@@ -204,8 +204,8 @@ class FraudSettings(BaseModel):
             "acrobat pro", "acrobat standard", "pdf-xchange editor", "foxit phantompdf",
             "foxit pdf editor", "foxit editor", "nitro pro", "nitro pdf", "pdfescape",
             "sejda", "ilovepdf", "smallpdf", "pdffiller", "pdfelement", "inkscape",
-            "libreoffice draw", "draw", "master pdf editor", "pdf24 editor", "pdf expert",
-            "preview", "pdf editor", "qoppa", "docfly",
+            "libreoffice draw", "master pdf editor", "pdf24 editor", "pdf expert",
+            "pdf editor", "qoppa", "docfly",
         ),
         description="Producer or creator names (lower case, matched as whole words) of PDF "
         "editors rather than invoicing software.",
