@@ -44,6 +44,7 @@ EDITED_PDF = "fraud.edited_pdf"
 IBAN_CHANGED = "fraud.iban_changed"
 CODES = (SAME_CONTENT, EDITED_PDF, IBAN_CHANGED)
 MAX_CANDIDATES = 10
+PIECES = (DocType.RECEIPT, DocType.INVOICE)  # what is paid out on: looked for twice
 SURE_TEXT_SIMILARITY = 0.9  # words so alike that a misread key does not make another piece
 
 
@@ -88,7 +89,7 @@ def fraud_checks(
     findings: list[Finding] = []
     if inputs.media_type == "application/pdf" and inputs.path is not None:
         findings.extend(check_edited_pdf(doc, inputs.path, settings))
-    hashed = page_hashes(doc, inputs)
+    hashed = page_hashes(doc, inputs) if doc.doc_type in PIECES else []
     hashes = [h for h, _ in hashed]
     keys = piece_keys(doc)
     findings.extend(
@@ -349,7 +350,7 @@ def check_same_content(
     documents: MetadataStore,
     settings: FraudSettings,
 ) -> list[Finding]:
-    if doc.doc_type not in (DocType.RECEIPT, DocType.INVOICE):
+    if doc.doc_type not in PIECES:
         return []
     my_words = words_of(doc.text)
     lookups: dict[tuple[int, str], tuple[int, ...]] = {
