@@ -80,7 +80,7 @@ def time_lookups(
 
 def report(name: str, store: FraudStore, kind: str, rows: int, size: Callable[[], str]) -> None:
     seconds, kept = fill(store, kind, rows, seed=1)
-    print(f"\n== {name}, {kind}: {rows:,} rows filled in {seconds:.1f} s; {size()}")
+    print(f"\n== {name}, {kind}: {rows:,} rows filled in {seconds:.1f} s; {size()}", flush=True)
     rng = random.Random(2)
     again = [flip(rng, v, 5) for v in kept]  # stored pages photographed again (5 bits off)
     unseen = [rng.getrandbits(64) for _ in kept]
@@ -96,26 +96,24 @@ def report(name: str, store: FraudStore, kind: str, rows: int, size: Callable[[]
             )
 
 
+def _files_size(folder: Path) -> str:
+    return f"file {sum(f.stat().st_size for f in folder.iterdir()) / 1e6:.0f} MB"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--kinds", nargs="*", default=["uniform", "clustered"])
     parser.add_argument("--postgres-url", default=None, help="also run on this (empty) database")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     for kind in args.kinds:
-        with tempfile.TemporaryDirectory(prefix="mailroom-bench-fraud-") as tmp:
-            path = Path(tmp) / "mailroom.sqlite3"
-            store = SqliteFraudStore(path)
-            report(
-                "SQLite",
-                store,
-                kind,
-                args.rows,
-                lambda p=path: (
-                    f"file {sum(f.stat().st_size for f in p.parent.iterdir()) / 1e6:.0f} MB"
-                ),
-            )
-            store.close()
+        if not args.skip_sqlite:
+            with tempfile.TemporaryDirectory(prefix="mailroom-bench-fraud-") as tmp:
+                path = Path(tmp) / "mailroom.sqlite3"
+                store = SqliteFraudStore(path)
+                report("SQLite", store, kind, args.rows, lambda p=path: _files_size(p.parent))
+                store.close()
         if args.postgres_url:
             import sqlalchemy as sa
 

@@ -20,6 +20,7 @@ and obey the same contract test.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -253,10 +254,10 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             suspect INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (document_id, page, kind)
         );
-        CREATE INDEX fraud_page_hashes_b0 ON fraud_page_hashes (kind, b0);
-        CREATE INDEX fraud_page_hashes_b1 ON fraud_page_hashes (kind, b1);
-        CREATE INDEX fraud_page_hashes_b2 ON fraud_page_hashes (kind, b2);
-        CREATE INDEX fraud_page_hashes_b3 ON fraud_page_hashes (kind, b3);
+        CREATE INDEX fraud_page_hashes_b0 ON fraud_page_hashes (kind, b0, value);
+        CREATE INDEX fraud_page_hashes_b1 ON fraud_page_hashes (kind, b1, value);
+        CREATE INDEX fraud_page_hashes_b2 ON fraud_page_hashes (kind, b2, value);
+        CREATE INDEX fraud_page_hashes_b3 ON fraud_page_hashes (kind, b3, value);
         CREATE TABLE fraud_piece_keys (
             document_id TEXT NOT NULL,
             key TEXT NOT NULL,
@@ -304,27 +305,28 @@ def hash_row(h: PageHash) -> tuple[Any, ...]:
     return (h.document_id, h.page, h.kind, to_signed(h.value), *bands(h.value), int(h.suspect))
 
 
-def near_query(kind: HashKind, value: int, probe_bits: int) -> tuple[str, list[Any]]:
-    """One indexed probe per band, their union (SQL shared by SQLite and PostgreSQL)."""
-    parts: list[str] = []
-    params: list[Any] = []
-    for i, band in enumerate(bands(value)):
-        probes = band_probes(band, probe_bits)
-        marks = ", ".join("?" for _ in probes)
-        parts.append(
-            "SELECT document_id, page, kind, value, suspect FROM fraud_page_hashes "
-            f"WHERE kind = ? AND b{i} IN ({marks})"
-        )
-        params.extend([kind, *probes])
-    return " UNION ".join(parts), params
+def _signed_hamming(a: int, b: int) -> int:
+    return hamming(to_unsigned(a), to_unsigned(b))
 
 
 class SqliteFraudStore(SqliteFile):
-    """The fraud index in the metadata store's SQLite file; safe to share between threads."""
+    """The fraud index in the metadata store's SQLite file; safe to share between threads.
+
+    Each band index holds the hash itself, ``(kind, bN, value)``: a lookup measures the
+    distance of the candidates in the index (``fraud_hamming``, a function registered on each
+    connection) and reads from the table only the rows near enough.
+    """
 
     MIGRATIONS = MIGRATIONS
     VERSION_TABLE = "fraud_schema_version"
     WHAT = "the fraud index"
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = super()._connection()
+        if not getattr(self._local, "fraud_functions", False):
+            conn.create_function("fraud_hamming", 2, _signed_hamming, deterministic=True)
+            self._local.fraud_functions = True
+        return conn
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         def read() -> list[tuple[Any, ...]]:
@@ -354,11 +356,26 @@ class SqliteFraudStore(SqliteFile):
     def near_hashes(
         self, kind: HashKind, value: int, max_distance: int, *, probe_bits: int = 1
     ) -> list[tuple[PageHash, int]]:
-        sql, params = near_query(kind, value, probe_bits)
-        rows = [
-            PageHash(d, p, k, to_unsigned(v), bool(s)) for d, p, k, v, s in self._rows(sql, params)
-        ]
-        return _nearest(rows, value, max_distance)
+        parts: list[str] = []
+        params: list[Any] = []
+        for i, band in enumerate(bands(value)):
+            probes = band_probes(band, probe_bits)
+            parts.append(
+                f"SELECT rowid FROM fraud_page_hashes INDEXED BY fraud_page_hashes_b{i} "
+                f"WHERE kind = ? AND b{i} IN ({', '.join('?' for _ in probes)}) "
+                "AND fraud_hamming(value, ?) <= ?"
+            )
+            params.extend([kind, *probes, to_signed(value), max_distance])
+        near = [row[0] for row in self._rows(" UNION ".join(parts), params)]
+        if not near:
+            return []
+        rows = self._rows(
+            "SELECT document_id, page, kind, value, suspect FROM fraud_page_hashes "
+            f"WHERE rowid IN ({', '.join('?' for _ in near)})",
+            near,
+        )
+        found = [PageHash(d, p, k, to_unsigned(v), bool(s)) for d, p, k, v, s in rows]
+        return _nearest(found, value, max_distance)
 
     def add_keys(self, keys: Sequence[PieceKey]) -> None:
         self._write_many(
