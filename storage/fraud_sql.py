@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import BIT
 
 from storage.fraud import (
     Evidence,
@@ -23,6 +24,7 @@ from storage.fraud import (
     band_probes,
     bands,
     hash_row,
+    to_signed,
     to_unsigned,
 )
 from storage.sql import SqlDatabase, UtcDateTime, metadata
@@ -125,9 +127,13 @@ class SqlFraudStore:
     ) -> list[tuple[PageHash, int]]:
         c = page_hashes.c
         columns = (c.document_id, c.page, c.kind, c.value, c.suspect)
+        near: list[Any] = []
+        if self.db.dialect == "postgresql":  # the distance measured by the server
+            xor = c.value.op("#")(sa.literal(to_signed(value), sa.BigInteger()))
+            near.append(sa.func.bit_count(sa.cast(xor, BIT(64))) <= max_distance)
         selects = [
             sa.select(*columns).where(
-                c.kind == kind, getattr(c, f"b{i}").in_(band_probes(b, probe_bits))
+                c.kind == kind, getattr(c, f"b{i}").in_(band_probes(b, probe_bits)), *near
             )
             for i, b in enumerate(bands(value))
         ]
