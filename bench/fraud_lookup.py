@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,7 +113,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="mailroom-bench-fraud-") as tmp:
                 path = Path(tmp) / "mailroom.sqlite3"
                 store = SqliteFraudStore(path)
-                report("SQLite", store, kind, args.rows, lambda p=path: _files_size(p.parent))
+                report("SQLite", store, kind, args.rows, partial(_files_size, path.parent))
                 store.close()
         if args.postgres_url:
             import sqlalchemy as sa
