@@ -388,3 +388,11 @@ def test_the_signals_can_be_turned_off(enabled: bool) -> None:
     world.ingest(_receipt(1))
     again = _receipt(2)
     assert fraud_checks(again, FraudInputs(), world.store, world.documents, settings) == []
+
+
+def test_every_fraud_code_is_documented_and_every_setting_described() -> None:
+    from validate.fraud import CODES
+
+    checks_md = (Path(__file__).resolve().parents[2] / "docs" / "checks.md").read_text()
+    assert all(f"| `{code}` |" in checks_md for code in CODES)
+    assert all(f.description for f in FraudSettings.model_fields.values())
