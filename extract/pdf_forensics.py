@@ -29,7 +29,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 EOF_MARK = re.compile(rb"%%EOF[ \t]*(\r\n|\r|\n)?")
-MAX_PAGES = 20  # pages read for words, fonts and rectangles
+MAX_PAGES = 10  # pages read for words, fonts and rectangles (an invoice's or a RIB's)
 MAX_WORDS_SHOWN = 12
 WHITE_TOLERANCE = 0.02
 

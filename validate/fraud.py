@@ -87,7 +87,11 @@ def fraud_checks(
     if not settings.enabled or doc.doc_type is None:
         return []
     findings: list[Finding] = []
-    if inputs.media_type == "application/pdf" and inputs.path is not None:
+    if (
+        inputs.media_type == "application/pdf"
+        and inputs.path is not None
+        and doc.doc_type in (*PIECES, DocType.BANK_DETAILS)
+    ):
         findings.extend(check_edited_pdf(doc, inputs.path, settings))
     hashed = page_hashes(doc, inputs) if doc.doc_type in PIECES else []
     hashes = [h for h, _ in hashed]
