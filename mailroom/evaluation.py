@@ -36,14 +36,16 @@ from typing import Any
 
 from lxml import etree
 
+from mailroom.fraud_eval import eval_fraud, fraud_figures
 from mailroom.models import Document, Status, format_value
 from mailroom.settings import Settings
 
 DEFAULT_EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-data"
 SETS = ("samples", "invoice2data", "facturx", "sroie")
-#: Sets scored only when named: SROIE's 200 fitting receipts (tune there, report on sroie-subset)
-#: and the scan batches made from the samples (boundaries; ~10 minutes of OCR).
-EXTRA_SETS = ("sroie-train", "batches")
+#: Sets scored only when named: SROIE's 200 fitting receipts (tune there, report on sroie-subset),
+#: the scan batches made from the samples (boundaries; ~10 minutes of OCR) and the fraud signals'
+#: false alarms (the whole pipeline over every shared set).
+EXTRA_SETS = ("sroie-train", "batches", "fraud")
 # Generated on each run rather than read, and not part of "all": ``samples/blind/``'s corpus,
 # laid out by someone who had not read the extractor.
 GENERATED_SETS = ("blind",)
@@ -367,6 +369,7 @@ def score_samples(
         else:
             _add_doc(score, path.name, docs[0] if docs else None, expected, rendering, by_family)
     score.extra.update(_matching_figures(root, by_path))
+    score.extra.update(fraud_figures(d for docs in by_path.values() for d in docs))
     return score
 
 
@@ -658,6 +661,7 @@ RUNNERS: dict[str, Callable[..., Any]] = {
     "sroie": eval_sroie,
     "sroie-train": eval_sroie,
     "batches": _eval_batches,
+    "fraud": eval_fraud,
 }
 
 
@@ -676,6 +680,7 @@ def run(
         "sroie": eval_data / "sroie-subset",
         "sroie-train": eval_data / "sroie-train",
         "batches": samples,
+        "fraud": eval_data,
     }
     scores: list[Score] = []
     for name in which:

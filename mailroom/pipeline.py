@@ -60,9 +60,11 @@ from mailroom.models import (
 from mailroom.settings import Settings
 from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, original_key
 from storage.dossiers import DossierRegistry
+from storage.fraud import FraudStore, MemoryFraudStore
 from validate.checks import run_checks
 from validate.completeness import RequestAction, make_sender, run_completeness
 from validate.dossiers import Dossier, RowError, load_dossiers
+from validate.fraud import FraudInputs, fraud_checks
 from validate.ged import make_ged_entry, make_searchable_pdf
 from validate.matching import DossierIndex, match_document
 
@@ -215,6 +217,13 @@ def check_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
     ]
 
 
+def look_for_fraud(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    """The fraud signals (``fraud.*`` checks, all blocking): ``validate/fraud.py``."""
+    inputs = FraudInputs(work.path, work.media_type, dict(work.page_images), work.dossier)
+    found = fraud_checks(doc, inputs, pipeline.fraud, pipeline.metadata, pipeline.settings.fraud)
+    doc.checks = [*doc.checks, *found]
+
+
 def review_reasons(doc: Document, settings: Settings) -> list[str]:
     """Why a person must look at this document; empty when it can be filed as it is."""
     reasons: list[str] = []
@@ -277,6 +286,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("extract", extract_document_fields),
     ("match", match_dossier),
     ("check", check_document),
+    ("fraud", look_for_fraud),
     ("file", file_document),
 )
 
@@ -298,6 +308,7 @@ class Pipeline:
         classifier: Classifier,
         registry: DossierRegistry,
         stages: tuple[tuple[str, Stage], ...] = STAGES,
+        fraud: FraudStore | None = None,
     ) -> None:
         self.settings = settings
         self.objects = objects
@@ -306,6 +317,7 @@ class Pipeline:
         self.classifier = classifier
         self.registry = registry
         self.stages = stages
+        self.fraud: FraudStore = fraud if fraud is not None else MemoryFraudStore()
         self._index: DossierIndex | None = None
         self._index_revision: str | None = None
         self._index_lock = threading.Lock()
@@ -345,6 +357,7 @@ class Pipeline:
         self.reader.close()
         self.metadata.close()
         self.registry.close()
+        self.fraud.close()
 
     # -- inputs -------------------------------------------------------------------------
 
@@ -691,7 +704,12 @@ class Pipeline:
 def build_pipeline(settings: Settings) -> Pipeline:
     """Choose every swappable part from the settings."""
     from classify.model import SklearnClassifier
-    from storage import build_dossier_registry, build_metadata_store, build_object_store
+    from storage import (
+        build_dossier_registry,
+        build_fraud_store,
+        build_metadata_store,
+        build_object_store,
+    )
 
     return Pipeline(
         settings,
@@ -700,6 +718,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         reader=Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer),
         classifier=SklearnClassifier(settings.classify.model_path),
         registry=build_dossier_registry(settings.storage),
+        fraud=build_fraud_store(settings.storage),
     )
 
 

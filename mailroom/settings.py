@@ -164,6 +164,55 @@ class DossierSettings(BaseModel):
     )
 
 
+class FraudSettings(BaseModel):
+    enabled: bool = Field(
+        default=True, description="Look for fraud signals (fraud.* checks) on every document."
+    )
+    image_max_distance: int = Field(
+        default=10,
+        description="Two pages whose perceptual hashes (64 bits, of the upright page's text "
+        "area) differ by at most this many bits look alike.",
+    )
+    text_max_distance: int = Field(
+        default=10,
+        description="Two pages whose words' SimHashes (64 bits) differ by at most this many "
+        "bits read alike.",
+    )
+    probe_bits: int = Field(
+        default=1,
+        ge=0,
+        le=1,
+        description="Bits flipped in each 16-bit band when looking up near hashes: 0 finds "
+        "every hash within 3 bits for sure, 1 within 7 (and 17 times more index probes).",
+    )
+    same_text_similarity: float = Field(
+        default=0.75,
+        description="Share of words two documents have in common above which a page that "
+        "looks alike is the same piece (and below which it is another piece on the same form).",
+    )
+    moddate_grace_hours: float = Field(
+        default=24.0,
+        description="A PDF modified more than this long after its creation counts as edited.",
+    )
+    weak_signals_for_warn: int = Field(
+        default=2,
+        description="How many weak signs of editing a PDF needs for a fraud.edited_pdf warn "
+        "(later modification date, an editor as producer, one line in an odd font, text over "
+        "a white rectangle, a revision that changes no word).",
+    )
+    editor_producers: tuple[str, ...] = Field(
+        default=(
+            "acrobat pro", "acrobat standard", "pdf-xchange editor", "foxit phantompdf",
+            "foxit pdf editor", "foxit editor", "nitro pro", "nitro pdf", "pdfescape",
+            "sejda", "ilovepdf", "smallpdf", "pdffiller", "pdfelement", "inkscape",
+            "libreoffice draw", "master pdf editor", "pdf24 editor", "pdf expert",
+            "pdf editor", "qoppa", "docfly",
+        ),
+        description="Producer or creator names (lower case, matched as whole words) of PDF "
+        "editors rather than invoicing software.",
+    )
+
+
 class RequestSettings(BaseModel):
     delivery: Literal["outbox", "smtp"] = Field(
         default="outbox", description="Write completeness requests to files, or send them by SMTP."
@@ -203,6 +252,9 @@ class Settings(BaseSettings):
     split: SplitSettings = Field(
         default_factory=SplitSettings,
         description="Scan batches: separator sheets and the evidence split (ingest/split.py).",
+    )
+    fraud: FraudSettings = Field(
+        default_factory=FraudSettings, description="Fraud and double-payment signals."
     )
     watch: FolderWatchSettings = Field(
         default_factory=FolderWatchSettings,

@@ -26,6 +26,7 @@ from mailroom.models import format_value
 from mailroom.settings import Settings
 from review.auth import Authenticator
 from review.formats import FIELD_LABELS, display_value, field_hint, french_amount
+from review.fraud_routes import router as fraud_router
 from review.labels import (
     ACTION_LABELS,
     CHANNEL_LABELS,
@@ -230,6 +231,7 @@ def create_app(
 
     for routes in (auth_routes, queue, documents, dossiers, summary):
         app.include_router(routes.router)
+    app.include_router(fraud_router)  # review/fraud_routes.py: fraud evidence, IBAN confirmation
     return app
 
 

@@ -24,6 +24,7 @@ from storage.base import (
 
 if TYPE_CHECKING:
     from storage.dossiers import DossierRegistry
+    from storage.fraud import FraudStore
     from storage.sql import SqlDatabase
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ObjectStore",
     "StorageConflict",
     "build_dossier_registry",
+    "build_fraud_store",
     "build_metadata_store",
     "build_object_store",
     "derived_key",
@@ -87,6 +89,19 @@ def build_dossier_registry(settings: StorageSettings) -> DossierRegistry:
         from storage.sql import SqlDossierRegistry
 
         return SqlDossierRegistry(_sql_database(settings))
+    raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+
+
+def build_fraud_store(settings: StorageSettings) -> FraudStore:
+    """The fraud index beside the metadata store the settings name."""
+    if settings.metadata_backend == "sqlite":
+        from storage.fraud import SqliteFraudStore
+
+        return SqliteFraudStore(settings.sqlite_path)
+    if settings.metadata_backend == "postgresql":
+        from storage.fraud_sql import SqlFraudStore
+
+        return SqlFraudStore(_sql_database(settings))
     raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
 
 
