@@ -160,7 +160,8 @@ def reads_as_till_roll(words: list[OcrWord]) -> bool:
 
 def ocr_image(
     pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float, *, camera: bool = False,
-    start_early: bool = True, line_reader: LineRecognizer | None = None,
+    start_early: bool = True,
+    line_reader: LineRecognizer | Callable[[], LineRecognizer | None] | None = None,
 ) -> OcrRead:
     """Clean up and OCR an upright-or-not page, within a budget of ``MAX_RECOGNITIONS``
     full-page recognitions (see :func:`_upright_reading` for the plan). A till receipt read
@@ -168,12 +169,17 @@ def ocr_image(
     again by the PP-OCR line reader when there is one. Second readings of doubtful values
     are not made here but after extraction, for the values chosen (:meth:`Reader.reread`).
     ``camera``: a photograph (see ``preprocess.prepare``). ``start_early``: a core is idle,
-    so Tesseract may start before the clean-up (below)."""
+    so Tesseract may start before the clean-up (below). ``line_reader``: the PP-OCR line
+    reader, or what loads it (only a till receipt needs it: 60 MB a worker)."""
     read = _upright_reading(pixels, dpi, engine, timeout_s, camera=camera,
                             start_early=start_early)
     if read.recognitions < MAX_RECOGNITIONS:
         read = _as_column(read, dpi, engine, timeout_s)
-    if line_reader is not None and reads_as_till_roll(read.words):
+    if line_reader is None or not reads_as_till_roll(read.words):
+        return read
+    if not isinstance(line_reader, LineRecognizer):
+        line_reader = line_reader()  # loaded on the first till receipt a worker reads
+    if line_reader is not None:
         view = _plain_view(pixels, read)
         read = replace(read, words=fuse_lines(
             read.words, read.image if view is None else view, line_reader))
@@ -566,7 +572,8 @@ def _read_page(task: _PageTask) -> tuple[Page, str | None]:
         pixels, dpi, camera = loaded.pixels, loaded.dpi, not loaded.declared_dpi
     read = ocr_image(
         pixels, round(dpi), task.engine, task.ocr.page_timeout_s, camera=camera,
-        start_early=task.start_early, line_reader=_line_reader(task.ocr),
+        start_early=task.start_early,
+        line_reader=functools.partial(_line_reader, task.ocr),
     )
     del pixels
     page = page_from_ocr(task.index + 1, read, dpi)

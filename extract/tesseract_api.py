@@ -143,6 +143,7 @@ class TesseractApiEngine:
         return folder
 
     def check(self) -> None:
+        """The binding and the language models are there (cheap: nothing is loaded)."""
         folder = self._tessdata()
         missing = [
             lang for lang in self.languages.split("+")
@@ -152,14 +153,19 @@ class TesseractApiEngine:
             raise ConfigurationError(
                 f"{folder} lacks the Tesseract language models {', '.join(missing)}"
             )
-        _api(folder, self.languages)
+        if not available():
+            raise ConfigurationError("the tesserocr binding is not installed")
+        # the models are loaded by the processes that read, not by the one that checks
 
     def recognize(self, image: np.ndarray, *, dpi: int, timeout_s: float) -> list[OcrWord]:
         api = _api(self._tessdata(), self.languages)
         with api.lock:
-            api.set_image(image, dpi)
-            api.api.SetPageSegMode(self.psm)
-            return _read(api, timeout_s)
+            try:
+                api.set_image(image, dpi)
+                api.api.SetPageSegMode(self.psm)
+                return _read(api, timeout_s)
+            finally:
+                _done(api)
 
     def recognize_lines(
         self, image: np.ndarray, boxes: list[tuple[int, int, int, int]], *, dpi: int,
@@ -171,11 +177,14 @@ class TesseractApiEngine:
         api = _api(self._tessdata(), self.languages)
         out: list[list[OcrWord]] = []
         with api.lock:
-            api.set_image(image, dpi)
-            api.api.SetPageSegMode(self.psm)
-            for left, top, width, height in boxes:
-                api.api.SetRectangle(left, top, width, height)
-                out.append(_read(api, timeout_s))
+            try:
+                api.set_image(image, dpi)
+                api.api.SetPageSegMode(self.psm)
+                for left, top, width, height in boxes:
+                    api.api.SetRectangle(left, top, width, height)
+                    out.append(_read(api, timeout_s))
+            finally:
+                _done(api)
         return out
 
     def detect_orientation(
@@ -183,8 +192,11 @@ class TesseractApiEngine:
     ) -> Orientation | None:
         api = _api(self._tessdata(), "osd", osd=True)
         with api.lock:
-            api.set_image(image, dpi)
-            found: dict[str, Any] | None = api.api.DetectOrientationScript()
+            try:
+                api.set_image(image, dpi)
+                found: dict[str, Any] | None = api.api.DetectOrientationScript()
+            finally:
+                _done(api)
         if not found:
             log.debug("orientation detection gave no answer")
             return None
@@ -204,3 +216,9 @@ def _read(api: _Api, timeout_s: float) -> list[OcrWord]:
     if not done:
         raise ReadTimeout(f"OCR of a page took more than {timeout_s:g} s")
     return parse_tsv(TSV_HEADER + (api.api.GetTSVText(0) or ""))
+
+
+def _done(api: _Api) -> None:
+    """Free the page's image and recognition results (kept until the next page otherwise:
+    tens of megabytes a worker between pages). The models stay loaded."""
+    api.api.Clear()
