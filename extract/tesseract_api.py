@@ -19,6 +19,9 @@ process-per-call engine, kept as the reference and used when the binding is miss
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import glob
 import logging
 import os
@@ -45,6 +48,8 @@ TESSDATA_GLOBS = (
     "/opt/homebrew/share/tessdata",
 )
 OSD_MIN_CHARACTERS = 10  # as the process-per-call engine's ``-c min_characters_to_try=10``
+LEPTONICA_LIBRARIES = ("liblept.so.5", "libleptonica.so.6", "libleptonica.so")
+L_SEVERITY_NONE = 6
 
 
 def available() -> bool:
@@ -71,6 +76,17 @@ def find_tessdata(configured: Path | None = None) -> Path | None:
     return None
 
 
+@functools.cache
+def _quiet_leptonica() -> None:
+    """Leptonica writes its complaints about a page ("Error in boxClipToRectangle: box
+    outside rectangle") to the worker's stderr; the program engine captured them with the
+    program's stderr, and both read on. Silenced the same way here."""
+    for name in LEPTONICA_LIBRARIES:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).setMsgSeverity(L_SEVERITY_NONE)
+            return
+
+
 class _Api:
     """One ``PyTessBaseAPI`` and the lock that keeps it to one reading at a time."""
 
@@ -80,6 +96,7 @@ class _Api:
         except ImportError as e:
             raise ConfigurationError("the tesserocr binding is not installed") from e
         self.tesserocr = tesserocr
+        _quiet_leptonica()
         psm = tesserocr.PSM.OSD_ONLY if osd else tesserocr.PSM.AUTO
         try:
             # the binding wants the folder with its trailing separator
