@@ -128,3 +128,18 @@ def test_tesserocr_is_the_engine_and_the_program_the_fallback(
     assert isinstance(make_engine(OcrSettings(engine="tesseract")), TesseractEngine)
     monkeypatch.setattr(tesseract_api, "available", lambda: False)
     assert isinstance(make_engine(OcrSettings()), TesseractEngine)
+
+
+def test_the_models_folder_is_the_setting_then_tessdata_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from extract.tesseract_api import TesseractApiEngine, find_tessdata
+    from mailroom.errors import ConfigurationError
+
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path / "prefix"))
+    assert find_tessdata(tmp_path / "set") == tmp_path / "set"
+    assert find_tessdata() == tmp_path / "prefix"
+    (tmp_path / "prefix").mkdir()
+    (tmp_path / "prefix" / "eng.traineddata").write_bytes(b"")
+    with pytest.raises(ConfigurationError, match="fra"):
+        TesseractApiEngine(languages="fra+eng").check()
