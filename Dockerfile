@@ -7,6 +7,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd \
       poppler-utils qpdf libgl1 libglib2.0-0 \
+      libtesseract-dev libleptonica-dev pkg-config build-essential \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 mailroom
@@ -21,7 +22,8 @@ COPY validate ./validate
 COPY storage ./storage
 COPY review ./review
 COPY samples ./samples
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-binary tesserocr "tesserocr==2.13.0" \
+ && pip install --no-cache-dir . \
       "sqlalchemy>=2.0" "alembic>=1.13" "psycopg[binary]>=3.1" "celery[redis]>=5.4" "redis>=5" \
  && pip install --no-cache-dir --no-deps "rapidocr-onnxruntime==1.4.4"
 

@@ -36,11 +36,11 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from extract import images, pdf_text, preprocess, raster, textdoc
-from extract.base import BackgroundOcr, ColumnOcr, OcrEngine, OcrWord
+from extract import images, pdf_text, preprocess, raster, tesseract_api, textdoc
+from extract.base import BackgroundOcr, ColumnOcr, LineOcr, OcrEngine, OcrWord
 from extract.fusion import fuse_lines
 from extract.line_reader import LineRecognizer, default_model_path
-from extract.second_opinion import is_doubtful, second_opinion
+from extract.second_opinion import SCALES, doubted_words, second_opinion
 from extract.tesseract import TesseractEngine
 from mailroom.errors import (
     ConfigurationError,
@@ -50,7 +50,14 @@ from mailroom.errors import (
     ReadTimeout,
     UnsupportedType,
 )
-from mailroom.models import BBox, Page, Word, chars_per_line, prints_as_till_roll
+from mailroom.models import (
+    BBox,
+    ExtractedField,
+    Page,
+    Word,
+    chars_per_line,
+    prints_as_till_roll,
+)
 from mailroom.settings import LimitSettings, OcrSettings
 
 log = logging.getLogger(__name__)
@@ -70,6 +77,9 @@ OPEN_TIMEOUT_S = 60.0  # the inspection of a whole document (page count, text la
 GUARD_MARGIN_S = 30.0
 QUEUE_POLL_S = 0.25  # how often a queued task is checked for having started
 MAX_RESUBMITS = 4  # tries of one task across pool replacements
+# full-page recognitions of one page at most: the first, and one of the page turned upright,
+# smoothed (dotted print) or, for a till receipt, read as one column
+MAX_RECOGNITIONS = 2
 # OCR quality below which the page's orientation is checked (OSD) and the page OCR'd again
 ORIENTATION_MIN_CONFIDENCE = 65.0
 ORIENTATION_MIN_WORD_RATIO = 0.5
@@ -105,6 +115,8 @@ class OcrRead:
     deskew_angle: float
     enhanced: tuple[str, ...]
     scale: float = 1.0  # pixels of ``image`` per pixel of the page as loaded (upscaling)
+    recognitions: int = 1  # full-page Tesseract recognitions made for it, this one included
+    orientation_checks: int = 0
 
 
 def ocr_quality(words: list[OcrWord]) -> tuple[float, float, float]:
@@ -148,32 +160,30 @@ def reads_as_till_roll(words: list[OcrWord]) -> bool:
 
 def ocr_image(
     pixels: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float, *, camera: bool = False,
-    start_early: bool = True, line_reader: LineRecognizer | None = None,
+    start_early: bool = True,
+    line_reader: LineRecognizer | Callable[[], LineRecognizer | None] | None = None,
 ) -> OcrRead:
-    """Clean up and OCR an upright-or-not page; a page read poorly is read again prepared
-    for faint dotted print when it needed cleaning up (or gave nothing), then gets its
-    orientation detected and, when it is turned, is OCR'd again upright; the better reading
-    is kept each time. A till receipt is then read again as one column (see
-    :func:`_as_column`), and its doubtful dates get a second opinion (see
-    :mod:`extract.second_opinion`). ``camera``: a photograph (see ``preprocess.prepare``).
-    ``start_early``: a core is idle, so Tesseract may start before the clean-up (below)."""
+    """Clean up and OCR an upright-or-not page, within a budget of ``MAX_RECOGNITIONS``
+    full-page recognitions (see :func:`_upright_reading` for the plan). A till receipt read
+    once only is then read again as one column (see :func:`_as_column`), and its lines read
+    again by the PP-OCR line reader when there is one. Second readings of doubtful values
+    are not made here but after extraction, for the values chosen (:meth:`Reader.reread`).
+    ``camera``: a photograph (see ``preprocess.prepare``). ``start_early``: a core is idle,
+    so Tesseract may start before the clean-up (below). ``line_reader``: the PP-OCR line
+    reader, or what loads it (only a till receipt needs it: 60 MB a worker)."""
     read = _upright_reading(pixels, dpi, engine, timeout_s, camera=camera,
                             start_early=start_early)
-    read = _as_column(read, dpi, engine, timeout_s)
-    view: np.ndarray | None = None
-    if line_reader is not None and reads_as_till_roll(read.words):
+    if read.recognitions < MAX_RECOGNITIONS:
+        read = _as_column(read, dpi, engine, timeout_s)
+    if line_reader is None or not reads_as_till_roll(read.words):
+        return read
+    if not isinstance(line_reader, LineRecognizer):
+        line_reader = line_reader()  # loaded on the first till receipt a worker reads
+    if line_reader is not None:
         view = _plain_view(pixels, read)
         read = replace(read, words=fuse_lines(
             read.words, read.image if view is None else view, line_reader))
-    if not any(is_doubtful(w) for w in read.words):
-        return read
-    if view is None:
-        view = _plain_view(pixels, read)
-    words = second_opinion(
-        read.words, read.image if view is None else view, round(dpi * read.scale), engine,
-        timeout_s, loaded_scale=read.scale,
-    )
-    return replace(read, words=words)
+    return read
 
 
 def _plain_view(pixels: np.ndarray, read: OcrRead) -> np.ndarray | None:
@@ -202,6 +212,7 @@ def _as_column(read: OcrRead, dpi: int, engine: OcrEngine, timeout_s: float) -> 
     words = engine.single_column().recognize(
         read.image, dpi=round(dpi * read.scale), timeout_s=timeout_s
     )
+    read = replace(read, recognitions=read.recognitions + 1)
     if reads_sideways(words):
         return read
     if ocr_quality(words)[0] > score:
@@ -272,32 +283,38 @@ def _upright_reading(
         best = _recognized(engine, prepared, dpi, timeout_s)
     if not needs_orientation_check(best.words):
         return best
-    if best.enhanced or not best.words:
-        # a page that needed cleaning up (or where nothing was read) and still reads poorly:
-        # perhaps faint print made of dots (faded thermal paper), which reads once smoothed
-        dotted = _recognized(
-            engine, preprocess.prepare(pixels, camera=camera, dotted=True), dpi, timeout_s
-        )
-        if ocr_quality(dotted.words)[0] > ocr_quality(best.words)[0] and \
-                not reads_sideways(dotted.words):
-            log.debug("page read again smoothed (dotted print)")
-            best = dotted
-            if not needs_orientation_check(best.words):
-                return best
+    # The page reads poorly. One more recognition is allowed: of the page turned upright
+    # when orientation detection says it is turned, else (a page that needed cleaning up, or
+    # where nothing was read) of the page prepared for faint print made of dots (faded
+    # thermal paper), which reads once smoothed. The better reading is kept.
     orientation = engine.detect_orientation(
         best.image, dpi=round(dpi * best.scale), timeout_s=timeout_s
     )
-    if orientation is None or orientation.rotate == 0:
-        return best
-    turned = _recognized(
-        engine,
-        preprocess.prepare(preprocess.rotate_quarter(pixels, orientation.rotate), camera=camera),
-        dpi, timeout_s, rotation=orientation.rotate,
-    )
-    sideways_before = reads_sideways(best.words) and not reads_sideways(turned.words)
-    if sideways_before or ocr_quality(turned.words)[0] > ocr_quality(best.words)[0]:
-        log.debug("page turned %d degrees by orientation detection", orientation.rotate)
-        return turned
+    best = replace(best, orientation_checks=1)
+    if orientation is not None and orientation.rotate != 0:
+        turned = _recognized(
+            engine,
+            preprocess.prepare(
+                preprocess.rotate_quarter(pixels, orientation.rotate), camera=camera
+            ),
+            dpi, timeout_s, rotation=orientation.rotate,
+        )
+        turned = replace(turned, recognitions=2, orientation_checks=1)
+        sideways_before = reads_sideways(best.words) and not reads_sideways(turned.words)
+        if sideways_before or ocr_quality(turned.words)[0] > ocr_quality(best.words)[0]:
+            log.debug("page turned %d degrees by orientation detection", orientation.rotate)
+            return turned
+        return replace(best, recognitions=2)
+    if best.enhanced or not best.words:
+        dotted = _recognized(
+            engine, preprocess.prepare(pixels, camera=camera, dotted=True), dpi, timeout_s
+        )
+        dotted = replace(dotted, recognitions=2, orientation_checks=1)
+        if ocr_quality(dotted.words)[0] > ocr_quality(best.words)[0] and \
+                not reads_sideways(dotted.words):
+            log.debug("page read again smoothed (dotted print)")
+            return dotted
+        return replace(best, recognitions=2)
     return best
 
 
@@ -361,6 +378,8 @@ def page_from_ocr(
         ocr_confidence=mean,
         rotation=read.rotation,
         deskew_angle=read.deskew_angle,
+        recognitions=read.recognitions,
+        other_readings=read.orientation_checks,
     )
 
 
@@ -553,7 +572,8 @@ def _read_page(task: _PageTask) -> tuple[Page, str | None]:
         pixels, dpi, camera = loaded.pixels, loaded.dpi, not loaded.declared_dpi
     read = ocr_image(
         pixels, round(dpi), task.engine, task.ocr.page_timeout_s, camera=camera,
-        start_early=task.start_early, line_reader=_line_reader(task.ocr),
+        start_early=task.start_early,
+        line_reader=functools.partial(_line_reader, task.ocr),
     )
     del pixels
     page = page_from_ocr(task.index + 1, read, dpi)
@@ -564,7 +584,91 @@ def _read_page(task: _PageTask) -> tuple[Page, str | None]:
     return page, target
 
 
+@dataclass(frozen=True)
+class _RereadTask:
+    path: str
+    kind: Literal["pdf", "image"]
+    page: Page
+    indexes: tuple[int, ...]  # of the page's words to read again
+    ocr: OcrSettings
+    limits: LimitSettings
+    engine: OcrEngine
+
+
+def _reread_words(task: _RereadTask) -> dict[int, tuple[str, float]]:
+    """Word index -> (text, confidence) of the words of ``task.page`` that second readings
+    read otherwise (:func:`extract.second_opinion.second_opinion`). The page is loaded
+    again and turned and deskewed as its reading was, not cleaned up; a photograph that was
+    cut out and flattened is prepared again (its words' places are those of that image)."""
+    path, page = Path(task.path), task.page
+    if task.kind == "pdf":
+        pixels = raster.render_page(path, page.number - 1, task.ocr.dpi, task.limits)
+        dpi, camera = float(task.ocr.dpi), False
+    else:
+        loaded = images.load_frame(path, page.number - 1, task.limits)
+        pixels, dpi, camera = loaded.pixels, loaded.dpi, not loaded.declared_dpi
+    view, scale = None, 1.0
+    if camera:
+        prepared = preprocess.prepare(
+            preprocess.rotate_quarter(pixels, page.rotation), camera=True
+        )
+        if "page" in prepared.enhanced:
+            view, scale = prepared.image, prepared.scale
+    if view is None:
+        view = preprocess.plain_view(pixels, page.rotation, 1.0, page.deskew_angle)
+    del pixels
+    to_pixels = dpi * scale / 72.0
+    words = [
+        OcrWord(
+            text=w.text, left=round(w.bbox.x0 * to_pixels), top=round(w.bbox.y0 * to_pixels),
+            width=max(1, round((w.bbox.x1 - w.bbox.x0) * to_pixels)),
+            height=max(1, round((w.bbox.y1 - w.bbox.y0) * to_pixels)),
+            confidence=w.confidence, block=w.block, paragraph=0, line=w.line,
+        )
+        for w in page.words
+    ]
+    again = second_opinion(
+        words, view, round(dpi * scale), task.engine, task.ocr.page_timeout_s,
+        loaded_scale=scale, only=task.indexes,
+    )
+    return {
+        i: (new.text, new.confidence)
+        for i, (old, new) in enumerate(zip(words, again, strict=True)) if new != old
+    }
+
+
+def with_words_read_again(
+    page: Page, changed: dict[int, tuple[str, float]], readings: int
+) -> Page:
+    """``page`` with the words read otherwise replaced and its text rebuilt from its lines
+    (as :func:`page_from_ocr` builds it); ``readings``: the one-line readings made."""
+    words = tuple(
+        w.model_copy(update={"text": changed[i][0], "confidence": changed[i][1]})
+        if i in changed else w
+        for i, w in enumerate(page.words)
+    )
+    update: dict[str, Any] = {"other_readings": page.other_readings + readings}
+    if changed:
+        lines: dict[int, list[str]] = {}
+        for w in words:
+            lines.setdefault(w.line, []).append(w.text)
+        update.update(words=words, text="\n".join(" ".join(lines[n]) for n in sorted(lines)))
+    return page.model_copy(update=update)
+
+
 # ------------------------------------------------------------------- the reader
+
+
+def make_engine(ocr: OcrSettings) -> OcrEngine:
+    """The OCR engine ``ocr.engine`` names; the process-per-call one when tesserocr is asked
+    for but not installed (said once)."""
+    if ocr.engine == "tesserocr":
+        if tesseract_api.available():
+            return tesseract_api.TesseractApiEngine(
+                languages=ocr.languages, tessdata=ocr.tessdata_dir
+            )
+        _warn_once("tesserocr is not installed: Tesseract runs as one process per reading")
+    return TesseractEngine(languages=ocr.languages)
 
 
 class Reader:
@@ -582,7 +686,7 @@ class Reader:
         self._ocr = ocr
         self._text_layer: TextLayerReader = text_layer
         self._limits = limits
-        self._engine: OcrEngine = engine or TesseractEngine(languages=ocr.languages)
+        self._engine: OcrEngine = engine or make_engine(ocr)
         self._pool: cf.ProcessPoolExecutor | None = None
         self._engine_checked = False
         self._lock = threading.Lock()
@@ -710,6 +814,44 @@ class Reader:
         if media_type == TEXT_TYPE:
             return self._read_text(path, image_dir)
         raise UnsupportedType(f"media type {media_type!r}")
+
+    def reread(
+        self, path: Path, media_type: str, pages: list[Page], fields: list[ExtractedField]
+    ) -> list[Page]:
+        """``pages`` with the doubtful words of the date fields the extractor chose read
+        again (:func:`extract.second_opinion.doubted_words`): the same list when there are
+        none, new pages otherwise (extract the fields again from them). A second reading
+        that fails leaves the first standing."""
+        media_type = media_type.split(";")[0].strip().lower()
+        if media_type == PDF_TYPE:
+            kind: Literal["pdf", "image"] = "pdf"
+        elif media_type in IMAGE_TYPES:
+            kind = "image"
+        else:
+            return pages
+        if not isinstance(self._engine, LineOcr):
+            return pages
+        wanted = doubted_words(pages, fields)
+        if not wanted:
+            return pages
+        by_number = {p.number: p for p in pages}
+        tasks = {
+            number: self._submit(_reread_words, _RereadTask(
+                str(path), kind, by_number[number], tuple(indexes), self._ocr, self._limits,
+                self._engine,
+            ))
+            for number, indexes in wanted.items()
+        }
+        out = dict(by_number)
+        for number, task in tasks.items():
+            try:
+                changed = self._wait(task, self._page_guard(), f"page {number} read again")
+            except DocumentError as e:
+                log.warning("second reading of page %d failed: %s", number, e.detail)
+                continue
+            readings = len(wanted[number]) * len(SCALES)
+            out[number] = with_words_read_again(by_number[number], changed, readings)
+        return [out[p.number] for p in pages]
 
     def _check_engine(self) -> None:
         if not self._engine_checked:

@@ -1,4 +1,4 @@
-"""A second opinion on the dates a page's reading is not sure of.
+"""A second opinion on the dates the extractor chose and the page's reading is not sure of.
 
 Tesseract misreads a digit of a date in ways no rule can undo afterwards ("19/02/2016" for
 2018, "02/08/2018" for 02/03, "61/03/18" for 01): each reading is plausible on its own. Cut
@@ -13,14 +13,18 @@ the French+English model instead of the English one (digits) lost one, and stack
 doubtful lines of a page into one sheet read as a column (one run per size) lost more than it
 gained.
 
-Second readings cost a Tesseract run per size on a crop of one line: only a few words of a
-page qualify (``MAX_WORDS``).
+Second readings cost a Tesseract run per size on a crop of one line. They were made of every
+date-shaped word under full confidence of every page (eight one-line readings a page, at four
+sizes: 192 Tesseract runs on 24 scans); they are now made after extraction, of the words of the
+date fields the extractor chose (:func:`doubted_words`), through :meth:`Reader.reread
+<extract.reader.Reader.reread>`, and the fields extracted again when a word changed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -28,6 +32,7 @@ import numpy as np
 from extract import preprocess
 from extract.base import LineOcr, OcrEngine, OcrWord
 from mailroom.errors import OcrFailed, ReadTimeout
+from mailroom.models import BBox, ExtractedField, Page
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +48,45 @@ def is_doubtful(word: OcrWord) -> bool:
     return word.confidence < DOUBT_BELOW and DATE_SHAPE.search(word.text) is not None
 
 
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
+
+
+def doubted_words(pages: Iterable[Page], fields: Iterable[ExtractedField]) -> dict[int, list[int]]:
+    """Page number -> indexes of the words to read again: the doubtful date-shaped words
+    (``is_doubtful``) under the box of a date field the extractor chose on an OCR page, at
+    most ``MAX_WORDS`` a page."""
+    by_number = {p.number: p for p in pages}
+    wanted: dict[int, list[int]] = {}
+    for found in fields:
+        if found.kind != "date" or found.page is None or found.bbox is None:
+            continue
+        page = by_number.get(found.page)
+        if page is None or page.text_source != "ocr":
+            continue
+        chosen = wanted.setdefault(page.number, [])
+        for index, word in enumerate(page.words):
+            if index in chosen or len(chosen) >= MAX_WORDS:
+                continue
+            if word.confidence < DOUBT_BELOW and DATE_SHAPE.search(word.text) \
+                    and _overlaps(word.bbox, found.bbox):
+                chosen.append(index)
+    return {number: indexes for number, indexes in wanted.items() if indexes}
+
+
 def second_opinion(
     words: list[OcrWord], image: np.ndarray, dpi: int, engine: OcrEngine, timeout_s: float,
-    *, loaded_scale: float = 1.0,
+    *, loaded_scale: float = 1.0, only: Iterable[int] | None = None,
 ) -> list[OcrWord]:
     """``words`` with the doubtful dates that every second reading reads otherwise replaced
     (box kept, confidence the second readings' lowest). ``image``: the page the words' boxes
     refer to, at ``dpi``; ``loaded_scale``: its enlargement over the page as loaded (the
-    second readings' sizes are the loaded page's)."""
+    second readings' sizes are the loaded page's). ``only``: the indexes of the words to
+    consider (all the page's doubtful dates when None)."""
     if not isinstance(engine, LineOcr):
         return words
-    doubtful = [i for i, w in enumerate(words) if is_doubtful(w)][:MAX_WORDS]
+    candidates = range(len(words)) if only is None else sorted(set(only))
+    doubtful = [i for i in candidates if is_doubtful(words[i])][:MAX_WORDS]
     if not doubtful:
         return words
     reader = engine.single_line(LANGUAGES)

@@ -311,6 +311,9 @@ class Understander:
         pages = self.reader.read(path, media_type).pages
         result = self.classifier.classify(pages)
         fields = extract_fields(pages, result.doc_type)
+        again = self.reader.reread(path, media_type, pages, list(fields.values()))
+        if again is not pages:
+            fields = extract_fields(again, result.doc_type)
         return result.doc_type.value, {k: format_value(v.value) for k, v in fields.items()}
 
     def close(self) -> None:

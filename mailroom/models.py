@@ -149,6 +149,10 @@ class Page(Frozen):
     rotation: int = 0  # degrees applied to make the page upright (0/90/180/270)
     deskew_angle: float = 0.0
     image_key: str | None = None  # object-store key of the upright page image, when rendered
+    # Tesseract's work on an OCR page: full-page recognitions, and the smaller readings
+    # (orientation detections, one-line re-readings of doubtful values)
+    recognitions: int = 0
+    other_readings: int = 0
 
     def prints_as_till_roll(self) -> bool:
         """The page's lines hold no more characters than a till roll's (whatever the shape

@@ -146,6 +146,11 @@ def classify_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
 def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> None:
     assert doc.doc_type is not None
     fields = extract_fields(doc.pages, doc.doc_type)
+    # the dates chosen that the reading doubts are read again, and the fields extracted again
+    pages = pipeline.reader.reread(work.path, work.media_type, doc.pages, list(fields.values()))
+    if pages is not doc.pages:
+        doc.pages = pages
+        fields = extract_fields(pages, doc.doc_type)
     if work.media_type == "application/pdf":
         try:
             invoice = read_facturx(work.path)

@@ -98,7 +98,17 @@ class LimitSettings(BaseModel):
 
 
 class OcrSettings(BaseModel):
-    engine: Literal["tesseract"] = Field(default="tesseract", description="The OCR engine.")
+    engine: Literal["tesserocr", "tesseract"] = Field(
+        default="tesserocr",
+        description="Tesseract in-process through tesserocr (models loaded once per worker), "
+        "or 'tesseract': one tesseract program per reading (the reference; also used when "
+        "tesserocr is not installed).",
+    )
+    tessdata_dir: Path | None = Field(
+        default=None,
+        description="Tesseract's language models folder for tesserocr (default: "
+        "TESSDATA_PREFIX, then the usual system folders).",
+    )
     languages: str = Field(default="fra+eng", description="Tesseract language packs, '+'-joined.")
     dpi: int = Field(default=300, description="Resolution at which PDF pages are rasterised.")
     page_timeout_s: float = Field(

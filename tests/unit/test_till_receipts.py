@@ -152,9 +152,11 @@ def test_dotted_print_is_smoothed_into_strokes_and_not_despeckled() -> None:
 
 
 class _SmoothOnlyEngine:
-    """Reads well only an image whose dots were blurred into grey strokes."""
+    """Reads well only an image whose dots were blurred into grey strokes; orientation
+    detection finds the page upright."""
 
     name = "smooth-only"
+    turn = 0
 
     def check(self) -> None:
         pass
@@ -168,14 +170,28 @@ class _SmoothOnlyEngine:
     def detect_orientation(
         self, image: np.ndarray, *, dpi: int, timeout_s: float
     ) -> Orientation | None:
-        return Orientation(rotate=180, confidence=1.0)
+        return Orientation(rotate=self.turn, confidence=1.0)
 
 
-def test_a_poorly_read_page_is_read_again_smoothed_and_not_turned() -> None:
+def test_a_poorly_read_upright_page_is_read_again_smoothed() -> None:
     read = ocr_image(_dotted_text_page(), 150, _SmoothOnlyEngine(), 10.0)
     assert "smooth" in read.enhanced
-    assert read.rotation == 0
+    assert read.rotation == 0 and read.recognitions == 2
     assert min(w.confidence for w in read.words) > 90
+
+
+class _SmoothOnlyTurnedEngine(_SmoothOnlyEngine):
+    """... and orientation detection wrongly says the page is upside down."""
+
+    turn = 180
+
+
+def test_a_page_said_turned_is_read_turned_and_not_smoothed_too() -> None:
+    # the budget: two full-page recognitions, the first and the page turned upright; the
+    # turned reading is no better, so the first stands and the page is not read a third time
+    read = ocr_image(_dotted_text_page(), 150, _SmoothOnlyTurnedEngine(), 10.0)
+    assert read.recognitions == 2 and read.rotation == 0
+    assert "smooth" not in read.enhanced
 
 
 # -------------------------------------------------------------------- fields

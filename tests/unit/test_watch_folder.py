@@ -49,6 +49,11 @@ class TextReader:
             pages=[Page(number=1, width=595, height=842, text=text, words=words, text_source="ocr")]
         )
 
+    def reread(
+        self, path: Path, media_type: str, pages: list[Page], fields: list[object]
+    ) -> list[Page]:
+        return pages  # nothing is doubted
+
     def close(self) -> None:
         pass
 
