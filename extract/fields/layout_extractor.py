@@ -122,6 +122,9 @@ class _Doc:
         default_factory=dict
     )
     customer_zones: dict[bool, dict[tuple[int, int], float]] = field(default_factory=dict)
+    #: Fields a document's structure decides (a "Name:" row under a buyer's heading): the
+    #: rankers, which weigh labels and places, do not override them.
+    decided: set[str] = field(default_factory=set)
 
     @classmethod
     def build(cls, pages: Sequence[Page], nlp: SpacyNlp, language: str | None) -> _Doc:
@@ -459,6 +462,7 @@ class LayoutFieldExtractor:
         if doc is None or rankers is None:
             return out
         ranked = rankers.choose(doc, doc_type, out)
+        ranked.update({name: out[name] for name in doc.decided if name in out})
         for name in _REREAD_NAMES:
             if name in ranked and ranked[name] is not out.get(name):
                 ranked[name] = _reread_name(doc, ranked[name])
@@ -493,6 +497,7 @@ class LayoutFieldExtractor:
                 c = Candidate(fold_name(buyer.text), NAME, buyer.row, buyer.start, buyer.end,
                               buyer.words)
                 out["customer_name"] = _field(c, _confidence(_Scored(c, 1.0, 1.0), 0.0))
+                doc.decided.add("customer_name")
         for name in _REREAD_NAMES:
             if name in out:
                 out[name] = _reread_name(doc, out[name])
