@@ -80,6 +80,10 @@ MAX_RESUBMITS = 4  # tries of one task across pool replacements
 # full-page recognitions of one page at most: the first, and one of the page turned upright,
 # smoothed (dotted print) or, for a till receipt, read as one column
 MAX_RECOGNITIONS = 2
+# ... except a till receipt whose two were spent on turning it upright (a photographed slip):
+# its one-column reading is the one that finds a column of amounts the page layout analysis
+# drops (a re-photographed receipt lost its total without it), and a narrow page costs little
+MAX_TILL_RECOGNITIONS = 3
 # OCR quality below which the page's orientation is checked (OSD) and the page OCR'd again
 ORIENTATION_MIN_CONFIDENCE = 65.0
 ORIENTATION_MIN_WORD_RATIO = 0.5
@@ -173,7 +177,9 @@ def ocr_image(
     reader, or what loads it (only a till receipt needs it: 60 MB a worker)."""
     read = _upright_reading(pixels, dpi, engine, timeout_s, camera=camera,
                             start_early=start_early)
-    if read.recognitions < MAX_RECOGNITIONS:
+    if read.recognitions < MAX_RECOGNITIONS or (
+        read.rotation and read.recognitions < MAX_TILL_RECOGNITIONS
+    ):
         read = _as_column(read, dpi, engine, timeout_s)
     if line_reader is None or not reads_as_till_roll(read.words):
         return read
