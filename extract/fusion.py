@@ -6,7 +6,7 @@ the layout that extraction works from — and each of its lines is cut out of th
 came (before clean-up) and read again by the second reader (:mod:`extract.line_reader`).
 Each character the second reader reads has its place along the line, so it goes to the
 Tesseract word it stands on (or the nearest one, when it stands in a gap): the second
-reading needs no word spacing of its own (PP-OCR often reads "SANYUSTATIONERYSHOP" as one)
+reading needs no word spacing of its own (PP-OCR often reads "KORVUSTATIONERYSHOP" as one)
 and no string alignment that a dropped or added character could shift.
 
 A word takes the second reading's characters only when:
@@ -128,7 +128,7 @@ def _plausible_edit(first: str, second: str) -> bool:
     letter or digit of the first reading dropped (the second reader skips thin letters:
     "STATONERY"), none added at its ends (a neighbouring mark read into it: "KIBANDAR",
     "219.70", "50.88-"), case kept, and a letter read as a digit (or back) only where it makes
-    the word all letters or all digits ("D.1.V." -> "D.I.Y.", not "CO." -> "C0.")."""
+    the word all letters or all digits ("K.1.T." -> "K.I.T.", not "CO." -> "C0.")."""
     if Levenshtein.distance(first, second) > max(1, len(first) // 2):
         return False
     alnum = [ch for ch in second if ch.isalnum()]

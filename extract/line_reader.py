@@ -2,7 +2,7 @@
 
 Tesseract finds the words of a page and their boxes well, but on the small, worn print of
 till receipts its LSTM misreads letters and digits that a more recent recogniser reads right
-("SANYO" for SANYU, "KUCHAT" for KUCHAI, "13 Mar 208" for 18 Mar 2018, "02/08/2018" for
+(an O for a U, a T for an I at a word's end, "13 Mar 208" for 18 Mar 2018, "02/08/2018" for
 02/03/2018). PP-OCRv4's recogniser reads one cropped line at a time, without a dictionary,
 and gives each character it reads with its probability and its place along the line, so
 its characters can be put back into Tesseract's words by where they stand (see

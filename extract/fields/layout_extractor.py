@@ -29,6 +29,8 @@ from extract.fields.base import FIELDS_BY_TYPE
 from extract.fields.candidates import Candidate, Ownership
 from extract.fields.layout import Row, build_layout, fold, union_box
 from extract.fields.lexicon import (
+    AREA_WORDS,
+    BUILDING_WORDS,
     CHANGE_GIVEN,
     CODE,
     FIELD_LABELS,
@@ -36,6 +38,7 @@ from extract.fields.lexicon import (
     NAME,
     NOT_PAYMENT,
     PAYMENT_WORDS,
+    STREET_WORDS,
 )
 from extract.fields.nlp import LabelHit, SpacyNlp
 from extract.fields.party_blocks import PartyName, party_names
@@ -60,12 +63,8 @@ _DEPOSIT = frozenset(
     fold(p) for p in ("acompte", "acompte versé", "acomptes", "déjà payé", "déjà réglé",
                       "deposit", "amount paid", "already paid", "anzahlung", "acompte de")
 )
-_ADDRESS_WORDS = frozenset(
-    {"rue", "avenue", "av.", "bd", "boulevard", "chemin", "allee", "place", "route", "impasse",
-     "quai", "cedex", "bp", "cs", "street", "st", "road", "rd", "jalan", "jln", "lot", "taman",
-     "no.", "no", "floor", "building", "strasse", "straße", "weg", "calle", "via", "lorong",
-     "corso", "viale", "piazza", "piazzale", "avenida", "paseo", "plaza"}
-)
+_AREA_WORDS = frozenset(fold(w) for w in AREA_WORDS)
+_ADDRESS_WORDS = frozenset(fold(w) for w in (*STREET_WORDS, *BUILDING_WORDS)) | _AREA_WORDS
 _MIN_SCORE = 0.25
 _CHANGE = frozenset(fold(p) for p in ("change", "rendu", "monnaie", "monnaie rendue",
                                       "change due", "vuelto", "cambio", "rückgeld"))
@@ -1322,7 +1321,7 @@ class LayoutFieldExtractor:
                 raw = r.text[s:e]
                 up = rank
                 # a name set on two lines right above the company's registration number
-                # ("RESTAURANT JIAWEI" / "JIAWEI HOUSE" / "002693074-K")
+                # ("RESTAURANT TAVELLO" / "TAVELLO HOUSE" / "002693074-K")
                 two_lines = rank + 1 < len(rows) and bool(_REG_LINE.match(rows[rank + 1].text)) \
                     and not _OWNED_BY.match(_mended(doc, raw))
                 while up > 0 and rank - up < 3 and (_continues_above(raw) or (
@@ -1709,8 +1708,9 @@ def _address_like(low: str, toks: set[str], digits: int) -> bool:
     "Le Bistrot de la Place" is a name."""
     if not toks & _ADDRESS_WORDS:
         return False
-    first = low.split()[0] if low.split() else ""
-    return digits > 0 or first in _ADDRESS_WORDS
+    words = low.split()
+    # a street type opens its line ("Rue ..."); an area word may close it ("Riverside Estate")
+    return digits > 0 or words[0] in _ADDRESS_WORDS or words[-1] in _AREA_WORDS
 
 
 def _has_legal_form(low: str) -> bool:

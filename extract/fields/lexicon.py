@@ -391,6 +391,35 @@ SIREN_LABELS: tuple[str, ...] = (
     "registre du commerce et des sociétés", "registre du commerce", "répertoire des métiers",
 )
 
+#: Words of a postal address, by what they name, in the languages the mailroom receives: a line
+#: holding one with a number, or opening with one, is an address, not a name
+#: (``layout_extractor._address_like``). Street types, then the areas a street sits in
+#: (housing estates, industrial zones, hamlets), then building parts.
+STREET_WORDS: tuple[str, ...] = (
+    # fr
+    "rue", "avenue", "av.", "bd", "boulevard", "chemin", "allée", "place", "route", "impasse",
+    "quai", "cours", "cedex", "bp", "cs",
+    # en
+    "street", "st", "road", "rd", "lane",
+    # de, nl
+    "strasse", "straße", "str.", "weg", "gasse", "straat", "laan",
+    # es, it, pt
+    "calle", "avenida", "paseo", "plaza", "via", "viale", "corso", "piazza", "piazzale", "rua",
+    # ms (Malaysia, Indonesia): street, lane
+    "jalan", "jln", "lorong", "lebuh", "persiaran",
+)
+AREA_WORDS: tuple[str, ...] = (
+    # fr: housing estate, industrial / business zones, hamlet, place called
+    "lotissement", "zi", "za", "zac", "hameau", "lieu-dit", "lieudit",
+    # en
+    "estate",
+    # de, es, it
+    "gewerbegebiet", "industriegebiet", "urbanización", "polígono", "località", "frazione",
+    # ms: housing estate, village, town centre
+    "taman", "kampung", "bandar",
+)
+BUILDING_WORDS: tuple[str, ...] = ("no.", "no", "lot", "floor", "building", "étage", "bâtiment")
+
 #: Legal forms that mark a line as a company name.
 LEGAL_FORMS: tuple[str, ...] = (
     "sarl", "sas", "sasu", "sa", "eurl", "sci", "snc", "selarl", "scop", "gie", "ets",

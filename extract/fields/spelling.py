@@ -6,12 +6,12 @@ OCR misreads as it misreads any word: "KESTAURANT", "Goardian", "HAKDWARE", "Dwn
 mended only when
 
 - it has at least :data:`MIN_LETTERS` letters, all letters, and no dictionary knows it;
-- it is not printed elsewhere on the document the same way ("MIZU MENTAI" under a menu of
-  "SUSHI MENTAI" is what the shop is called, not a misread "MENTAL");
+- it is not printed elsewhere on the document the same way (a "BISTROT HOTEI" whose menu
+  prints "HOTEI" again is what the place is called, not a misread "HOTEL");
 - changing one glyph for a look-alike (:data:`LOOK_ALIKES`: "R"/"K", "O"/"D", "o"/"u",
   "rn"/"m", ...) makes it a common word (at least :data:`MEND_MIN_COUNT` occurrences in the
-  dictionaries' corpus: "SANYU" is not mended into the brand "SANYO", nor "SHENG" into
-  "SHANG"), and only one such word, or one far more common than the others
+  dictionaries' corpus: a name one glyph from a brand or a rare word is left as printed),
+  and only one such word, or one far more common than the others
   (:data:`CLEAR_LEAD` times);
 
 and two pieces of a word OCR cut apart ("BAKE RIES") are joined when the whole is a known word
@@ -166,8 +166,8 @@ def _core(token: str) -> tuple[str, str, str]:
 
 
 def _as_printed_elsewhere(word: str, printed_twice: Collection[str]) -> str | None:
-    """``word`` as the document prints it twice elsewhere, one look-alike glyph away ("SETIA
-    ALAN" in the name, "SETIA ALAM" twice in the address), whether or not a dictionary knows
+    """``word`` as the document prints it twice elsewhere, one look-alike glyph away ("KORLAN"
+    in the name, "KORLAM" twice in the address), whether or not a dictionary knows
     either; None when no such word, or more than one."""
     if len(word) < MIN_LETTERS - 1 or not word.isalpha() or not printed_twice:
         return None

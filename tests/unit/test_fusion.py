@@ -37,19 +37,19 @@ def _spell(text: str, start: float, prob: float = 0.99) -> list[tuple[str, float
 
 
 def test_misread_letter_is_replaced_by_place_without_the_second_readers_spaces():
-    words = [_word("SANYO", 20), _word("SHOP", 90)]
+    words = [_word("KORVO", 20), _word("SHOP", 90)]
     # crop starts at x = 20 - 10 (PAD_X * height): the chars stand where the words do
-    reader = Scripted(_spell("SANYU", 10) + _spell("SHOP", 80))
+    reader = Scripted(_spell("KORVU", 10) + _spell("SHOP", 80))
     out = fuse_lines(words, PAGE, reader)  # type: ignore[arg-type]
-    assert [w.text for w in out] == ["SANYU", "SHOP"]
+    assert [w.text for w in out] == ["KORVU", "SHOP"]
     assert out[0].left == 20 and out[0].confidence == 99.0
     assert out[1] is words[1]
 
 
 def test_unsure_characters_keep_the_first_reading():
-    words = [_word("SANYO", 20)]
-    out = fuse_lines(words, PAGE, Scripted(_spell("SANYU", 10, prob=0.6)))  # type: ignore[arg-type]
-    assert out[0].text == "SANYO"
+    words = [_word("KORVO", 20)]
+    out = fuse_lines(words, PAGE, Scripted(_spell("KORVU", 10, prob=0.6)))  # type: ignore[arg-type]
+    assert out[0].text == "KORVO"
 
 
 def test_another_word_or_a_chinese_character_is_refused():

@@ -254,7 +254,7 @@ def _words(text: str) -> list[OcrWord]:
 
 
 def test_line_capacity_tells_a_till_roll_from_an_a4_page() -> None:
-    till = _words("SANYU STATIONERY SHOP\nTOTAL INCL GST 12.50\nCASH 20.00 CHANGE 7.50\n" * 3)
+    till = _words("KORVU STATIONERY SHOP\nTOTAL INCL GST 12.50\nCASH 20.00 CHANGE 7.50\n" * 3)
     a4 = _words("Facture numero 2026-0042 du 12 mars 2026 pour le remorquage du vehicule "
                 "immatricule AB-123-CD sur autoroute A6 entre Lyon et Paris\n" * 4)
     assert reads_as_till_roll(till) and line_capacity(till) < 30
@@ -280,7 +280,7 @@ def _modes(log: Path) -> list[str]:
     return [c for c in log.read_text().split() if c in ("blocks", "column")]
 
 
-_TILL = "SANYU STATIONERY SHOP\nTOTAL INCL GST 12.50\nCASH 20.00\nCHANGE 7.50\nTHANK YOU"
+_TILL = "KORVU STATIONERY SHOP\nTOTAL INCL GST 12.50\nCASH 20.00\nCHANGE 7.50\nTHANK YOU"
 
 
 def test_a_till_receipt_is_read_again_as_one_column_and_the_better_reading_kept(
