@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -272,18 +273,11 @@ def approve(
     reason: Annotated[str, Form()] = "",
     file: Annotated[str, Form()] = "",
 ) -> Response:
-    filters = QueueFilters.from_query(dict(parse_qsl(file)))
-    before = w.service.queue_ids(visitor.user, filters)
-    try:
+    def act() -> str:
         entry = w.service.approve(visitor.user, document_id, reason=reason)
-    except ActionError as e:
-        return w.back_to_document(document_id, visitor, error=str(e), file=file)
-    w.flash(
-        visitor,
-        "message",
-        f"{document_id} classé en GED ({entry.ged_entry_id}, dossier {entry.dossier_id})",
-    )
-    return next_after(w, visitor, filters, before, document_id)
+        return f"{document_id} classé en GED ({entry.ged_entry_id}, dossier {entry.dossier_id})"
+
+    return _decide(w, visitor, document_id, file, act)
 
 
 @router.post("/documents/{document_id}/set-aside")
@@ -294,13 +288,25 @@ def set_aside(
     note: Annotated[str, Form()] = "",
     file: Annotated[str, Form()] = "",
 ) -> Response:
+    def act() -> str:
+        w.service.set_aside(visitor.user, document_id, note.strip())
+        return f"{document_id} mis de côté"
+
+    return _decide(w, visitor, document_id, file, act)
+
+
+def _decide(
+    w: Web, visitor: Visitor, document_id: str, file: str, act: Callable[[], str]
+) -> Response:
+    """A decision on a document (``act`` returns what to say), then the next document of the
+    queue in the order and filters it was opened from; an ``ActionError`` stays on the page."""
     filters = QueueFilters.from_query(dict(parse_qsl(file)))
     before = w.service.queue_ids(visitor.user, filters)
     try:
-        w.service.set_aside(visitor.user, document_id, note.strip())
+        message = act()
     except ActionError as e:
         return w.back_to_document(document_id, visitor, error=str(e), file=file)
-    w.flash(visitor, "message", f"{document_id} mis de côté")
+    w.flash(visitor, "message", message)
     return next_after(w, visitor, filters, before, document_id)
 
 
