@@ -85,9 +85,7 @@ class SqlFraudStore:
     """The fraud index on a :class:`~storage.sql.SqlDatabase`; safe to share between threads."""
 
     def __init__(self, database: SqlDatabase | str) -> None:
-        self.db = database.acquire() if isinstance(database, SqlDatabase) else SqlDatabase(database)
-        if not isinstance(database, SqlDatabase):
-            self.db.acquire()
+        self.db = SqlDatabase.held(database)
 
     def __repr__(self) -> str:
         return f"SqlFraudStore({self.db!r})"

@@ -160,6 +160,12 @@ class SqlDatabase:
     def dialect(self) -> str:
         return self.url.get_backend_name()
 
+    @classmethod
+    def held(cls, database: SqlDatabase | str) -> SqlDatabase:
+        """The database a store works on, counted as one more user: a shared one, or one
+        opened from its URL (:meth:`release` when the store closes)."""
+        return (database if isinstance(database, SqlDatabase) else cls(database)).acquire()
+
     def acquire(self) -> SqlDatabase:
         """Count one more user: :meth:`release` closes the pool when the last one leaves."""
         with self._lock:
@@ -282,9 +288,7 @@ class SqlMetadataStore:
     """Documents and arrivals through SQLAlchemy; safe to share between threads."""
 
     def __init__(self, database: SqlDatabase | str) -> None:
-        self.db = database.acquire() if isinstance(database, SqlDatabase) else SqlDatabase(database)
-        if not isinstance(database, SqlDatabase):
-            self.db.acquire()
+        self.db = SqlDatabase.held(database)
 
     def __repr__(self) -> str:
         return f"SqlMetadataStore({self.db!r})"
@@ -430,9 +434,7 @@ class SqlDossierRegistry:
     """Dossiers, GED entries and completeness requests through SQLAlchemy."""
 
     def __init__(self, database: SqlDatabase | str) -> None:
-        self.db = database.acquire() if isinstance(database, SqlDatabase) else SqlDatabase(database)
-        if not isinstance(database, SqlDatabase):
-            self.db.acquire()
+        self.db = SqlDatabase.held(database)
 
     def __repr__(self) -> str:
         return f"SqlDossierRegistry({self.db!r})"
