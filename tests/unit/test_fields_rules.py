@@ -89,24 +89,24 @@ def test_merchant_name_drops_its_registration_number_and_joins_its_legal_form_li
 def test_company_registration_label_is_not_a_merchant_name(
     extractor: LayoutFieldExtractor,
 ) -> None:
-    p = page((40, 60, "GUARDIAN HEALTH SDN BHD"), (40, 75, "BREM MALL"),
+    p = page((40, 60, "LENWOOD HEALTH SDN BHD"), (40, 75, "NEWFORD MALL"),
              (40, 90, "COMPANY REG #1101083-T"), (40, 400, "TOTAL 12.00"))
     fields = extractor.extract([p], DocType.RECEIPT)
-    assert fields["merchant_name"].value == "GUARDIAN HEALTH SDN BHD"
+    assert fields["merchant_name"].value == "LENWOOD HEALTH SDN BHD"
 
 
 @pytest.mark.parametrize(
     ("printed", "name"),
-    [("URBAN IDEA SDN BHD (417940-M),", "URBAN IDEA SDN BHD"),
-     ("OWN BY: CHEF LEE SDN BHD", "CHEF LEE SDN BHD"),
-     ("BANH MI CAFE SDN BHD 1110644-W", "BANH MI CAFE SDN BHD"),
+    [("KORVAL IDEA SDN BHD (417940-M),", "KORVAL IDEA SDN BHD"),
+     ("OWN BY: CHEF TAVELLO SDN BHD", "CHEF TAVELLO SDN BHD"),
+     ("MIRABEL CAFE SDN BHD 1110644-W", "MIRABEL CAFE SDN BHD"),
      ("Garage du Lac", "Garage du Lac"),
      # a legal form misread by OCR is a closed list: put right
-     ("R&C VENTURE SON BHD", "R&C VENTURE SDN BHD"),
+     ("K&T VENTURE SON BHD", "K&T VENTURE SDN BHD"),
      ("M.K. TOOLS (LENWOOD) SDN BHO", "M.K. TOOLS (LENWOOD) SDN BHD"),
      ("Dépannage Dupuis S4RL", "Dépannage Dupuis SARL"),
      ("Velmont Properties Sd BHD", "Velmont Properties SDN BHD"),  # its N lost
-     ("banh mi cafe son bhd", "banh mi cafe SDN BHD"),  # in lower case
+     ("mirabel cafe son bhd", "mirabel cafe SDN BHD"),  # in lower case
      ("SONIA BOND", "SONIA BOND")],
 )
 def test_company_name_cleaning(printed: str, name: str) -> None:
@@ -251,7 +251,7 @@ def test_reference_read_in_groups_is_joined(extractor: LayoutFieldExtractor) -> 
 def test_merchant_is_in_the_header_above_its_phone_not_the_billed_shop(
     extractor: LayoutFieldExtractor,
 ) -> None:
-    p = page((40, 70, "GARDENIA BAKERIES (KL) SDN BHD (139386 X)"),
+    p = page((40, 70, "VELMONT BAKERIES (NF) SDN BHD (139386 X)"),
              (170, 95, "LOT 3, JALAN PELABUR 23/1,"),
              (120, 140, "TEL: 03- 55423228 FAX:03- 55423213"),
              (140, 208, "TAX INVOICE / ADJUSTMENT NOTE"),
@@ -259,7 +259,7 @@ def test_merchant_is_in_the_header_above_its_phone_not_the_billed_shop(
              (30, 375, "GROUND FLOOR, NO. 4 & 6,"),
              (190, 608, "TOTAL : 53.14"))
     fields = extractor.extract([p], DocType.RECEIPT)
-    assert fields["merchant_name"].value == "GARDENIA BAKERIES (KL) SDN BHD"
+    assert fields["merchant_name"].value == "VELMONT BAKERIES (NF) SDN BHD"
 
 
 def test_name_cut_inside_brackets_is_completed_from_the_lines_around(
