@@ -178,6 +178,7 @@ class SplitPlan:
     dropped: tuple[int, ...] = ()  # separator sheets and blank pages
     unsure: tuple[int, ...] = ()  # pages whose boundary (or its absence) is unsure
     scores: dict[int, float] = field(default_factory=dict)  # page -> "starts a document" score
+    separators: dict[int, str | None] = field(default_factory=dict)  # sheet -> its dossier
 
     def is_whole(self, page_count: int) -> bool:
         """The file is one document: every page in one segment."""
@@ -497,6 +498,7 @@ def plan_batch(
 def _by_separators(features: Sequence[PageFeatures]) -> SplitPlan:
     segments: list[Segment] = []
     dropped: list[int] = []
+    sheets: dict[int, str | None] = {}
     current: list[int] = []
     reference: str | None = None
     next_reference: str | None = None
@@ -511,7 +513,7 @@ def _by_separators(features: Sequence[PageFeatures]) -> SplitPlan:
         if page.separator:
             close()
             dropped.append(page.number)
-            next_reference = page.dossier_reference
+            sheets[page.number] = next_reference = page.dossier_reference
             continue
         if page.blank:
             dropped.append(page.number)
@@ -520,4 +522,4 @@ def _by_separators(features: Sequence[PageFeatures]) -> SplitPlan:
             reference, next_reference = next_reference, None
         current.append(page.number)
     close()
-    return SplitPlan("separators", tuple(segments), tuple(dropped))
+    return SplitPlan("separators", tuple(segments), tuple(dropped), separators=sheets)

@@ -6,13 +6,14 @@ of an unsure cut). The decision itself is ``ingest/split.py``; the runner is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from classify.base import Classifier
 from ingest.split import PageFeatures, Segment, SplitPlan, SplitSettings, page_features, plan_batch
-from mailroom.models import Check, Document, Match, MatchCandidate, Page, SplitMode
+from mailroom.models import BatchLayout, Check, Document, Match, MatchCandidate, Page, SplitMode
 from validate.dossiers import Dossier
 
 
@@ -103,3 +104,47 @@ def with_separator_dossier(match: Match, given: Dossier | None) -> Match:
     return Match(
         status="matched", dossier_id=given.dossier_id, score=1.0, candidates=(sheet, *others)
     )
+
+
+def layout_of(plan: SplitPlan) -> BatchLayout:
+    """What the batch's record keeps of its cut: which pages are separator sheets (and the
+    dossiers they name), which are blank, which boundaries were unsure."""
+    return BatchLayout(
+        method=plan.method,
+        separators=tuple(sorted(plan.separators)),
+        blanks=tuple(n for n in plan.dropped if n not in plan.separators),
+        references={n: ref for n, ref in plan.separators.items() if ref},
+        unsure=plan.unsure,
+    )
+
+
+def segments_from_starts(
+    starts: Iterable[int], page_count: int, layout: BatchLayout
+) -> tuple[Segment, ...]:
+    """The documents a person's cut makes: each start page begins a document that runs to the
+    page before the next start. The pages that belong to no document (separator sheets,
+    blank pages) stay out; a start on one of them begins its document at the next page kept;
+    the first page kept always begins one. A document right after a separator sheet naming a
+    dossier is given that dossier, as the split gave it."""
+    dropped = layout.dropped
+    kept = [n for n in range(1, page_count + 1) if n not in dropped]
+    wanted = {n for n in starts if 1 <= n <= page_count}
+    firsts = {next((k for k in kept if k >= n), None) for n in wanted}
+    if kept:
+        firsts.add(kept[0])
+    segments: list[Segment] = []
+    current: list[int] = []
+    for n in kept:
+        if n in firsts and current:
+            segments.append(_person_segment(current, layout))
+            current = []
+        current.append(n)
+    if current:
+        segments.append(_person_segment(current, layout))
+    return tuple(segments)
+
+
+def _person_segment(pages: list[int], layout: BatchLayout) -> Segment:
+    before = [n for n in range(pages[0] - 1, 0, -1) if n not in layout.blanks]
+    reference = layout.references.get(before[0]) if before else None
+    return Segment(pages[0], pages[-1], tuple(pages), dossier_reference=reference)

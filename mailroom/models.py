@@ -38,6 +38,9 @@ class Status(StrEnum):
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
     SPLIT = "split"  # an e-mail whose parts became documents of their own; never printed
+    # a scan batch's document replaced by a person's new cut of the batch (``superseded_by``
+    # names its successors): kept for its history, out of the queue, the GED and the counts
+    SUPERSEDED = "superseded"
 
 
 FINAL_STATUSES = frozenset(
@@ -261,6 +264,21 @@ class Source(Frozen):
     pages: tuple[int, int] | None = None  # [first, last] 1-based pages of the file at ``path``
 
 
+class BatchLayout(Frozen):
+    """How a scan batch was cut, kept on the batch's record: the pages that belong to no
+    document, the dossier references its separator sheets carry, who cut it last."""
+
+    method: str  # "separators", "evidence", "person" (a gestionnaire's cut)
+    separators: tuple[int, ...] = ()  # 1-based pages of the batch file
+    blanks: tuple[int, ...] = ()
+    references: dict[int, str] = Field(default_factory=dict)  # separator page -> dossier
+    unsure: tuple[int, ...] = ()  # pages whose boundary (or its absence) the split doubted
+
+    @property
+    def dropped(self) -> frozenset[int]:
+        return frozenset(self.separators) | frozenset(self.blanks)
+
+
 class Document(BaseModel):
     """One document, from its original bytes to its final status."""
 
@@ -288,6 +306,8 @@ class Document(BaseModel):
     ged_entry_id: str | None = None
     completeness_request_id: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)  # stage name -> seconds
+    batch: BatchLayout | None = None  # a scan batch cut into documents: how it was cut
+    superseded_by: list[str] = Field(default_factory=list)  # SUPERSEDED: the documents after
 
     @property
     def text_source(self) -> TextSource | None:
@@ -345,6 +365,8 @@ class Document(BaseModel):
             record["duplicate_of"] = self.duplicate_of
         if self.parent_id is not None:
             record["parent_id"] = self.parent_id
+        if self.superseded_by:
+            record["superseded_by"] = list(self.superseded_by)
         record["ged_entry_id"] = self.ged_entry_id
         record["completeness_request_id"] = self.completeness_request_id
         return record

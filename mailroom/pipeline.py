@@ -33,8 +33,15 @@ from extract.reader import Reader
 from ingest.email import parse_email
 from ingest.pages import write_pages
 from ingest.sniff import SUPPORTED, describe, sniff
-from ingest.split import SplitPlan
-from mailroom.batches import BatchPart, part_of, plan_split, unsure_check, with_separator_dossier
+from ingest.split import Segment, SplitPlan
+from mailroom.batches import (
+    BatchPart,
+    layout_of,
+    part_of,
+    plan_split,
+    unsure_check,
+    with_separator_dossier,
+)
 from mailroom.errors import (
     DocumentError,
     EmptyFile,
@@ -71,7 +78,8 @@ from validate.matching import DossierIndex, match_document
 log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
-_REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED})
+# a superseded batch document whose pages a new cut gives again comes back to life
+_REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED, Status.SUPERSEDED})
 BATCH_TYPES = frozenset({"application/pdf", "image/tiff"})  # what a scanner writes a stack as
 
 
@@ -638,21 +646,10 @@ class Pipeline:
             self.metadata.save(container)
             self._record_arrival(container, container.status)
             return [container]
+        container.batch = layout_of(plan)
         parts: list[Document] = []
-        for i, segment in enumerate(plan.segments, start=1):
-            sub = _subdir(work.workdir, f"doc-{i}")
-            file = write_pages(
-                work.path, work.media_type, segment.pages, sub / "input",
-                batch_sha256=container.sha256,
-            )
-            part = part_of(container, segment, work.page_images)
-            source = container.source.model_copy(update={"pages": (segment.first, segment.last)})
-            parts.extend(
-                self._process_input(
-                    file, source, sub, media_type=work.media_type,
-                    parent_id=container.document_id, part=part,
-                )
-            )
+        for segment in plan.segments:
+            parts.extend(self.process_batch_part(container, segment, work))
         container.status = Status.SPLIT
         container.reason = (
             f"{len(parts)} document(s) trouvé(s) dans le lot ({plan.method}"
@@ -662,6 +659,19 @@ class Pipeline:
         self.metadata.save(container)
         self._record_arrival(container, Status.SPLIT)
         return parts
+
+    def process_batch_part(self, batch: Document, segment: Segment, work: Work) -> list[Document]:
+        """One document of a read batch (``work``: the batch file and its page images), its
+        pages cut into a file of their own and processed from classification on."""
+        sub = _subdir(work.workdir, f"doc-{segment.first}-{segment.last}")
+        file = write_pages(
+            work.path, work.media_type, segment.pages, sub / "input", batch_sha256=batch.sha256
+        )
+        part = part_of(batch, segment, work.page_images)
+        source = batch.source.model_copy(update={"pages": (segment.first, segment.last)})
+        return self._process_input(
+            file, source, sub, media_type=work.media_type, parent_id=batch.document_id, part=part
+        )
 
     def _plan_batch(self, container: Document, work: Work) -> SplitPlan:
         return plan_split(

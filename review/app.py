@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from mailroom.models import format_value
 from mailroom.settings import Settings
 from review.auth import Authenticator
+from review.batch_view import ReviewBatches, batch_of
 from review.formats import FIELD_LABELS, display_value, field_hint, french_amount
 from review.fraud_routes import router as fraud_router
 from review.labels import (
@@ -41,7 +43,7 @@ from review.labels import (
     shown_value,
 )
 from review.routes import auth as auth_routes
-from review.routes import documents, dossiers, queue, summary
+from review.routes import batches, documents, dossiers, queue, summary
 from review.service import (
     QUEUE_SORTS,
     REASON_CATEGORIES,
@@ -71,6 +73,9 @@ from review.web import (
 )
 from storage.base import MetadataStore, ObjectStore
 from storage.dossiers import DossierRegistry
+
+if TYPE_CHECKING:
+    from mailroom.pipeline import Pipeline
 
 __all__ = [  # what routers (here and in other modules) take from this module
     "LOGIN_COOKIE",
@@ -117,6 +122,7 @@ def _templates() -> Jinja2Templates:
         amount_of=amount_of,
         doc_title=doc_title,
         field_hint=field_hint,
+        batch_of=batch_of,
     )
     return templates
 
@@ -130,7 +136,10 @@ def create_app(
     registry: DossierRegistry,
     store: ReviewStore,
     rehash_passwords: bool = True,
+    pipeline: Callable[[], Pipeline] | None = None,
 ) -> FastAPI:
+    """``pipeline``: the pipeline a batch cut again is processed with (on these stores);
+    without one, the batch page shows the cut but cannot change it."""
     secret = (
         review.session_secret.get_secret_value()
         if review.session_secret is not None
@@ -157,6 +166,7 @@ def create_app(
     templates = _templates()
     app = FastAPI(title="mailroom — revue", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.service = service
+    app.state.batches = ReviewBatches(service, pipeline)
     app.state.auth = auth
     app.state.throttle = throttle
     app.state.web = Web(
@@ -229,7 +239,7 @@ def create_app(
             status_code=404,
         )
 
-    for routes in (auth_routes, queue, documents, dossiers, summary):
+    for routes in (auth_routes, queue, documents, dossiers, summary, batches):
         app.include_router(routes.router)
     app.include_router(fraud_router)  # review/fraud_routes.py: fraud evidence, IBAN confirmation
     return app
@@ -240,17 +250,56 @@ def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
     from storage import build_metadata_store, build_object_store
     from storage.dossiers import SqliteDossierRegistry
 
+    metadata = build_metadata_store(settings.storage)
+    objects = build_object_store(settings.storage)
+    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
     app = create_app(
         settings,
         review,
-        metadata=build_metadata_store(settings.storage),
-        objects=build_object_store(settings.storage),
-        registry=SqliteDossierRegistry(settings.storage.sqlite_path),
+        metadata=metadata,
+        objects=objects,
+        registry=registry,
         store=ReviewStore(settings.storage.sqlite_path),
+        pipeline=_pipeline_on(settings, metadata, objects, registry),
     )
     service: ReviewService = app.state.service
     threading.Thread(target=_warm_up, args=(service,), name="review-warm-up", daemon=True).start()
     return app
+
+
+def _pipeline_on(
+    settings: Settings, metadata: MetadataStore, objects: ObjectStore, registry: DossierRegistry
+) -> Callable[[], Pipeline]:
+    """The pipeline on the application's own stores, built at its first use (a batch cut
+    again) and kept: its classifier loads once, its OCR pool starts only if a value is read
+    again."""
+    built: list[Pipeline] = []
+    lock = threading.Lock()
+
+    def get() -> Pipeline:
+        with lock:
+            if not built:
+                from classify.model import SklearnClassifier
+                from extract.reader import Reader
+                from mailroom.pipeline import Pipeline
+                from storage import build_fraud_store
+
+                built.append(
+                    Pipeline(
+                        settings,
+                        objects=objects,
+                        metadata=metadata,
+                        reader=Reader(
+                            settings.ocr, settings.limits, text_layer=settings.ocr.text_layer
+                        ),
+                        classifier=SklearnClassifier(settings.classify.model_path),
+                        registry=registry,
+                        fraud=build_fraud_store(settings.storage),
+                    )
+                )
+            return built[0]
+
+    return get
 
 
 def _warm_up(service: ReviewService) -> None:

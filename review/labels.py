@@ -34,6 +34,7 @@ STATUS_LABELS: dict[str, str] = {
     "quarantined": "en quarantaine",
     "duplicate": "doublon",
     "split": "décomposé",
+    "superseded": "remplacé (nouveau découpage)",
 }
 CHECK_STATUS_LABELS: dict[str, str] = {
     "pass": "conforme",
@@ -99,6 +100,9 @@ ACTION_LABELS: dict[str, str] = {
     "set_aside": "mis de côté",
     "take_back": "repris",
     "request_pieces": "demande de pièces",
+    "view_batch": "consultation du lot",
+    "resplit": "nouveau découpage du lot",
+    "superseded": "remplacé par un nouveau découpage",
 }
 
 
@@ -154,6 +158,9 @@ def history_lines(event: AuditEvent) -> list[str]:
         lines.append(f"note : {after['note']}")
     elif event.action == "request_pieces" and isinstance(after, dict):
         lines.append(f"demande {after.get('request_id')}")
+    elif event.action in ("resplit", "superseded") and isinstance(after, dict):
+        lines.extend(f"{k} : {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                     for k, v in after.items())
     elif event.action == "open_dossier" and isinstance(after, dict):
         lines.append(f"dossier {after.get('dossier_id')} ouvert")
     if event.detail:

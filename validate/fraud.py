@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from extract.identifiers import iban_valid
 from extract.page_hash import HashError, content_box, image_hashes, simhash, words_of
-from mailroom.models import Check, DocType, Document, FieldValue, format_value
+from mailroom.models import Check, DocType, Document, FieldValue, Status, format_value
 from mailroom.settings import FraudSettings
 from storage.fraud import Evidence, FraudStore, PageHash, PieceKey, SupplierIban
 from validate.ged import normalize_invoice_number
@@ -362,8 +362,8 @@ def check_same_content(
     }
     for c in _candidates(doc, hashes, lookups, keys, store, settings):
         other = documents.get(c.document_id)
-        if other is None:
-            continue
+        if other is None or other.status is Status.SUPERSEDED:
+            continue  # a batch's document a new cut replaced: its pages live on in others
         similarity = words_similarity(my_words, words_of(other.text))
         agree, contradict = compare_keys(doc, other)
         same_number = any(k.startswith("invoice:") for k in c.keys)

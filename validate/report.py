@@ -55,9 +55,9 @@ def build_report(
     *,
     generated_at: datetime | None = None,
 ) -> Report:
-    """Summarise documents (e-mail containers split into parts are left out), GED entries and
-    completeness requests."""
-    docs = [d for d in documents if d.status is not Status.SPLIT]
+    """Summarise documents (containers split into parts, and a batch's documents replaced by a
+    new cut, are left out), GED entries and completeness requests."""
+    docs = [d for d in documents if d.status not in (Status.SPLIT, Status.SUPERSEDED)]
     final = [d for d in docs if d.status in FINAL_STATUSES]
     straight = [d for d in final if d.status is Status.FILED and not _touched_by_a_person(d)]
     delays = [
