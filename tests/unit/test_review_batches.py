@@ -26,7 +26,7 @@ from reportlab.pdfgen import canvas
 from classify.base import Classification
 from extract.reader import ReadResult
 from mailroom.batches import segments_from_starts
-from mailroom.models import BatchLayout, BBox, DocType, Document, Page, Status, Word
+from mailroom.models import BatchLayout, BBox, DocType, Document, EmailInfo, Page, Status, Word
 from mailroom.pipeline import Pipeline
 from mailroom.resplit import ResplitRefused, batch_parts, resplit_batch
 from mailroom.settings import Settings, StorageSettings
@@ -421,3 +421,26 @@ def test_the_medical_team_sees_and_cuts_a_medical_batch_each_access_audited(
     # the batch still holds the certificate: still refused to the gestionnaire
     login(b.client, "alice")
     assert b.client.get(f"/batches/{b.batch_id}").status_code == 403
+
+
+def test_a_batch_cut_before_records_kept_its_layout_is_looked_at_again(batch: Batch) -> None:
+    record = batch.pipeline.metadata.get(batch.batch_id)
+    assert record is not None
+    record.batch = None  # as a batch ingested before the layout was kept
+    batch.pipeline.metadata.save(record)
+    login(batch.client, "alice")
+    page = batch.client.get(f"/batches/{batch.batch_id}").text
+    assert re.findall(r'data-page="(\d+)" data-role="separator"', page) == ["3", "5"]
+    done = resplit_batch(batch.pipeline, batch.batch_id, [1, 4], by="alice")
+    assert [d.source.pages for d in done.created] == [(4, 6)]
+    assert done.created[0].page_count == 2  # the sheet found again stays out
+
+
+def test_an_email_part_is_not_taken_for_a_batch_document(batch: Batch) -> None:
+    from review.batch_view import batch_of
+
+    rib = batch.docs[1]
+    assert batch_of(rib) == batch.batch_id
+    mailed = rib.model_copy(update={"source": rib.source.model_copy(
+        update={"channel": "email", "email": EmailInfo(subject="RIB")})})
+    assert batch_of(mailed) is None
