@@ -109,7 +109,7 @@ def test_a_gestionnaire_moves_a_boundary_on_the_strip_and_sees_the_new_documents
     message = page.locator("[data-testid=message]").inner_text()
     assert "2 nouveau(x) document(s)" in message and "1 inchangé(s)" in message
     rows = page.locator("[data-testid=batch-documents] tbody tr")
-    assert [r.split("\t")[0] for r in rows.all_inner_texts()] == ["1 à 3", "4", "6"]
+    assert [r.split("\t")[1] for r in rows.all_inner_texts()] == ["1 à 3", "4", "6"]
     assert page.locator("[data-testid=superseded-documents] tbody tr").count() == 2
     assert page.locator("[data-testid=start-4]").is_checked()
     assert not page.locator("[data-testid=start-3]").is_checked()
