@@ -248,6 +248,8 @@ def test_adding_a_boundary_splits_one_document_in_two(batch: Batch) -> None:
     stored = batch.pipeline.metadata.get(invoice.document_id)
     assert stored is not None and stored.superseded_by == [d.document_id for d in done.created]
     assert batch.ranges() == [(1, 1), (2, 2), (4, 4), (6, 6)]
+    # made of the replaced invoice's pages, they are not taken for copies of it
+    assert not [c for d in done.created for c in d.checks if c.code.startswith("fraud.")]
     # the original of each new document holds only its page
     for doc in done.created:
         pdf = pdfium.PdfDocument(batch.pipeline.objects.get_bytes(doc.original_key or ""))
