@@ -446,3 +446,23 @@ def test_an_email_part_is_not_taken_for_a_batch_document(batch: Batch) -> None:
     mailed = rib.model_copy(update={"source": rib.source.model_copy(
         update={"channel": "email", "email": EmailInfo(subject="RIB")})})
     assert batch_of(mailed) is None
+
+
+def test_a_sheets_blank_back_is_marked_on_the_strip_and_stays_out_of_a_new_cut(
+    tmp_path: Path,
+) -> None:
+    world = _world(tmp_path, [STACK[5], SHEET, "", STACK[3], STACK[0]])  # "": the sheet's back
+    b = next(world)
+    try:
+        assert b.ranges() == [(1, 1), (4, 5)]
+        login(b.client, "alice")
+        page = b.client.get(f"/batches/{b.batch_id}").text
+        roles = re.findall(r'data-page="(\d+)" data-role="(\w+)"', page)
+        assert [r for _, r in roles] == ["page", "separator", "blank", "page", "page"]
+        assert "page blanche" in html.unescape(page)
+        # a start ticked on the blank back begins the document at the next page kept
+        done = resplit_batch(b.pipeline, b.batch_id, [3, 5], by="alice")
+        assert [d.source.pages for d in done.created] == [(4, 4), (5, 5)]
+        assert b.ranges() == [(1, 1), (4, 4), (5, 5)]
+    finally:
+        next(world, None)
