@@ -21,13 +21,16 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.split import Segment, SplitSettings, page_features
 from mailroom.batches import segments_from_starts
 from mailroom.errors import MailroomError
 from mailroom.models import BatchLayout, Document, Status
-from mailroom.pipeline import Pipeline, Work
 from storage.base import KeyNotFound, MetadataStore, ObjectStore
+
+if TYPE_CHECKING:  # the pipeline (and its readers) is loaded when a batch is cut, not before
+    from mailroom.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +174,8 @@ def resplit_batch(
 def _process(pipeline: Pipeline, batch: Document, segments: list[Segment]) -> list[Document]:
     """The documents of ``segments`` cut from the batch's original and processed on their
     own, their pages as the batch's reading gave them."""
+    from mailroom.pipeline import Work
+
     assert batch.original_key is not None and batch.media_type is not None
     created: list[Document] = []
     with tempfile.TemporaryDirectory(prefix="mailroom-resplit-") as tmp:
