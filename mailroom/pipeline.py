@@ -77,6 +77,12 @@ from validate.matching import DossierIndex, match_document
 
 log = logging.getLogger(__name__)
 
+# How a batch was cut, in the words of the reason a gestionnaire reads.
+_METHOD_WORDS = {
+    "none": "un seul document",
+    "separators": "intercalaires",
+    "evidence": "découpage sur le contenu des pages",
+}
 _CHUNK = 1024 * 1024
 # a superseded batch document whose pages a new cut gives again comes back to life
 _REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED, Status.SUPERSEDED})
@@ -652,7 +658,7 @@ class Pipeline:
             parts.extend(self.process_batch_part(container, segment, work))
         container.status = Status.SPLIT
         container.reason = (
-            f"{len(parts)} document(s) trouvé(s) dans le lot ({plan.method}"
+            f"{len(parts)} document(s) trouvé(s) dans le lot ({_METHOD_WORDS[plan.method]}"
             + (f", pages écartées : {', '.join(map(str, plan.dropped))}" if plan.dropped else "")
             + ")"
         )

@@ -288,6 +288,9 @@ def test_each_document_of_a_batch_is_its_own_record(
     assert [d.source.pages for d in docs] == [(1, 2), (4, 4)]
     container = batch_pipeline.metadata.find_by_sha256(_sha(batch))
     assert container is not None and container.status is Status.SPLIT
+    # the batch's reason is in the gestionnaire's words, not the splitter's
+    assert container.reason is not None and container.reason.startswith("2 document(s)")
+    assert "intercalaires" in container.reason and "separators" not in container.reason
     for doc in docs:
         record = doc.to_record()
         assert record["parent_id"] == container.document_id
