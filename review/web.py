@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from mailroom.models import FieldValue
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
-from review.formats import InvalidCorrection, parse_correction
+from review.formats import InvalidCorrection, display_value, parse_correction
 from review.service import ReviewService, image_media_type
 from review.settings import ReviewSettings
 from review.store import FlashKind, ReviewStore, Session, User
@@ -79,7 +79,13 @@ Actor = Annotated[Visitor, Depends(csrf_checked_visitor)]
 
 
 def unchanged(name: str, value: FieldValue, typed: str) -> bool:
-    """The text of an input says the value the field already has (as shown, or otherwise)."""
+    """The text of an input says the value the field already has (as shown, or otherwise).
+
+    The text as shown counts even when it would not be accepted as a correction (a value read
+    with markup in it): a field left alone is not a correction, and must not stop the others
+    of the same save."""
+    if " ".join(typed.split()) == " ".join(display_value(name, value).split()):
+        return True
     try:
         return parse_correction(name, typed) == value
     except InvalidCorrection:

@@ -1052,6 +1052,28 @@ def test_one_save_for_all_fields_answers_json_for_the_pages_script(world: World)
     assert "invoice_date" not in doc.fields
 
 
+def test_a_field_read_with_markup_and_left_alone_does_not_stop_the_others(world: World) -> None:
+    doc = _matched_invoice(world, 90, supplier_name='Garage <b onclick="x()">Nord</b>')
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{doc.document_id}/fields",
+        data={
+            "csrf_token": csrf,
+            "field:supplier_name": 'Garage <b onclick="x()">Nord</b>',  # as the page shows it
+            "field:invoice_number": "F-101",
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert r.json()["changed"] == ["invoice_number"] and r.json()["errors"] == {}
+    # typed by a person, the same markup is refused
+    r = world.client.post(
+        f"/documents/{doc.document_id}/fields",
+        data={"csrf_token": csrf, "field:supplier_name": "Garage <b>Sud</b>"},
+        headers={"Accept": "application/json"},
+    )
+    assert list(r.json()["errors"]) == ["supplier_name"]
+
+
 def test_document_page_speaks_french(world: World) -> None:
     login(world.client, "alice")
     page = html.unescape(world.client.get(f"/documents/{INVOICE}").text)
