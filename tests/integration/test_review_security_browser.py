@@ -319,7 +319,15 @@ def test_the_same_invoice_cannot_be_filed_twice_in_one_dossier(page: Page, site:
     _open(page, site, "copy")  # another scan of the same invoice: other bytes, same number
     page.click("[data-testid=approve]")
     page.wait_for_selector("[data-testid=error]")
-    assert "déjà classé" in page.locator("[data-testid=error]").inner_text()
+    assert "ne peut pas l'être deux fois" in page.locator("[data-testid=error]").inner_text()
+    assert _status(site, "copy") is Status.NEEDS_REVIEW
+    # whatever the reason: the same form posted with one, from this session
+    csrf = page.locator("#approve-form input[name=csrf_token]").input_value()
+    answer = page.request.post(
+        f"{site.url}/documents/{site.ids['copy']}/approve",
+        form={"csrf_token": csrf, "reason": "je le classe quand même"},
+    )
+    assert answer.ok  # the document page again, with its error
     assert _status(site, "copy") is Status.NEEDS_REVIEW
     registry = SqliteDossierRegistry(site.data_dir / "mailroom.sqlite3")
     try:
