@@ -64,6 +64,7 @@ class MailSite:
     data_dir: Path
     email_id: str
     certificate_id: str
+    body_id: str  # the e-mail's text, a part without the secret
 
 
 def _eml(certificate: bytes) -> bytes:
@@ -87,9 +88,12 @@ def mail_site(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> It
     docs = seed(data_dir, [eml], dossiers=samples_dir / "dossiers.json", users=())
     [certificate] = [d for d in docs if d.doc_type is DocType.MEDICAL_CERTIFICATE]
     assert certificate.parent_id is not None
+    [body] = [d for d in docs if d.parent_id == certificate.parent_id and d is not certificate]
     add_users(data_dir, [GESTIONNAIRE, MEDICAL])  # type: ignore[list-item]
     with served(data_dir, "e" * 40) as url:
-        yield MailSite(url, data_dir, certificate.parent_id, certificate.document_id)
+        yield MailSite(
+            url, data_dir, certificate.parent_id, certificate.document_id, body.document_id
+        )
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -111,6 +115,9 @@ def test_gestionnaire_gets_the_emails_original_record_and_pages_refused_and_audi
     # the certificate itself, as before
     response = page.goto(f"{site.url}/documents/{site.certificate_id}")
     assert response is not None and response.status == 403
+    # the e-mail's other part stays open, on its own
+    response = page.goto(f"{site.url}/documents/{site.body_id}")
+    assert response is not None and response.status == 200
 
     refused = [e for e in audit_of(site.data_dir, site.email_id) if e.username == "alice"]
     assert {e.action for e in refused} == {"view", "download", "image", "api"}
@@ -132,6 +139,15 @@ def test_medical_team_gets_the_email_and_its_accesses_are_audited(
     response = page.goto(f"{site.url}/api/documents/{site.email_id}")
     assert response is not None and response.status == 200
     assert response.json()["document_id"] == site.email_id
+    # and the certificate's pages, as Chromium asks for them (it takes WebP)
+    with page.expect_response(lambda r: "/pages/1/screen" in r.url) as image:
+        page.goto(f"{site.url}/documents/{site.certificate_id}")
+    assert image.value.status == 200
+    assert "image/webp" in image.value.request.headers["accept"]
+    # WebP, or the stored PNG of a clean born-digital page when that is smaller
+    assert image.value.headers["content-type"] in ("image/webp", "image/png")
+    assert image.value.headers["vary"] == "Accept"
+    assert page.evaluate("document.querySelector('.sheet img').naturalWidth") > 0
 
     allowed = [e for e in audit_of(site.data_dir, site.email_id) if e.username == "marie"]
     assert {"view", "download", "api"} <= {e.action for e in allowed}
