@@ -1,6 +1,7 @@
 """Load time of the review application's queue and document pages, on samples/ data.
 
     .venv/bin/python bench/review.py [--repeat 50] [--queue 1000] [--screenshots docs/screenshots]
+    .venv/bin/python bench/review.py --page-images
 
 Seeds a temporary data dir with the real pipeline on born-digital samples (the sample dossiers
 imported), serves the application with uvicorn, logs in and prints, for each document page:
@@ -14,7 +15,8 @@ review under new ids, as a morning's mail would) and prints the queue page (firs
 sorted page, a full-text search) and a document page over HTTP and in Chromium with that many.
 
 The issue's target is under 300 ms. ``--screenshots DIR`` also writes ``queue.png`` and
-``document.png`` there (the README shows them).
+``document.png`` there (the README shows them). ``--page-images`` only prints, for each image
+sample, its page stored as PNG and made for the screen as WebP and as JPEG (size, time).
 """
 
 from __future__ import annotations
@@ -177,6 +179,32 @@ def browser_queue(url: str, paths: dict[str, str]) -> None:
         browser.close()
 
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+
+
+def page_image_sizes(files: list[Path]) -> None:
+    """Each image stored as the pipeline keeps a page (PNG), then made for the screen as WebP
+    and as JPEG: sizes and the time to make each (once per page and format, then kept)."""
+    import io
+
+    from PIL import Image
+
+    from review.service import screen_image
+
+    print(f"{'page image':52s} {'PNG':>8s} {'WebP':>8s} {'ms':>5s} {'JPEG':>8s} {'ms':>5s}")
+    for path in files:
+        with Image.open(path) as image:
+            buf = io.BytesIO()
+            image.convert("RGB" if image.mode not in ("L", "1") else "L").save(buf, format="PNG")
+        png = buf.getvalue()
+        row = f"{path.name:52s} {len(png) / 1000:6.0f}KB"
+        for image_format in ("WEBP", "JPEG"):
+            t = time.perf_counter()
+            data = screen_image(png, image_format=image_format)  # type: ignore[arg-type]
+            row += f" {len(data) / 1000:6.0f}KB {(time.perf_counter() - t) * 1000:5.0f}"
+        print(row)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50)
@@ -185,7 +213,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--queue", type=int, default=0, help="fill the queue to this many documents first"
     )
+    parser.add_argument(
+        "--page-images",
+        action="store_true",
+        help="only measure the page images for the screen on the image samples",
+    )
     args = parser.parse_args(argv)
+    if args.page_images:
+        page_image_sizes(
+            sorted(p for p in (SAMPLES / "documents").iterdir() if p.suffix in IMAGE_SUFFIXES)
+        )
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="mailroom-bench-review-") as tmp:
         data_dir = Path(tmp)
@@ -221,16 +259,20 @@ def main(argv: list[str] | None = None) -> int:
                         if r.status_code != 200:
                             raise SystemExit(f"{doc_id}: HTTP {r.status_code}")
                     print(f"  server   {name:58s} {ms(times)}")
-                print("page images, PNG as stored vs as sent to the screen:")
+                print("page images, PNG as stored vs as sent to the screen (WebP, JPEG):")
                 for name, doc_id in visible.items():
                     png = client.get(f"/documents/{doc_id}/pages/1.png")
-                    jpg = client.get(f"/documents/{doc_id}/pages/1/screen")
-                    if png.status_code == 200 and jpg.status_code == 200:
-                        print(
-                            f"  {name:58s} {len(png.content) / 1000:7.0f} KB PNG "
-                            f"-> {len(jpg.content) / 1000:5.0f} KB "
-                            f"{jpg.headers['content-type'].split('/')[-1].upper()}"
+                    sent = [
+                        client.get(f"/documents/{doc_id}/pages/1/screen", headers={"Accept": a})
+                        for a in ("image/webp,image/*", "image/jpeg,image/*")
+                    ]
+                    if png.status_code == 200 and all(r.status_code == 200 for r in sent):
+                        shown = " / ".join(
+                            f"{len(r.content) / 1000:5.0f} KB "
+                            f"{r.headers['content-type'].split('/')[-1].upper()}"
+                            for r in sent
                         )
+                        print(f"  {name:58s} {len(png.content) / 1000:7.0f} KB PNG -> {shown}")
                 queue_paths = {
                     "queue, first page": "/",
                     "queue, sorted by amount, page 2": "/?sort=-amount&page=2",

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlencode
 
 from ingest.email import parse_email
@@ -451,15 +452,17 @@ class ReviewService:
         except KeyNotFound as e:
             raise NotFound(page.image_key) from e
 
-    def page_view(self, user: User, document_id: str, number: int) -> bytes:
-        """The page sized for the screen (at most ``SCREEN_WIDTH`` pixels wide), JPEG or PNG
-        whichever is smaller (a scan: JPEG, a fraction of the PNG; a clean born-digital page:
-        often its PNG), made at the first request and kept beside the page image."""
+    def page_view(self, user: User, document_id: str, number: int, *, webp: bool = False) -> bytes:
+        """The page sized for the screen (at most ``SCREEN_WIDTH`` pixels wide): WebP for a
+        browser that takes it, else JPEG, or the stored PNG when that is smaller (a clean
+        born-digital page often is); made at the first request for each format and kept
+        beside the page image."""
         doc = self.document(user, document_id, "image")
         page = next((p for p in doc.pages if p.number == number), None)
         if page is None or page.image_key is None:
             raise NotFound(f"{document_id} page {number}")
-        key = derived_key(doc.sha256, f"page-{number:04d}-screen")
+        name = f"page-{number:04d}-screen" + (".webp" if webp else "")
+        key = derived_key(doc.sha256, name)
         try:
             return self.objects.get_bytes(key)
         except KeyNotFound:
@@ -468,7 +471,7 @@ class ReviewService:
             stored = self.objects.get_bytes(page.image_key)
         except KeyNotFound as e:
             raise NotFound(page.image_key) from e
-        data = screen_image(stored)
+        data = screen_image(stored, image_format="WEBP" if webp else "JPEG")
         self.objects.put_bytes(key, data, content_type=image_media_type(data))
         return data
 
@@ -888,12 +891,16 @@ GREY_TOLERANCE = 6.0  # mean colour difference (0-255) under which a page is sho
 
 
 def screen_image(
-    image_bytes: bytes, *, width: int = SCREEN_WIDTH, budget: int = SCREEN_BUDGET
+    image_bytes: bytes,
+    *,
+    width: int = SCREEN_WIDTH,
+    budget: int = SCREEN_BUDGET,
+    image_format: Literal["WEBP", "JPEG"] = "JPEG",
 ) -> bytes:
     """A page image for the screen: no wider than ``width``, grey when the page is (most
-    scans and photos of paper are), as a JPEG of at most ``budget`` bytes (quality lowered,
-    then size, until it fits); or the image as stored when it is already that narrow and
-    smaller (clean born-digital pages compress better as PNG, and stay sharp)."""
+    scans and photos of paper are), as a WebP or JPEG of at most ``budget`` bytes (quality
+    lowered, then size, until it fits); or the image as stored when it is already that narrow
+    and smaller (clean born-digital pages compress better as PNG, and stay sharp)."""
     from PIL import Image, ImageChops, ImageStat
 
     with Image.open(io.BytesIO(image_bytes)) as image:
@@ -905,7 +912,7 @@ def screen_image(
         grey = small.convert("L").convert("RGB")
         if max(ImageStat.Stat(ImageChops.difference(small, grey)).mean) < GREY_TOLERANCE:
             out = out.convert("L")
-    jpeg = b""
+    encoded = b""
     for scale, quality in ((1.0, 80), (1.0, 65), (1.0, 50), (0.75, 50), (0.5, 50)):
         target = min(width, out.width) * scale
         sized = out
@@ -913,15 +920,22 @@ def screen_image(
             size = (round(target), round(out.height * target / out.width))
             sized = out.resize(size, Image.Resampling.LANCZOS)
         buf = io.BytesIO()
-        sized.save(buf, format="JPEG", quality=quality, optimize=True, progressive=True)
-        jpeg = buf.getvalue()
-        if len(jpeg) <= budget:
+        if image_format == "WEBP":
+            sized.save(buf, format="WEBP", quality=quality, method=4)
+        else:
+            sized.save(buf, format="JPEG", quality=quality, optimize=True, progressive=True)
+        encoded = buf.getvalue()
+        if len(encoded) <= budget:
             break
-    return image_bytes if kept and len(image_bytes) <= len(jpeg) else jpeg
+    return image_bytes if kept and len(image_bytes) <= len(encoded) else encoded
 
 
 def image_media_type(data: bytes) -> str:
-    return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/jpeg"
 
 
 def _alnum(text: str) -> str:

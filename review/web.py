@@ -6,6 +6,7 @@ CSRF token), and :class:`Web`, the stores, settings and templates the routers re
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -18,8 +19,8 @@ from fastapi.templating import Jinja2Templates
 from mailroom.models import FieldValue
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
-from review.formats import InvalidCorrection, parse_correction
-from review.service import ReviewService
+from review.formats import InvalidCorrection, display_value, parse_correction
+from review.service import ReviewService, image_media_type
 from review.settings import ReviewSettings
 from review.store import FlashKind, ReviewStore, Session, User
 from review.throttle import LoginThrottle
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "mailroom_session"
 LOGIN_COOKIE = "mailroom_login"  # the nonce the log-in form's token is bound to
 CHART_TTL_S = 60
+IMAGE_MAX_AGE_S = 86_400
 
 
 class NotLoggedIn(Exception):
@@ -77,7 +79,13 @@ Actor = Annotated[Visitor, Depends(csrf_checked_visitor)]
 
 
 def unchanged(name: str, value: FieldValue, typed: str) -> bool:
-    """The text of an input says the value the field already has (as shown, or otherwise)."""
+    """The text of an input says the value the field already has (as shown, or otherwise).
+
+    The text as shown counts even when it would not be accepted as a correction (a value read
+    with markup in it): a field left alone is not a correction, and must not stop the others
+    of the same save."""
+    if " ".join(typed.split()) == " ".join(display_value(name, value).split()):
+        return True
     try:
         return parse_correction(name, typed) == value
     except InvalidCorrection:
@@ -157,3 +165,18 @@ def get_web(request: Request) -> Web:
 
 
 WebDep = Annotated[Web, Depends(get_web)]
+
+
+def image_response(request: Request, data: bytes) -> Response:
+    """A page image: kept by the browser (private: behind the log-in) for a day, under a
+    validator so that a reload asks only whether it changed (304); ``Vary: Accept`` because
+    the format follows what the browser takes (WebP or JPEG)."""
+    etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+    headers = {
+        "Cache-Control": f"private, max-age={IMAGE_MAX_AGE_S}",
+        "ETag": etag,
+        "Vary": "Accept",
+    }
+    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type=image_media_type(data), headers=headers)

@@ -1,8 +1,8 @@
 """The review application end to end, in a real headless Chromium driven by Playwright.
 
 The data is the real pipeline's output on born-digital samples (no OCR) with the sample
-dossiers imported; the server is uvicorn in a thread. Chromium is Debian's (/usr/bin/chromium):
-no browser is downloaded.
+dossiers imported; the server is uvicorn in a thread. The browser and its pages come from
+conftest.py, the shared helpers from review_browser.py.
 """
 
 from __future__ import annotations
@@ -23,19 +23,11 @@ from review.settings import ReviewSettings
 from review.store import ReviewStore
 from storage.dossiers import SqliteDossierRegistry
 from storage.sqlite import SqliteMetadataStore
+from tests.integration.review_browser import log_in
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USERS = (
     ("alice", "alice-password", "gestionnaire"),
     ("marie", "marie-password", "medical"),
@@ -44,7 +36,6 @@ USERS = (
 # The browser marker makes a missing Chromium or playwright a skip on a laptop and a failure
 # in CI (tests/conftest.py).
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-import playwright.sync_api as playwright_sync  # noqa: E402
 
 
 @dataclass
@@ -78,29 +69,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> Iterato
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
-def log_in(page: Page, site: Site, username: str, password: str) -> None:
-    page.goto(f"{site.url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site.url}/")
-
-
 def test_without_a_session_every_page_redirects_to_login(page: Page, site: Site) -> None:
     doc = site.docs["invoice-05-rental-fr-born_digital.pdf"]
     for path in ("/", f"/documents/{doc.document_id}", "/summary", "/dossiers"):
@@ -113,7 +81,7 @@ def test_gestionnaire_corrects_chooses_dossier_approves_and_finds_the_ged_entry(
     page: Page, site: Site, tmp_path: Path
 ) -> None:
     doc = site.docs["bank_details-02-letter-fr-born_digital.pdf"]
-    log_in(page, site, "alice", "alice-password")
+    log_in(page, site.url, "alice", "alice-password")
     queue = page.locator("[data-testid=queue]")
     assert queue.locator(f"a[href='/documents/{doc.document_id}']").count() == 1
     # No medical certificate in a gestionnaire's queue.
@@ -178,7 +146,7 @@ def test_gestionnaire_opening_a_medical_certificate_by_url_is_refused_and_audite
     page: Page, site: Site
 ) -> None:
     medical = site.docs["medical_certificate-03-constatation-fr-born_digital.pdf"]
-    log_in(page, site, "alice", "alice-password")
+    log_in(page, site.url, "alice", "alice-password")
     response = page.goto(f"{site.url}/documents/{medical.document_id}")
     assert response is not None and response.status == 403
     assert "équipe médicale" in page.locator("[data-testid=refusal]").inner_text()
@@ -200,7 +168,7 @@ def test_gestionnaire_opening_a_medical_certificate_by_url_is_refused_and_audite
 
 def test_medical_team_opens_the_certificate_and_sees_the_refusals(page: Page, site: Site) -> None:
     medical = site.docs["medical_certificate-03-constatation-fr-born_digital.pdf"]
-    log_in(page, site, "marie", "marie-password")
+    log_in(page, site.url, "marie", "marie-password")
     response = page.goto(f"{site.url}/documents/{medical.document_id}")
     assert response is not None and response.status == 200
     assert page.locator("[data-testid=field-patient_name]").input_value() == "Camille VIDAL"
@@ -209,7 +177,7 @@ def test_medical_team_opens_the_certificate_and_sees_the_refusals(page: Page, si
 
 def test_post_without_the_csrf_token_is_refused(page: Page, site: Site) -> None:
     doc = site.docs["claim_letter-01-table-fr-born_digital.pdf"]
-    log_in(page, site, "alice", "alice-password")
+    log_in(page, site.url, "alice", "alice-password")
     # Same browser session (its cookie goes along), but no token: a forged cross-site form.
     response = page.request.post(
         f"{site.url}/documents/{doc.document_id}/approve", form={"note": "x"}, max_redirects=0

@@ -6,52 +6,30 @@ review for one dossier, one with a field to correct, one whose check fails, the 
 
 from __future__ import annotations
 
-import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import PasswordHasher
-from PIL import Image, ImageDraw
 
-from mailroom.models import (
-    BBox,
-    Check,
-    DocType,
-    Document,
-    ExtractedField,
-    Match,
-    MatchCandidate,
-    Page,
-    Source,
-    Status,
-    Word,
-)
+from mailroom.models import Check, Document, Status
 from mailroom.settings import Settings, StorageSettings
-from review.app import build_app
-from review.auth import hash_password
-from review.sample_data import running_server
-from review.settings import ReviewSettings
 from review.store import ReviewStore
-from storage.base import original_key
 from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.sqlite import SqliteMetadataStore
+from tests.integration.review_browser import add_users, invoice, served
 from validate.dossiers import Beneficiary, Dossier
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-import playwright.sync_api as playwright_sync  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "alice-password"
 DOSSIER = "AST-2026-000777"
 
@@ -63,74 +41,27 @@ class Site:
     ids: list[str]
 
 
-def _page_png(label: str) -> bytes:
-    image = Image.new("L", (1240, 1754), 255)
-    ImageDraw.Draw(image).text((100, 100), label, 0)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def _invoice(objects: FilesystemObjectStore, n: int) -> Document:
-    sha = f"{n:064x}"
-    image_key = f"derived/{sha}/page-0001.png"
-    objects.put_bytes(image_key, _page_png(f"FACTURE F-{n}"), content_type="image/png")
-    objects.put_bytes(original_key(sha), _page_png("original"), content_type="image/png")
-    total = Decimal("120.00") if n != 3 else Decimal("150.00")  # n°3: HT + TVA != TTC
-    values = {
-        "supplier_name": f"Garage {n}",
-        "invoice_number": f"F-{n}",
-        "total_excl_tax": Decimal("100.00"),
-        "vat_amount": Decimal("20.00"),
-        "total_incl_tax": total,
-    }
-    fields = {
-        name: ExtractedField(
-            value=value,  # type: ignore[arg-type]
-            confidence=0.5 if (n == 1 and name == "supplier_name") else 0.95,
-            page=1,
-            bbox=BBox(x0=60, y0=60, x1=300, y1=80),
+    """N°1 has a doubtful supplier name; n°3's totals do not add up (HT + TVA != TTC)."""
+    if n == 3:
+        return invoice(
+            objects,
+            n,
+            dossier=DOSSIER,
+            total=Decimal("150.00"),
+            checks=[
+                Check(code="invoice.totals_consistent", status="fail", message="écart de 30 €")
+            ],
         )
-        for name, value in values.items()
-    }
-    checks = (
-        [Check(code="invoice.totals_consistent", status="fail", message="écart de 30 €")]
-        if n == 3
-        else []
-    )
-    return Document(
-        document_id=f"doc-{n:020x}",
-        sha256=sha,
-        source=Source(channel="scan", filename=f"facture-{n}.pdf"),
-        media_type="image/png",
-        original_key=original_key(sha),
-        received_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=n),
-        page_count=1,
-        pages=[
-            Page(
-                number=1,
-                width=595,
-                height=842,
-                text=f"FACTURE F-{n} Garage {n}",
-                words=(Word(text="FACTURE", bbox=BBox(x0=50, y0=50, x1=120, y1=64)),),
-                text_source="ocr",
-                ocr_confidence=90.0,
-                image_key=image_key,
-            )
-        ],
-        doc_type=DocType.INVOICE,
-        doc_type_confidence=0.97,
-        fields=fields,
-        match=Match(
-            status="matched",
-            dossier_id=DOSSIER,
-            score=0.95,
-            candidates=(MatchCandidate(dossier_id=DOSSIER, score=0.95),),
-        ),
-        checks=checks,
-        status=Status.NEEDS_REVIEW,
-        reason="champs à vérifier : supplier_name" if n == 1 else "contrôle bloquant",
-    )
+    if n == 1:
+        return invoice(
+            objects,
+            n,
+            dossier=DOSSIER,
+            doubtful=["supplier_name"],
+            reason="champs à vérifier : supplier_name",
+        )
+    return invoice(objects, n, dossier=DOSSIER)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +71,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     metadata = SqliteMetadataStore(settings.storage.sqlite_path)
     objects = FilesystemObjectStore(settings.storage.objects_dir)
     registry = SqliteDossierRegistry(settings.storage.sqlite_path)
-    store = ReviewStore(settings.storage.sqlite_path)
     try:
         registry.upsert(
             Dossier(
@@ -151,27 +81,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 beneficiary=Beneficiary(first_name="Claire", last_name="MARTIN"),
             )
         )
-        cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-        store.add_user("alice", hash_password(PASSWORD, hasher=cheap), "gestionnaire")
         docs = [_invoice(objects, n) for n in range(1, 6)]
         for doc in docs:
             metadata.save(doc)
     finally:
         metadata.close()
         registry.close()
-        store.close()
-    app = build_app(settings, ReviewSettings(session_secret="k" * 40))  # type: ignore[arg-type]
-    with running_server(app) as url:
+    add_users(data_dir, [("alice", PASSWORD, "gestionnaire")])
+    with served(data_dir, "k" * 40) as url:
         yield Site(url, data_dir, [d.document_id for d in docs])
     shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_gestionnaire_handles_five_queued_documents_with_the_keyboard_alone(

@@ -1052,6 +1052,28 @@ def test_one_save_for_all_fields_answers_json_for_the_pages_script(world: World)
     assert "invoice_date" not in doc.fields
 
 
+def test_a_field_read_with_markup_and_left_alone_does_not_stop_the_others(world: World) -> None:
+    doc = _matched_invoice(world, 90, supplier_name='Garage <b onclick="x()">Nord</b>')
+    csrf = login(world.client, "alice")
+    r = world.client.post(
+        f"/documents/{doc.document_id}/fields",
+        data={
+            "csrf_token": csrf,
+            "field:supplier_name": 'Garage <b onclick="x()">Nord</b>',  # as the page shows it
+            "field:invoice_number": "F-101",
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert r.json()["changed"] == ["invoice_number"] and r.json()["errors"] == {}
+    # typed by a person, the same markup is refused
+    r = world.client.post(
+        f"/documents/{doc.document_id}/fields",
+        data={"csrf_token": csrf, "field:supplier_name": "Garage <b>Sud</b>"},
+        headers={"Accept": "application/json"},
+    )
+    assert list(r.json()["errors"]) == ["supplier_name"]
+
+
 def test_document_page_speaks_french(world: World) -> None:
     login(world.client, "alice")
     page = html.unescape(world.client.get(f"/documents/{INVOICE}").text)
@@ -1073,10 +1095,12 @@ def test_email_body_is_named_by_its_subject_and_sender(world: World) -> None:
     assert "E-mail « Remboursement dépannage » de claire.martin@example.fr" in page
 
 
-def test_page_images_for_the_screen_are_small_jpegs(world: World) -> None:
+def _full_a4_page(world: World) -> None:
+    """The invoice's page image replaced by an A4 page at 300 dpi full of text (a 2.5 MB PNG
+    or so): what a scan gives."""
     from PIL import ImageDraw
 
-    big = Image.new("RGB", (2480, 3508), "white")  # an A4 page at 300 dpi, full of text
+    big = Image.new("RGB", (2480, 3508), "white")
     draw = ImageDraw.Draw(big)
     for line in range(120):
         text = f"Ligne {line} : désignation, quantité, prix " * 3
@@ -1086,19 +1110,86 @@ def test_page_images_for_the_screen_are_small_jpegs(world: World) -> None:
     doc = world.metadata.get(INVOICE)
     assert doc is not None and doc.pages[0].image_key is not None
     world.objects.put_bytes(doc.pages[0].image_key, buf.getvalue(), content_type="image/png")
+
+
+BROWSER_IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+
+
+def test_page_images_for_the_screen_are_small_webps_for_a_browser_that_takes_them(
+    world: World,
+) -> None:
+    _full_a4_page(world)
     login(world.client, "alice")
-    r = world.client.get(f"/documents/{INVOICE}/pages/1/screen")
-    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    path = f"/documents/{INVOICE}/pages/1/screen"
+    r = world.client.get(path, headers={"Accept": BROWSER_IMAGE_ACCEPT})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/webp"
     assert len(r.content) <= 300_000
     with Image.open(io.BytesIO(r.content)) as shown:
-        assert shown.width == 1600
-    assert f"/documents/{INVOICE}/pages/1/screen" in world.client.get(f"/documents/{INVOICE}").text
+        assert shown.format == "WEBP" and shown.width == 1600
+    # kept by the browser, private (behind the log-in), and told apart by what it accepts
+    assert r.headers["cache-control"] == "private, max-age=86400"
+    assert r.headers["vary"] == "Accept"
+    # a reload asks with the validator and gets no body
+    again = world.client.get(
+        path, headers={"Accept": BROWSER_IMAGE_ACCEPT, "If-None-Match": r.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+    assert path in world.client.get(f"/documents/{INVOICE}").text
 
 
-def test_a_small_clean_page_is_sent_as_it_is_stored(world: World) -> None:
+def test_page_images_fall_back_to_jpeg_for_a_browser_without_webp(world: World) -> None:
+    _full_a4_page(world)
     login(world.client, "alice")
-    r = world.client.get(f"/documents/{INVOICE}/pages/1/screen")  # a 60 x 85 white PNG
+    path = f"/documents/{INVOICE}/pages/1/screen"
+    webp = world.client.get(path, headers={"Accept": BROWSER_IMAGE_ACCEPT})
+    for accept in ("image/png,image/jpeg,image/*;q=0.8", "*/*"):
+        r = world.client.get(path, headers={"Accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+        assert r.content.startswith(b"\xff\xd8") and len(r.content) <= 300_000
+        with Image.open(io.BytesIO(r.content)) as shown:
+            assert shown.format == "JPEG" and shown.width == 1600
+        assert r.headers["etag"] != webp.headers["etag"]
+        # the WebP's validator does not stand for the JPEG
+        stale = world.client.get(
+            path, headers={"Accept": accept, "If-None-Match": webp.headers["etag"]}
+        )
+        assert stale.status_code == 200 and stale.content == r.content
+
+
+def test_screen_images_fit_the_budget_in_both_formats() -> None:
+    # a colour photo of paper with noise: the hardest to compress
+    import random
+
+    from PIL import ImageDraw
+
+    from review.service import screen_image
+
+    rng = random.Random(7)
+    photo = Image.new("RGB", (3000, 4000), (235, 225, 200))
+    draw = ImageDraw.Draw(photo)
+    for _ in range(40_000):
+        x, y = rng.randrange(3000), rng.randrange(4000)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.rectangle((x, y, x + rng.randrange(2, 12), y + rng.randrange(2, 12)), colour)
+    buf = io.BytesIO()
+    photo.save(buf, format="PNG")
+    for image_format in ("WEBP", "JPEG"):
+        data = screen_image(buf.getvalue(), image_format=image_format)  # type: ignore[arg-type]
+        assert len(data) <= 300_000
+        with Image.open(io.BytesIO(data)) as shown:
+            assert shown.format == image_format and shown.width <= 1600
+
+
+def test_a_small_clean_page_is_sent_as_it_is_stored_unless_the_webp_is_smaller(
+    world: World,
+) -> None:
+    login(world.client, "alice")
+    path = f"/documents/{INVOICE}/pages/1/screen"
+    # a 60 x 85 white PNG: smaller than any JPEG of it, not than a WebP
+    r = world.client.get(path, headers={"Accept": "image/jpeg"})
     assert r.headers["content-type"] == "image/png" and r.content == _page_png()
+    r = world.client.get(path, headers={"Accept": BROWSER_IMAGE_ACCEPT})
+    assert r.headers["content-type"] == "image/webp" and len(r.content) < len(_page_png())
 
 
 def test_ged_entries_link_to_the_document_and_its_searchable_pdf(world: World) -> None:
