@@ -18,21 +18,17 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mailroom.models import Document, Status
-from mailroom.settings import Settings, StorageSettings
-from review.app import build_app
-from review.sample_data import running_server, seed
-from review.settings import ReviewSettings
+from mailroom.settings import StorageSettings
+from review.sample_data import seed
 from storage.sqlite import SqliteMetadataStore
+from tests.integration.review_browser import log_in, served
 from tests.unit.test_review_batches import SHEET, build_stack
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.tesseract]
-import playwright.sync_api as playwright_sync  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "alice-password"
 
 # invoice page 1, a sheet put too early, invoice page 2, a RIB, a sheet, a claim letter:
@@ -65,31 +61,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     docs = seed(data_dir, [stack], dossiers=None,
                 users=[("alice", PASSWORD, "gestionnaire")])
     assert [d.source.pages for d in docs] == [(1, 1), (3, 4), (6, 6)]
-    settings = Settings(storage=StorageSettings(data_dir=data_dir))
-    app = build_app(settings, ReviewSettings(session_secret="c" * 40))  # type: ignore[arg-type]
-    with running_server(app) as url:
+    with served(data_dir, secret="c" * 40) as url:
         yield Site(url, data_dir, docs)
     shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@pytest.fixture
-def page(site: Site) -> Iterator[Page]:
-    with playwright_sync.sync_playwright() as p:
-        browser: Browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_a_gestionnaire_moves_a_boundary_on_the_strip_and_sees_the_new_documents(
     page: Page, site: Site
 ) -> None:
-    page.goto(f"{site.url}/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site.url}/")
+    log_in(page, site.url, "alice", PASSWORD)
     # from the queue, a document's "lot" badge leads to its batch
     badges = page.locator("[data-testid=batch-badge]")
     assert badges.count() == 3
