@@ -41,6 +41,7 @@ from extract.base import BackgroundOcr, ColumnOcr, LineOcr, OcrEngine, OcrWord
 from extract.fusion import fuse_lines
 from extract.line_reader import LineRecognizer, default_model_path
 from extract.second_opinion import SCALES, doubted_words, second_opinion
+from extract.settings import OcrSettings
 from extract.tesseract import TesseractEngine
 from mailroom.errors import (
     ConfigurationError,
@@ -58,7 +59,7 @@ from mailroom.models import (
     chars_per_line,
     prints_as_till_roll,
 )
-from mailroom.settings import LimitSettings, OcrSettings
+from mailroom.settings import LimitSettings
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classify.base import Classifier
-from ingest.split import PageFeatures, Segment, SplitPlan, SplitSettings, page_features, plan_batch
+from ingest.settings import SplitSettings
+from ingest.split import PageFeatures, Segment, SplitPlan, page_features, plan_batch
 from mailroom.models import Check, Document, Match, MatchCandidate, Page, SplitMode
-from validate.dossiers import Dossier
+from mailroom.records import Dossier
 
 
 @dataclass(frozen=True)

@@ -57,13 +57,14 @@ from mailroom.models import (
     document_id_for,
     format_value,
 )
+from mailroom.records import Dossier
 from mailroom.settings import Settings
 from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, original_key
 from storage.dossiers import DossierRegistry
 from storage.fraud import FraudStore, MemoryFraudStore
 from validate.checks import run_checks
 from validate.completeness import RequestAction, make_sender, run_completeness
-from validate.dossiers import Dossier, RowError, load_dossiers
+from validate.dossiers import RowError, load_dossiers
 from validate.fraud import FraudInputs, fraud_checks
 from validate.ged import make_ged_entry, make_searchable_pdf
 from validate.matching import DossierIndex, match_document

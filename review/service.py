@@ -39,6 +39,13 @@ from mailroom.models import (
     format_value,
     sha256_hex,
 )
+from mailroom.records import (
+    CompletenessRequest,
+    Dossier,
+    GedEntry,
+    normalize_invoice_number,
+    supplier_keys,
+)
 from mailroom.settings import Settings
 from review.documents import ReviewDocuments
 from review.formats import display_value, has_markup, parse_correction
@@ -47,21 +54,13 @@ from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
 from storage.dossiers import DossierRegistry
 from validate.checks import run_checks
 from validate.completeness import (
-    CompletenessRequest,
     RenderedRequest,
     make_sender,
     new_request,
     received_by_dossier,
     render_request,
 )
-from validate.dossiers import Dossier
-from validate.ged import (
-    GedEntry,
-    make_ged_entry,
-    make_searchable_pdf,
-    normalize_invoice_number,
-    supplier_keys,
-)
+from validate.ged import make_ged_entry, make_searchable_pdf
 
 log = logging.getLogger(__name__)
 

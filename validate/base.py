@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from mailroom.models import Document, Match
-    from mailroom.settings import DossierSettings
-    from validate.completeness import CompletenessRequest
-    from validate.dossiers import Dossier
+    from mailroom.records import CompletenessRequest, Dossier
+    from validate.settings import DossierSettings
 
 
 class Matcher(Protocol):

@@ -34,8 +34,8 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from mailroom.models import Document, ExtractedField, Match, MatchCandidate
-from mailroom.settings import DossierSettings
-from validate.dossiers import Dossier, Mission
+from mailroom.records import Dossier, Mission
+from validate.settings import DossierSettings
 
 log = logging.getLogger(__name__)
 

@@ -287,7 +287,8 @@ def sample_pages(path: Path, rendering: str) -> list[Page]:
     if cache.exists():
         return [Page.model_validate(p) for p in json.loads(cache.read_text())]
     from extract.reader import Reader
-    from mailroom.settings import LimitSettings, OcrSettings
+    from extract.settings import OcrSettings
+    from mailroom.settings import LimitSettings
 
     with Reader(OcrSettings(workers=1, keep_page_images=False), LimitSettings()) as reader:
         pages = reader.read(path, _MEDIA[path.suffix.lower()]).pages

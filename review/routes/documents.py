@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from extract.fields.base import FIELDS_BY_TYPE
 from mailroom.models import DocType, Document
+from mailroom.records import Dossier
 from review.formats import FIELD_LABELS, InvalidCorrection
 from review.labels import EVENT_TYPES
 from review.service import (
@@ -33,7 +34,6 @@ from review.web import (
     unchanged,
 )
 from validate.completeness import piece_label
-from validate.dossiers import Dossier
 
 router = APIRouter()
 

@@ -26,15 +26,17 @@ from pydantic import SecretStr
 import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
 from extract.reader import ReadResult
-from ingest.imap import ImapMailbox, ImapSettings, watch_imap
+from ingest.imap import ImapMailbox, watch_imap
 from ingest.mailbox import MailboxUnavailable
+from ingest.settings import ImapSettings
 from ingest.watch_state import Journal, read_statuses
 from mailroom.models import BBox, DocType, Document, Page, Source, Status, Word
 from mailroom.pipeline import Pipeline, build_pipeline
-from mailroom.settings import Settings, StorageSettings
+from mailroom.settings import Settings
 from storage.base import MetadataStore, original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
+from storage.settings import StorageSettings
 from storage.sqlite import SqliteMetadataStore
 from tests.integration.dovecot import Dovecot, start_dovecot
 

@@ -32,7 +32,8 @@ from mailroom.models import (
     Status,
     Word,
 )
-from mailroom.settings import Settings, StorageSettings
+from mailroom.records import Beneficiary, Dossier
+from mailroom.settings import Settings
 from review.app import build_app
 from review.auth import hash_password
 from review.sample_data import running_server
@@ -41,8 +42,8 @@ from review.store import ReviewStore
 from storage.base import original_key
 from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
+from storage.settings import StorageSettings
 from storage.sqlite import SqliteMetadataStore
-from validate.dossiers import Beneficiary, Dossier
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -16,11 +16,12 @@ from extract.reader import ReadResult
 from mailroom.errors import CorruptFile, QuarantineReason, StorageError
 from mailroom.models import BBox, DocType, ExtractedField, Page, Status, Word
 from mailroom.pipeline import Pipeline
-from mailroom.settings import LimitSettings, Settings, StorageSettings
+from mailroom.records import Dossier
+from mailroom.settings import LimitSettings, Settings
 from storage.base import original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.memory import MemoryMetadataStore, MemoryObjectStore
-from validate.dossiers import Dossier
+from storage.settings import StorageSettings
 
 CONTRACT_KEYS = {
     "document_id", "sha256", "source", "page_count", "doc_type", "doc_type_confidence",

@@ -38,7 +38,8 @@ from mailroom.models import (
     document_id_for,
     sha256_hex,
 )
-from mailroom.settings import Settings, StorageSettings
+from mailroom.records import Beneficiary, Dossier
+from mailroom.settings import Settings
 from review.app import SESSION_COOKIE, create_app
 from review.auth import hash_password
 from review.settings import ReviewSettings
@@ -46,8 +47,8 @@ from review.store import ReviewStore
 from storage.base import original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
+from storage.settings import StorageSettings
 from storage.sqlite import SqliteMetadataStore
-from validate.dossiers import Beneficiary, Dossier
 from validate.report import Report
 
 PASSWORD = "correct horse battery"

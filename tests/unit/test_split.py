@@ -20,9 +20,9 @@ import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
 from extract.reader import ReadResult
 from ingest.barcodes import read_barcodes
+from ingest.settings import SplitSettings
 from ingest.split import (
     PageFeatures,
-    SplitSettings,
     decide_boundaries,
     identifiers,
     page_features,
@@ -32,10 +32,11 @@ from ingest.split import (
 )
 from mailroom.models import BBox, DocType, ExtractedField, Page, Status, Word
 from mailroom.pipeline import Pipeline
-from mailroom.settings import Settings, StorageSettings
+from mailroom.records import Dossier
+from mailroom.settings import Settings
 from storage.dossiers import MemoryDossierRegistry
 from storage.memory import MemoryMetadataStore, MemoryObjectStore
-from validate.dossiers import Dossier
+from storage.settings import StorageSettings
 
 SETTINGS = SplitSettings()
 

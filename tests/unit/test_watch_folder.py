@@ -16,7 +16,8 @@ from PIL.PngImagePlugin import PngInfo
 import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
 from extract.reader import ReadResult
-from ingest.watch_folder import FolderRoute, FolderWatchSettings, watch_folder
+from ingest.settings import FolderRoute, FolderWatchSettings
+from ingest.watch_folder import watch_folder
 from ingest.watch_state import Journal, TakenFile, read_statuses
 from mailroom.errors import StorageError
 from mailroom.models import (

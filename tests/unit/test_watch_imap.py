@@ -14,8 +14,9 @@ import pytest
 import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
 from extract.reader import ReadResult
-from ingest.imap import ImapMailbox, ImapSettings, ImapWatcher
+from ingest.imap import ImapMailbox, ImapWatcher
 from ingest.mailbox import MailboxUnavailable
+from ingest.settings import ImapSettings
 from ingest.watch_state import Journal, MessageRecord, read_statuses
 from mailroom.errors import StorageError
 from mailroom.models import BBox, DocType, Document, Page, Source, Status, Word
