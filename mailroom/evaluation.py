@@ -598,7 +598,7 @@ def facturx_truth(xml_path: Path) -> dict[str, Any]:
     return {k: v for k, v in truth.items() if v}
 
 
-def _facturx_pairs(root: Path) -> list[tuple[Path, Path]]:
+def facturx_pairs(root: Path) -> list[tuple[Path, Path]]:
     pairs = []
     for xml in sorted((root / "extracted-xml").glob("*.xml")):
         parts = xml.name.removesuffix(".factur-x.xml").split("__")
@@ -614,7 +614,7 @@ def eval_facturx(settings: Settings, root: Path, limit: int | None = None) -> li
     text_score, xml_score = Score("facturx (visible text, XML ignored)"), Score("facturx (XML)")
     understand = Understander(settings)
     try:
-        for pdf, xml in _facturx_pairs(root)[:limit]:
+        for pdf, xml in facturx_pairs(root)[:limit]:
             truth = facturx_truth(xml)
             group = [f"set:{pdf.parent.name}"]
             doc_type, fields = understand(pdf, "application/pdf")

@@ -33,6 +33,7 @@ RUNNERS = {
     "mailroom.watch",
     "mailroom.evaluation",
     "mailroom.batch_eval",
+    "mailroom.classify_eval",
     "mailroom.fraud_eval",
     "mailroom.batches",
 }
@@ -86,6 +87,13 @@ def upward_imports() -> list[str]:
 
 def test_no_module_imports_a_higher_layer() -> None:
     assert upward_imports() == []
+
+
+def test_no_development_tool_ships_in_the_product_packages() -> None:
+    # measuring lives in mailroom eval (mailroom/*_eval.py, evaluation.py) or in bench/
+    shipped = {module for module, _ in product_modules()}
+    assert not {"extract.fields.devtools", "classify.measure"} & shipped
+    assert (ROOT / "bench" / "fields.py").exists()
 
 
 def test_core_settings_and_records_import_only_the_core() -> None:
