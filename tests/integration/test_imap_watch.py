@@ -23,8 +23,8 @@ import pytest
 from PIL import Image
 from pydantic import SecretStr
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
 from ingest.imap import ImapMailbox, watch_imap
 from ingest.mailbox import MailboxUnavailable
@@ -90,7 +90,6 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def pipeline(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    monkeypatch.setattr(pipeline_module, "extract_fields", lambda pages, doc_type: {})
     settings = Settings(storage=StorageSettings(data_dir=data_dir))
     settings.ocr.workers = 1
     with Pipeline(
@@ -100,6 +99,7 @@ def pipeline(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
         reader=TextReader(),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FixedFieldExtractor(),
     ) as p:
         yield p
 

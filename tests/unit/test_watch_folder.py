@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
 from ingest.settings import FolderRoute, FolderWatchSettings
 from ingest.watch_folder import watch_folder
@@ -86,7 +86,6 @@ class FlakySink:
 @pytest.fixture
 def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
     # Field extraction is not what these tests are about (and loads models): none found.
-    monkeypatch.setattr(pipeline_module, "extract_fields", lambda pages, doc_type: {})
     settings = Settings()
     settings.ocr.workers = 1
     return Pipeline(
@@ -96,6 +95,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
         reader=TextReader(),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FixedFieldExtractor(),
     )
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
 from ingest.imap import ImapMailbox, ImapWatcher
 from ingest.mailbox import MailboxUnavailable
@@ -114,7 +114,6 @@ def _raw(subject: str) -> bytes:
 
 @pytest.fixture
 def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    monkeypatch.setattr(pipeline_module, "extract_fields", lambda pages, doc_type: {})
     settings = Settings()
     settings.ocr.workers = 1
     return Pipeline(
@@ -124,6 +123,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
         reader=TextReader(),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FixedFieldExtractor(),
     )
 
 
