@@ -14,17 +14,12 @@ from pydantic import ValidationError
 from extract.fields.base import FIELDS_BY_TYPE
 from mailroom.models import DocType, Document
 from mailroom.records import Dossier
+from review.access import may_see_medical
+from review.errors import ActionError, NeedsConfirmation, NotFound
 from review.formats import FIELD_LABELS, InvalidCorrection
 from review.labels import EVENT_TYPES
-from review.service import (
-    ActionError,
-    NeedsConfirmation,
-    NotFound,
-    QueueFilters,
-    doc_title,
-    image_media_type,
-    may_see_medical,
-)
+from review.listing import QueueFilters, doc_title
+from review.service import image_media_type
 from review.web import (
     Actor,
     Viewer,

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from extract.base import FakeOcrEngine, OcrWord
-from extract.reader import MAX_RECOGNITIONS, Reader, ocr_image
+from extract.page_ocr import MAX_RECOGNITIONS, ocr_image
+from extract.reader import Reader
 from extract.second_opinion import SCALES, doubted_words
 from extract.settings import OcrSettings
 from mailroom.models import BBox, ExtractedField, Page, Word

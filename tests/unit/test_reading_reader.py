@@ -21,7 +21,8 @@ from reportlab.pdfgen import canvas
 
 from extract.base import FakeOcrEngine, OcrWord
 from extract.images import choose_dpi, frame_count, load_frame
-from extract.reader import Reader, page_runs, with_missed_words
+from extract.page_ocr import with_missed_words
+from extract.reader import Reader, page_runs
 from extract.settings import OcrSettings
 from mailroom.errors import (
     CorruptFile,
