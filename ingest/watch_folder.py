@@ -36,13 +36,12 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ingest.files import is_skipped_name
+from ingest.files import is_skipped_name, walk_folder
 from ingest.settings import FolderRoute, FolderWatchSettings
 from ingest.watch_state import (
     Journal,
@@ -226,27 +225,9 @@ class FolderWatcher:
     # -- finding files --------------------------------------------------------------------
 
     def _scan(self) -> None:
-        for path in self._walk(self.layout.root):
+        layout = self.layout
+        for path in walk_folder(layout.root, follow_links=False, excluded=layout.excluded):
             self._consider(path)
-
-    def _walk(self, folder: Path) -> Iterator[Path]:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as e:
-            log.warning("cannot list %s: %s", folder, e)
-            return
-        for entry in entries:
-            if is_skipped_name(entry.name):
-                continue
-            path = Path(entry.path)
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not self.layout.excluded(path):
-                        yield from self._walk(path)
-                elif entry.is_file(follow_symlinks=False):
-                    yield path
-            except OSError:
-                continue
 
     def _drain_events(self) -> None:
         while True:
