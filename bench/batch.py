@@ -43,8 +43,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.ocr import tree_rss_bytes  # noqa: E402
-from mailroom.settings import StorageSettings  # noqa: E402
 from storage import build_metadata_store  # noqa: E402
+from storage.settings import StorageSettings  # noqa: E402
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 LANGUAGES = "fra+eng"

@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from extract.reader import Reader  # noqa: E402
-from mailroom.settings import LimitSettings, OcrSettings  # noqa: E402
+from extract.settings import OcrSettings  # noqa: E402
+from mailroom.settings import LimitSettings
 
 MEDIA = {
     ".pdf": "application/pdf",

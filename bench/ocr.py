@@ -30,7 +30,8 @@ sys.path.insert(0, str(REPO))
 
 from extract import images, raster  # noqa: E402
 from extract.reader import Reader  # noqa: E402
-from mailroom.settings import LimitSettings, OcrSettings  # noqa: E402
+from extract.settings import OcrSettings  # noqa: E402
+from mailroom.settings import LimitSettings
 
 MEDIA = {
     ".pdf": "application/pdf",

@@ -37,10 +37,11 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 
 from mailroom.models import Document, Status, document_id_for  # noqa: E402
-from mailroom.settings import Settings, StorageSettings  # noqa: E402
+from mailroom.settings import Settings
 from review.app import build_app  # noqa: E402
 from review.sample_data import SAMPLE_FILES, running_server, seed  # noqa: E402
 from review.settings import ReviewSettings  # noqa: E402
+from storage.settings import StorageSettings  # noqa: E402
 
 SAMPLES = REPO / "samples"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -189,7 +190,7 @@ def page_image_sizes(files: list[Path]) -> None:
 
     from PIL import Image
 
-    from review.service import screen_image
+    from review.page_images import screen_image
 
     print(f"{'page image':52s} {'PNG':>8s} {'WebP':>8s} {'ms':>5s} {'JPEG':>8s} {'ms':>5s}")
     for path in files:

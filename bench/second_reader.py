@@ -23,7 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.ocr import PeakSampler  # noqa: E402
 from extract.reader import Reader  # noqa: E402
-from mailroom.settings import LimitSettings, OcrSettings  # noqa: E402
+from extract.settings import OcrSettings  # noqa: E402
+from mailroom.settings import LimitSettings
 
 MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff"}
 

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from classify.model import SklearnClassifier  # noqa: E402
-from extract.fields import extract_fields  # noqa: E402
+from extract.fields import ContractFieldExtractor  # noqa: E402
 from extract.reader import Reader  # noqa: E402
 from ingest.sniff import sniff  # noqa: E402
 from mailroom.models import Page  # noqa: E402
@@ -43,8 +43,9 @@ def main() -> None:
             documents.append(reader.read(path, media_type).pages)
     pages = sum(len(d) for d in documents)
     classifier = SklearnClassifier()
+    extractor = ContractFieldExtractor()
     classifier.classify(documents[0])  # load the model and spaCy outside the timing
-    extract_fields(documents[0], classifier.classify(documents[0]).doc_type)
+    extractor.extract(documents[0], classifier.classify(documents[0]).doc_type)
 
     per_page_ms: list[float] = []
     classify_ms: list[float] = []
@@ -55,7 +56,7 @@ def main() -> None:
             t0 = time.perf_counter()
             result = classifier.classify(doc_pages)
             spent_classify += time.perf_counter() - t0
-            extract_fields(doc_pages, result.doc_type)
+            extractor.extract(doc_pages, result.doc_type)
         elapsed = time.perf_counter() - started
         per_page_ms.append(1000 * elapsed / pages)
         classify_ms.append(1000 * spent_classify / pages)

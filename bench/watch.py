@@ -25,9 +25,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ingest.watch_folder import FolderWatchSettings, watch_folder  # noqa: E402
+from ingest.settings import FolderWatchSettings  # noqa: E402
+from ingest.watch_folder import watch_folder
 from mailroom.pipeline import build_pipeline  # noqa: E402
-from mailroom.settings import Settings, StorageSettings  # noqa: E402
+from mailroom.settings import Settings
+from storage.settings import StorageSettings  # noqa: E402
 
 SAMPLES = REPO / "samples" / "documents"
 

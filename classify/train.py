@@ -29,9 +29,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from classify.calibration import write_reliability
 from classify.features import lookalike_terms
 from classify.lexicon import foreign_variant
-from classify.measure import write_reliability
 from classify.model import DEFAULT_MODEL_PATH, MAX_PAGES, TextModel, fit
 from mailroom.models import DocType
 

@@ -1,4 +1,5 @@
-"""What the reading stage needs from an OCR engine, and a small fake engine for tests.
+"""What the pipeline needs from the reading stage (:class:`DocumentReader`), what the reader
+needs from an OCR engine (:class:`OcrEngine`), and a small fake engine for tests.
 
 An engine works on an upright-ish grayscale page image (a 2-D ``uint8`` numpy array, pixels)
 and returns :class:`OcrWord` boxes in pixels of that image; the reader converts them into
@@ -10,9 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from extract.reader import ReadResult
+    from mailroom.models import ExtractedField, Page
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,31 @@ class Orientation:
 
     rotate: int
     confidence: float
+
+
+@runtime_checkable
+class DocumentReader(Protocol):
+    """The reading stage as the pipeline uses it: a document's bytes in, its pages out.
+
+    Real: :class:`extract.reader.Reader` (text layers, OpenCV, Tesseract in worker processes).
+    """
+
+    def read(self, path: Path, media_type: str, *, image_dir: Path | None = None) -> ReadResult:
+        """Every page's words; the upright page images written under ``image_dir``."""
+        ...
+
+    def reread(
+        self, path: Path, media_type: str, pages: list[Page], fields: list[ExtractedField]
+    ) -> list[Page]:
+        """``pages`` with the words the chosen fields doubt read again (the same list when
+        there is nothing to read again)."""
+        ...
+
+    def warm_up(self) -> None:
+        """Start now what the first document would otherwise wait for."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @runtime_checkable

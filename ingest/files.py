@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ingest.errors import InputNotFound
@@ -72,8 +72,29 @@ def _first_time(st: os.stat_result, seen: set[tuple[int, int]]) -> bool:
     return True
 
 
+def walk_folder(
+    folder: Path,
+    *,
+    follow_links: bool = True,
+    excluded: Callable[[Path], bool] | None = None,
+) -> Iterator[Path]:
+    """The files under ``folder``, names sorted at every level, hidden and temporary names
+    skipped: the one folder walker, for the paths a user gives and for the drop-folder watcher.
+
+    ``follow_links``: symbolic links are followed, a folder is entered once and a file yielded
+    once (known by device and inode); when false, links are skipped (a drop folder's watcher
+    takes only what was put in it). ``excluded`` says which folders are not entered.
+    """
+    yield from _walk(folder, set(), set(), follow_links=follow_links, excluded=excluded)
+
+
 def _walk(
-    folder: Path, seen_dirs: set[tuple[int, int]], seen_files: set[tuple[int, int]]
+    folder: Path,
+    seen_dirs: set[tuple[int, int]],
+    seen_files: set[tuple[int, int]],
+    *,
+    follow_links: bool = True,
+    excluded: Callable[[Path], bool] | None = None,
 ) -> Iterator[Path]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -85,19 +106,25 @@ def _walk(
             continue
         child = Path(entry.path)
         try:
-            st = entry.stat(follow_symlinks=True)
+            st = entry.stat(follow_symlinks=follow_links)
         except OSError:
-            log.warning("skipping %s: broken link or unreadable", child)
+            if follow_links:
+                log.warning("skipping %s: broken link or unreadable", child)
             continue
         if stat.S_ISDIR(st.st_mode):
-            key = (st.st_dev, st.st_ino)
-            if key in seen_dirs:
-                log.info("skipping %s: folder already walked (symbolic link)", child)
+            if excluded is not None and excluded(child):
                 continue
-            seen_dirs.add(key)
-            yield from _walk(child, seen_dirs, seen_files)
+            if follow_links:
+                key = (st.st_dev, st.st_ino)
+                if key in seen_dirs:
+                    log.info("skipping %s: folder already walked (symbolic link)", child)
+                    continue
+                seen_dirs.add(key)
+            yield from _walk(
+                child, seen_dirs, seen_files, follow_links=follow_links, excluded=excluded
+            )
         elif stat.S_ISREG(st.st_mode):
-            if _first_time(st, seen_files):
+            if not follow_links or _first_time(st, seen_files):
                 yield child
         else:
             log.debug("skipping %s: not a regular file", child)

@@ -36,12 +36,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field, SecretStr
-
 from ingest.mailbox import Mailbox, MailboxUnavailable
+from ingest.settings import ImapSettings
 from ingest.watch_state import (
     Journal,
     MessageRecord,
@@ -61,54 +60,6 @@ log = logging.getLogger(__name__)
 
 _EXISTS = re.compile(rb"^\* \d+ (EXISTS|RECENT)", re.IGNORECASE)
 HEARTBEAT_S = 30.0  # an idle watcher still says it is alive (status file) this often
-
-
-class ImapSettings(BaseModel):
-    """``MAILROOM_IMAP__*``: the mailbox the IMAP watcher reads."""
-
-    host: str = Field(default="localhost", description="IMAP server host name.")
-    port: int | None = Field(
-        default=None, description="IMAP port (default 993 with ssl, 143 otherwise)."
-    )
-    security: Literal["ssl", "starttls", "none"] = Field(
-        default="ssl",
-        description="Implicit TLS, STARTTLS upgrade, or none (loopback test servers only).",
-    )
-    verify_tls: bool = Field(default=True, description="Check the server's certificate.")
-    ca_file: Path | None = Field(default=None, description="CA bundle for a private server CA.")
-    user: str = Field(default="", description="IMAP login.")
-    password: SecretStr = Field(default=SecretStr(""), description="IMAP password (never logged).")
-    folder: str = Field(default="INBOX", description="Folder watched (ASCII name).")
-    mark: Literal["keyword", "seen", "move"] = Field(
-        default="keyword",
-        description="How a stored message is marked: a keyword, \\Seen, or a move to done_folder.",
-    )
-    done_keyword: str = Field(default="$MailroomDone", description="Keyword when mark=keyword.")
-    done_folder: str = Field(default="Mailroom/Done", description="Folder when mark=move.")
-    failed_keyword: str = Field(
-        default="$MailroomFailed", description="Keyword set on a message set aside."
-    )
-    failed_folder: str | None = Field(
-        default=None, description="Folder a message set aside is moved to (kept in place if unset)."
-    )
-    max_tries: int = Field(
-        default=5, ge=1, description="A message the pipeline fails on this often is set aside."
-    )
-    retry_base_s: float = Field(
-        default=30.0, ge=0, description="First retry delay of a failed message; doubles each try."
-    )
-    retry_max_s: float = Field(default=3600.0, gt=0, description="Longest retry delay.")
-    idle: bool = Field(default=True, description="Use IDLE when the server has it; else poll.")
-    idle_timeout_s: float = Field(
-        default=600.0, gt=0, description="IDLE is renewed after this long (RFC 2177: < 29 min)."
-    )
-    poll_interval_s: float = Field(
-        default=60.0, gt=0, description="Seconds between two looks when not idling."
-    )
-    reconnect_max_s: float = Field(
-        default=300.0, gt=0, description="Longest wait between two reconnection attempts."
-    )
-    timeout_s: float = Field(default=60.0, gt=0, description="Socket timeout of one command.")
 
 
 def _quote_mailbox(name: str) -> str:

@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Literal
 
 from PIL import Image, UnidentifiedImageError
-from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
 from ingest.barcodes import Barcode, read_barcodes
+from ingest.settings import SplitSettings
 from mailroom.models import DocType, Page, SplitMode
 
 Method = Literal["none", "separators", "evidence"]
@@ -97,47 +97,6 @@ _REFERENCE = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{3,8})\b")
 
 TOP_SHARE = 0.40  # a title or a letterhead is in the top 40 % of a page
 BOTTOM_SHARE = 0.30  # totals and signatures end a page: its last 30 %
-
-
-class SplitSettings(BaseModel):
-    """``MAILROOM_SPLIT__*``: how a scanned stack is cut into documents."""
-
-    mode: SplitMode = Field(
-        default="auto",
-        description="separators: cut only at separator sheets; auto: at separator sheets when "
-        "the stack has some, else on the pages' evidence (scans only); off: one file is one "
-        "document.",
-    )
-    separator: str = Field(
-        default="PATCHT",
-        min_length=1,
-        description="Barcode value of a separator sheet (Code 128, QR or Data Matrix); a value "
-        "starting with it and a dossier reference ('PATCHT AST-2026-004217') also assigns the "
-        "next document to that dossier.",
-    )
-    unsure_margin: float = Field(
-        default=1.0,
-        ge=0,
-        description="A boundary (or its absence) that scores less than this far above the "
-        "opposite decision is unsure: the stack's documents go to review.",
-    )
-    new_document_cost: float = Field(
-        default=0.5,
-        description="Score a page must gather before it starts a new document on evidence "
-        "alone (higher: fewer, longer documents).",
-    )
-    max_document_pages: int = Field(
-        default=40, ge=1, description="Longest document the evidence split considers."
-    )
-    blank_max_words: int = Field(
-        default=3, ge=0, description="A page with at most this many words read may be blank..."
-    )
-    blank_max_ink: float = Field(
-        default=0.004,
-        ge=0,
-        le=1,
-        description="... and is blank when at most this share of its image is dark.",
-    )
 
 
 @dataclass(frozen=True)

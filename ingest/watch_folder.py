@@ -36,15 +36,13 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel, Field
-
-from ingest.files import is_skipped_name
+from ingest.files import is_skipped_name, walk_folder
+from ingest.settings import FolderRoute, FolderWatchSettings
 from ingest.watch_state import (
     Journal,
     StatusFile,
@@ -56,7 +54,7 @@ from ingest.watch_state import (
 )
 from mailroom.errors import MailroomError
 from mailroom.logs import document_context
-from mailroom.models import Channel, DocType, Document, SplitMode, Status, document_id_for
+from mailroom.models import DocType, Document, SplitMode, Status, document_id_for
 
 if TYPE_CHECKING:
     from watchdog.observers.api import BaseObserver
@@ -64,65 +62,6 @@ if TYPE_CHECKING:
     from storage.base import MetadataStore
 
 log = logging.getLogger(__name__)
-
-
-class FolderRoute(BaseModel):
-    """What a top-level subfolder of the drop folder says about the files put in it."""
-
-    model_config = {"frozen": True}
-
-    channel: Channel = Field(default="scan", description="Channel recorded for its files.")
-    doc_type: DocType | None = Field(
-        default=None,
-        description="Default document type of its files: taken when the classifier is not "
-        "confident of another (e.g. a 'factures' folder).",
-    )
-    split: SplitMode | None = Field(
-        default=None,
-        description="How the scan stacks put in it are cut into documents: separators, auto "
-        "or off (default: the split settings' mode).",
-    )
-
-
-class FolderWatchSettings(BaseModel):
-    """``MAILROOM_WATCH__*``: the drop-folder watcher."""
-
-    mode: Literal["events", "polling"] = Field(
-        default="events",
-        description="Native file events (inotify...) or polling (network shares miss events).",
-    )
-    poll_interval_s: float = Field(
-        default=5.0, gt=0, description="In polling mode, seconds between two scans of the tree."
-    )
-    rescan_interval_s: float = Field(
-        default=300.0,
-        gt=0,
-        description="In events mode, seconds between safety scans of the whole tree.",
-    )
-    stable_delay_s: float = Field(
-        default=5.0,
-        ge=0,
-        description="A file is taken once its size and mtime have not changed for this long.",
-    )
-    processed_dir: Path | None = Field(
-        default=None,
-        description="Where processed originals go (default <DIR>/processed); never watched.",
-    )
-    quarantine_dir: Path | None = Field(
-        default=None,
-        description="Where quarantined originals go (default <DIR>/quarantine); never watched.",
-    )
-    default_channel: Channel = Field(
-        default="scan", description="Channel of files outside any routed subfolder."
-    )
-    routes: dict[str, FolderRoute] = Field(
-        default_factory=dict,
-        description='Top-level subfolder name -> route, e.g. {"email-export": {"channel": '
-        '"email"}}.',
-    )
-    retry_max_s: float = Field(
-        default=300.0, gt=0, description="Longest wait before retrying a file storage refused."
-    )
 
 
 class FileSink(Protocol):
@@ -286,27 +225,9 @@ class FolderWatcher:
     # -- finding files --------------------------------------------------------------------
 
     def _scan(self) -> None:
-        for path in self._walk(self.layout.root):
+        layout = self.layout
+        for path in walk_folder(layout.root, follow_links=False, excluded=layout.excluded):
             self._consider(path)
-
-    def _walk(self, folder: Path) -> Iterator[Path]:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as e:
-            log.warning("cannot list %s: %s", folder, e)
-            return
-        for entry in entries:
-            if is_skipped_name(entry.name):
-                continue
-            path = Path(entry.path)
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not self.layout.excluded(path):
-                        yield from self._walk(path)
-                elif entry.is_file(follow_symlinks=False):
-                    yield path
-            except OSError:
-                continue
 
     def _drain_events(self) -> None:
         while True:

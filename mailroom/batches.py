@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classify.base import Classifier
-from ingest.split import PageFeatures, Segment, SplitPlan, SplitSettings, page_features, plan_batch
+from ingest.settings import SplitSettings
+from ingest.split import PageFeatures, Segment, SplitPlan, page_features, plan_batch
 from mailroom.models import BatchLayout, Check, Document, Match, MatchCandidate, Page, SplitMode
-from validate.dossiers import Dossier
+from mailroom.records import Dossier
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,20 @@ def with_separator_dossier(match: Match, given: Dossier | None) -> Match:
     return Match(
         status="matched", dossier_id=given.dossier_id, score=1.0, candidates=(sheet, *others)
     )
+
+
+# How a batch was cut, in the words of the reason a gestionnaire reads.
+_METHOD_WORDS = {
+    "none": "un seul document",
+    "separators": "intercalaires",
+    "evidence": "découpage sur le contenu des pages",
+}
+
+
+def batch_reason(plan: SplitPlan, found: int) -> str:
+    """The batch record's reason: how many documents were found, how, and the pages left out."""
+    dropped = f", pages écartées : {', '.join(map(str, plan.dropped))}" if plan.dropped else ""
+    return f"{found} document(s) trouvé(s) dans le lot ({_METHOD_WORDS[plan.method]}{dropped})"
 
 
 def layout_of(plan: SplitPlan) -> BatchLayout:

@@ -300,20 +300,20 @@ class Understander:
 
     def __init__(self, settings: Settings) -> None:
         from classify.model import SklearnClassifier
+        from extract.fields import ContractFieldExtractor
         from extract.reader import Reader
 
         self.reader = Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer)
         self.classifier = SklearnClassifier(settings.classify.model_path)
+        self.field_extractor = ContractFieldExtractor()
 
     def __call__(self, path: Path, media_type: str) -> tuple[str, dict[str, str]]:
-        from extract.fields import extract_fields
-
         pages = self.reader.read(path, media_type).pages
         result = self.classifier.classify(pages)
-        fields = extract_fields(pages, result.doc_type)
+        fields = self.field_extractor.extract(pages, result.doc_type)
         again = self.reader.reread(path, media_type, pages, list(fields.values()))
         if again is not pages:
-            fields = extract_fields(again, result.doc_type)
+            fields = self.field_extractor.extract(again, result.doc_type)
         return result.doc_type.value, {k: format_value(v.value) for k, v in fields.items()}
 
     def close(self) -> None:
@@ -598,7 +598,7 @@ def facturx_truth(xml_path: Path) -> dict[str, Any]:
     return {k: v for k, v in truth.items() if v}
 
 
-def _facturx_pairs(root: Path) -> list[tuple[Path, Path]]:
+def facturx_pairs(root: Path) -> list[tuple[Path, Path]]:
     pairs = []
     for xml in sorted((root / "extracted-xml").glob("*.xml")):
         parts = xml.name.removesuffix(".factur-x.xml").split("__")
@@ -614,7 +614,7 @@ def eval_facturx(settings: Settings, root: Path, limit: int | None = None) -> li
     text_score, xml_score = Score("facturx (visible text, XML ignored)"), Score("facturx (XML)")
     understand = Understander(settings)
     try:
-        for pdf, xml in _facturx_pairs(root)[:limit]:
+        for pdf, xml in facturx_pairs(root)[:limit]:
             truth = facturx_truth(xml)
             group = [f"set:{pdf.parent.name}"]
             doc_type, fields = understand(pdf, "application/pdf")

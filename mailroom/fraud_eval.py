@@ -75,7 +75,7 @@ def _truth_keys(name: str, eval_data: Path) -> dict[Path, tuple[str, ...]]:
     files with the same key are the same invoice; SROIE names no number: none."""
     import json
 
-    from mailroom.evaluation import _facturx_pairs, facturx_truth
+    from mailroom.evaluation import facturx_pairs, facturx_truth
 
     keys: dict[Path, tuple[str, ...]] = {}
     if name == "invoice2data":
@@ -87,7 +87,7 @@ def _truth_keys(name: str, eval_data: Path) -> dict[Path, tuple[str, ...]]:
             for ext in (".pdf", ".png"):
                 keys[truth_file.with_suffix(ext)] = key
     elif name == "facturx":
-        for pdf, xml in _facturx_pairs(eval_data / "facturx-fr"):
+        for pdf, xml in facturx_pairs(eval_data / "facturx-fr"):
             truth = facturx_truth(xml)
             # a credit note's total is its amount whatever its sign (the set's fail/ folder
             # gives the same credit note typed 380 with negative totals)

@@ -27,15 +27,16 @@ from pathlib import Path
 from typing import Protocol
 
 from classify.base import Classifier
+from extract.base import DocumentReader
 from extract.facturx import InvalidFacturX, cross_check, read_facturx
-from extract.fields import extract_fields
-from extract.reader import Reader
+from extract.fields.base import FieldExtractor
 from ingest.email import parse_email
 from ingest.pages import write_pages
 from ingest.sniff import SUPPORTED, describe, sniff
 from ingest.split import Segment, SplitPlan
 from mailroom.batches import (
     BatchPart,
+    batch_reason,
     layout_of,
     part_of,
     plan_split,
@@ -64,25 +65,21 @@ from mailroom.models import (
     document_id_for,
     format_value,
 )
+from mailroom.records import Dossier
 from mailroom.settings import Settings
 from storage.base import Arrival, MetadataStore, ObjectStore, derived_key, original_key
 from storage.dossiers import DossierRegistry
 from storage.fraud import FraudStore, MemoryFraudStore
+from validate.base import DocumentChecks, FraudChecks, Matcher
 from validate.checks import run_checks
 from validate.completeness import RequestAction, make_sender, run_completeness
-from validate.dossiers import Dossier, RowError, load_dossiers
+from validate.dossiers import RowError, load_dossiers
 from validate.fraud import FraudInputs, fraud_checks
 from validate.ged import make_ged_entry, make_searchable_pdf
 from validate.matching import DossierIndex, match_document
 
 log = logging.getLogger(__name__)
 
-# How a batch was cut, in the words of the reason a gestionnaire reads.
-_METHOD_WORDS = {
-    "none": "un seul document",
-    "separators": "intercalaires",
-    "evidence": "découpage sur le contenu des pages",
-}
 _CHUNK = 1024 * 1024
 # a superseded batch document whose pages a new cut gives again comes back to life
 _REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED, Status.SUPERSEDED})
@@ -159,12 +156,12 @@ def classify_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
 
 def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> None:
     assert doc.doc_type is not None
-    fields = extract_fields(doc.pages, doc.doc_type)
+    fields = pipeline.field_extractor.extract(doc.pages, doc.doc_type)
     # the dates chosen that the reading doubts are read again, and the fields extracted again
     pages = pipeline.reader.reread(work.path, work.media_type, doc.pages, list(fields.values()))
     if pages is not doc.pages:
         doc.pages = pages
-        fields = extract_fields(pages, doc.doc_type)
+        fields = pipeline.field_extractor.extract(pages, doc.doc_type)
     if work.media_type == "application/pdf":
         try:
             invoice = read_facturx(work.path)
@@ -207,7 +204,7 @@ def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> No
 
 def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
     for force in (False, True):
-        doc.match = match_document(
+        doc.match = pipeline.matcher(
             doc, pipeline.dossier_index(force=force), pipeline.settings.dossiers
         )
         work.dossier = None
@@ -226,7 +223,7 @@ def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
 def check_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
     doc.checks = [
         *doc.checks,
-        *run_checks(
+        *pipeline.checks(
             doc,
             work.dossier,
             registry=pipeline.registry,
@@ -239,7 +236,9 @@ def check_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
 def look_for_fraud(doc: Document, work: Work, pipeline: Pipeline) -> None:
     """The fraud signals (``fraud.*`` checks, all blocking): ``validate/fraud.py``."""
     inputs = FraudInputs(work.path, work.media_type, dict(work.page_images), work.dossier)
-    found = fraud_checks(doc, inputs, pipeline.fraud, pipeline.metadata, pipeline.settings.fraud)
+    found = pipeline.fraud_checks(
+        doc, inputs, pipeline.fraud, pipeline.metadata, pipeline.settings.fraud
+    )
     doc.checks = [*doc.checks, *found]
 
 
@@ -315,7 +314,14 @@ LOOKAHEAD = 4
 
 class Pipeline:
     """Runs inputs through the stages with one error boundary. Build it with
-    :func:`build_pipeline`; close it (or use it as a context manager) to stop the OCR pool."""
+    :func:`build_pipeline`; close it (or use it as a context manager) to stop the OCR pool.
+
+    Every part a stage calls is given here, through its protocol: the reader
+    (``extract.base.DocumentReader``), the classifier (``classify.base.Classifier``), the field
+    extractor (``extract.fields.base.FieldExtractor``), the matcher, the checks and the fraud
+    checks (``validate.base``), and the stores (``storage.base``, ``storage.dossiers``,
+    ``storage.fraud``). The parts without state default to the real functions.
+    """
 
     def __init__(
         self,
@@ -323,9 +329,13 @@ class Pipeline:
         *,
         objects: ObjectStore,
         metadata: MetadataStore,
-        reader: Reader,
+        reader: DocumentReader,
         classifier: Classifier,
         registry: DossierRegistry,
+        field_extractor: FieldExtractor,
+        matcher: Matcher = match_document,
+        checks: DocumentChecks = run_checks,
+        fraud_checks: FraudChecks = fraud_checks,
         stages: tuple[tuple[str, Stage], ...] = STAGES,
         fraud: FraudStore | None = None,
     ) -> None:
@@ -335,6 +345,10 @@ class Pipeline:
         self.reader = reader
         self.classifier = classifier
         self.registry = registry
+        self.field_extractor = field_extractor
+        self.matcher = matcher
+        self.checks = checks
+        self.fraud_checks = fraud_checks
         self.stages = stages
         self.fraud: FraudStore = fraud if fraud is not None else MemoryFraudStore()
         self._index: DossierIndex | None = None
@@ -657,11 +671,7 @@ class Pipeline:
         for segment in plan.segments:
             parts.extend(self.process_batch_part(container, segment, work))
         container.status = Status.SPLIT
-        container.reason = (
-            f"{len(parts)} document(s) trouvé(s) dans le lot ({_METHOD_WORDS[plan.method]}"
-            + (f", pages écartées : {', '.join(map(str, plan.dropped))}" if plan.dropped else "")
-            + ")"
-        )
+        container.reason = batch_reason(plan, len(parts))
         self.metadata.save(container)
         self._record_arrival(container, Status.SPLIT)
         return parts
@@ -722,9 +732,18 @@ class Pipeline:
         )
 
 
-def build_pipeline(settings: Settings) -> Pipeline:
-    """Choose every swappable part from the settings."""
+def build_pipeline(
+    settings: Settings,
+    *,
+    objects: ObjectStore | None = None,
+    metadata: MetadataStore | None = None,
+    registry: DossierRegistry | None = None,
+) -> Pipeline:
+    """Choose every swappable part from the settings; stores already open (the review
+    application's) are used as they are."""
     from classify.model import SklearnClassifier
+    from extract.fields import ContractFieldExtractor
+    from extract.reader import Reader
     from storage import (
         build_dossier_registry,
         build_fraud_store,
@@ -734,11 +753,15 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     return Pipeline(
         settings,
-        objects=build_object_store(settings.storage),
-        metadata=build_metadata_store(settings.storage),
+        objects=build_object_store(settings.storage) if objects is None else objects,
+        metadata=build_metadata_store(settings.storage) if metadata is None else metadata,
         reader=Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer),
         classifier=SklearnClassifier(settings.classify.model_path),
-        registry=build_dossier_registry(settings.storage),
+        registry=build_dossier_registry(settings.storage) if registry is None else registry,
+        field_extractor=ContractFieldExtractor(),
+        matcher=match_document,
+        checks=run_checks,
+        fraud_checks=fraud_checks,
         fraud=build_fraud_store(settings.storage),
     )
 

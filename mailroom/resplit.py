@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.split import Segment, SplitSettings, page_features
+from ingest.settings import SplitSettings
+from ingest.split import Segment, page_features
 from mailroom.batches import segments_from_starts
 from mailroom.errors import MailroomError
 from mailroom.models import BatchLayout, Document, Status

@@ -27,8 +27,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.imap import ImapSettings, watch_imap
-from ingest.watch_folder import FolderWatchSettings, watch_folder
+from ingest.imap import watch_imap
+from ingest.settings import FolderWatchSettings, ImapSettings
+from ingest.watch_folder import watch_folder
 from ingest.watch_state import read_statuses
 from mailroom.errors import MailroomError
 from mailroom.settings import Settings

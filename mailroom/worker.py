@@ -135,8 +135,6 @@ def warm_up(pipeline: Any) -> None:
     first task of a worker costs what any other costs. The dossier index is left to the
     first document: dossiers may still be imported after the worker starts.
     """
-    from extract.fields import extract_fields
-
     started = time.perf_counter()
     pipeline.reader.warm_up()  # every OCR process, not only the first one a task needs
     with tempfile.TemporaryDirectory(prefix="mailroom-warm-") as tmp:
@@ -145,7 +143,7 @@ def warm_up(pipeline: Any) -> None:
         pages = pipeline.reader.read(path, "text/plain").pages
     pipeline.classifier.classify(pages)
     for doc_type in (DocType.INVOICE, DocType.CLAIM_LETTER):
-        extract_fields(pages, doc_type)
+        pipeline.field_extractor.extract(pages, doc_type)
     pipeline.metadata.find_by_sha256("0" * 64)
     pipeline.registry.get("")
     log.info("pipeline warmed up in %.1f s", time.perf_counter() - started)

@@ -27,6 +27,7 @@ from mailroom.models import format_value
 from mailroom.settings import Settings
 from review.auth import Authenticator
 from review.batch_view import ReviewBatches, batch_of
+from review.errors import NotFound, Refused
 from review.formats import FIELD_LABELS, display_value, field_hint, french_amount
 from review.fraud_routes import router as fraud_router
 from review.labels import (
@@ -42,18 +43,10 @@ from review.labels import (
     history_lines,
     shown_value,
 )
+from review.listing import QUEUE_SORTS, REASON_CATEGORIES, amount_of, doc_title, supplier_of
 from review.routes import auth as auth_routes
 from review.routes import batches, documents, dossiers, queue, summary
-from review.service import (
-    QUEUE_SORTS,
-    REASON_CATEGORIES,
-    NotFound,
-    Refused,
-    ReviewService,
-    amount_of,
-    doc_title,
-    supplier_of,
-)
+from review.service import ReviewService
 from review.settings import ReviewSettings
 from review.store import ReviewStore
 from review.throttle import LoginThrottle, Policy
@@ -151,18 +144,7 @@ def create_app(
     service = ReviewService(
         settings, metadata=metadata, objects=objects, registry=registry, store=store
     )
-    throttle = LoginThrottle(
-        Policy(
-            free_tries=review.login_free_tries,
-            lock_after=review.login_lock_after,
-            lock_s=review.login_lock_s,
-        ),
-        Policy(
-            free_tries=review.address_free_tries,
-            lock_after=review.address_lock_after,
-            lock_s=review.login_lock_s,
-        ),
-    )
+    throttle = _throttle(review)
     templates = _templates()
     app = FastAPI(title="mailroom — revue", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.service = service
@@ -181,6 +163,32 @@ def create_app(
         templates=templates,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    _install_handlers(app, templates)
+    for routes in (auth_routes, queue, documents, dossiers, summary, batches):
+        app.include_router(routes.router)
+    app.include_router(fraud_router)  # review/fraud_routes.py: fraud evidence, IBAN confirmation
+    return app
+
+
+def _throttle(review: ReviewSettings) -> LoginThrottle:
+    """Failed log-ins slowed down, then locked, per account and per client address."""
+    return LoginThrottle(
+        Policy(
+            free_tries=review.login_free_tries,
+            lock_after=review.login_lock_after,
+            lock_s=review.login_lock_s,
+        ),
+        Policy(
+            free_tries=review.address_free_tries,
+            lock_after=review.address_lock_after,
+            lock_s=review.login_lock_s,
+        ),
+    )
+
+
+def _install_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
+    """Security headers on every response; log-in, CSRF, refusal and not-found pages."""
 
     @app.middleware("http")
     async def security_headers(
@@ -239,11 +247,6 @@ def create_app(
             status_code=404,
         )
 
-    for routes in (auth_routes, queue, documents, dossiers, summary, batches):
-        app.include_router(routes.router)
-    app.include_router(fraud_router)  # review/fraud_routes.py: fraud evidence, IBAN confirmation
-    return app
-
 
 def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
     """The application on the stores the settings name."""
@@ -279,23 +282,10 @@ def _pipeline_on(
     def get() -> Pipeline:
         with lock:
             if not built:
-                from classify.model import SklearnClassifier
-                from extract.reader import Reader
-                from mailroom.pipeline import Pipeline
-                from storage import build_fraud_store
+                from mailroom.pipeline import build_pipeline
 
                 built.append(
-                    Pipeline(
-                        settings,
-                        objects=objects,
-                        metadata=metadata,
-                        reader=Reader(
-                            settings.ocr, settings.limits, text_layer=settings.ocr.text_layer
-                        ),
-                        classifier=SklearnClassifier(settings.classify.model_path),
-                        registry=registry,
-                        fraud=build_fraud_store(settings.storage),
-                    )
+                    build_pipeline(settings, objects=objects, metadata=metadata, registry=registry)
                 )
             return built[0]
 

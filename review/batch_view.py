@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Literal
 
 from mailroom.models import BatchLayout, Document
 from mailroom.resplit import Resplit, ResplitRefused, batch_layout, batch_parts, is_batch
-from review.service import ActionError, NotFound, ReviewService, screen_image
+from review.errors import ActionError, NotFound
+from review.page_images import screen_image
+from review.service import ReviewService
 from review.store import User
 from storage.base import KeyNotFound, derived_key
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from mailroom.settings import Settings
 from review.auth import WeakPassword, hash_password
-from review.settings import review_settings
 from review.store import ROLES, ReviewStore, UnknownUser, UserExists
 
 EXIT_OK = 0
@@ -39,7 +38,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
     from review.app import build_app
 
-    review = review_settings(settings)
+    review = settings.review
     if args.host is not None:
         review = review.model_copy(update={"host": args.host})
     if args.port is not None:

@@ -8,6 +8,7 @@ normalised value, or raises :class:`InvalidCorrection` with a sentence in French
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ from extract.identifiers import (
     vat_valid,
 )
 from extract.normalize import fold_name, normalize_reference, parse_amount, parse_date
-from mailroom.models import FieldValue
+from mailroom.models import BBox, Document, FieldValue
 
 # The fields of each type are the extractor's (the contract's table), not a copy of them.
 
@@ -238,3 +239,46 @@ def display_value(name: str, value: FieldValue) -> str:
     if name == "payment_method":
         return PAYMENT_LABELS.get(value, value)
     return value
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+def locate_value(doc: Document, spellings: list[str]) -> tuple[int, BBox] | None:
+    """Where the page shows a value: the first run of up to 8 words whose letters and digits
+    are those of one of its ``spellings`` (``1 234,50`` and ``1234.50`` alike), so that a
+    corrected field's box moves to the words of its new value."""
+    targets = {t for t in (_alnum(s) for s in spellings) if t}
+    if not targets:
+        return None
+    longest = max(len(t) for t in targets)
+    for page in doc.pages:
+        words = [_alnum(w.text) for w in page.words]
+        for start in range(len(words)):
+            joined = ""
+            for end in range(start, min(start + 8, len(words))):
+                joined += words[end]
+                if joined in targets and words[start] and words[end]:
+                    return page.number, BBox.union([w.bbox for w in page.words[start : end + 1]])
+                if len(joined) >= longest:
+                    break
+    return None
+
+
+def split_person_name(name: str) -> tuple[str, str]:
+    """``Océane MARTIN`` or ``MARTIN Océane`` -> (``Océane``, ``MARTIN``): the upper-case words
+    are the family name; without any, the last word is."""
+    words = name.split()
+    if not words:
+        return "", ""
+    upper = [w for w in words if w.isupper() and len(w) > 1]
+    if upper and len(upper) < len(words):
+        return " ".join(w for w in words if w not in upper), " ".join(upper)
+    return " ".join(words[:-1]), words[-1]
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: what a search or a comparison of spellings reads."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -23,7 +23,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from mailroom.models import Document, Status
-from review.service import ActionError, ReviewService
+from review.errors import ActionError
+from review.service import ReviewService
 from storage.fraud import Evidence, FraudStore
 from validate.fraud import IBAN_CHANGED, confirmed_check
 

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from mailroom.models import Document
-from mailroom.settings import Settings, StorageSettings
+from mailroom.settings import Settings
 from review.auth import hash_password
 from review.store import ReviewStore, Role
+from storage.settings import StorageSettings
 
 log = logging.getLogger(__name__)
 

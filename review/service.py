@@ -14,23 +14,16 @@ and an invoice already filed in the dossier is refused outright.
 
 from __future__ import annotations
 
-import io
 import logging
 import tempfile
-import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlencode
 
 from ingest.email import parse_email
 from mailroom.errors import MailroomError
 from mailroom.models import (
-    BBox,
     DocType,
     Document,
     ExtractedField,
@@ -40,29 +33,48 @@ from mailroom.models import (
     format_value,
     sha256_hex,
 )
+from mailroom.records import (
+    CompletenessRequest,
+    Dossier,
+    GedEntry,
+    normalize_invoice_number,
+    supplier_keys,
+)
 from mailroom.settings import Settings
+from review.access import is_container, is_medical, may_see_medical
 from review.documents import ReviewDocuments
-from review.formats import display_value, has_markup, parse_correction
+from review.errors import ActionError, NeedsConfirmation, NeedsReason, NotFound, Refused
+from review.formats import (
+    display_value,
+    fold,
+    has_markup,
+    locate_value,
+    parse_correction,
+    split_person_name,
+)
+from review.listing import (
+    PER_PAGE,
+    REASON_CATEGORIES,
+    Queue,
+    QueueFilters,
+    amount_of,
+    doc_dossier_ids,
+    reason_categories,
+    supplier_of,
+)
+from review.page_images import image_media_type, screen_image
 from review.store import ReviewStore, User
 from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
 from storage.dossiers import DossierRegistry
 from validate.checks import run_checks
 from validate.completeness import (
-    CompletenessRequest,
     RenderedRequest,
     make_sender,
     new_request,
     received_by_dossier,
     render_request,
 )
-from validate.dossiers import Dossier
-from validate.ged import (
-    GedEntry,
-    make_ged_entry,
-    make_searchable_pdf,
-    normalize_invoice_number,
-    supplier_keys,
-)
+from validate.ged import make_ged_entry, make_searchable_pdf
 
 log = logging.getLogger(__name__)
 
@@ -70,179 +82,8 @@ log = logging.getLogger(__name__)
 # validate.checks: kept when the checks are run again.
 _INPUT_CHECK_PREFIXES = ("facturx.", "email.", "classify.", "fraud.")
 
-REASON_CATEGORIES: dict[str, str] = {
-    "type": "type incertain",
-    "fields": "champs à vérifier",
-    "choose": "dossier à choisir",
-    "unmatched": "aucun dossier",
-    "checks": "contrôle bloquant",
-}
 
-
-class Refused(MailroomError):
-    """The user's role does not allow this (a medical document for a non-medical role)."""
-
-
-class NotFound(MailroomError, KeyError):
-    """No such document or dossier."""
-
-
-class ActionError(MailroomError, ValueError):
-    """An action that cannot be done now (approve without a dossier...); message for the user."""
-
-
-class NeedsReason(ActionError):
-    """Approval of a document with a failed check, without a reason typed."""
-
-    def __init__(self, message: str, failing: list[str]) -> None:
-        super().__init__(message)
-        self.failing = failing
-
-
-class NeedsConfirmation(ActionError):
-    """A dossier chosen below the match threshold, not yet confirmed."""
-
-    def __init__(self, message: str, dossier_id: str, score: float) -> None:
-        super().__init__(message)
-        self.dossier_id = dossier_id
-        self.score = score
-
-
-def reason_categories(doc: Document) -> list[str]:
-    """The queue's reason filters a document's review reason falls into."""
-    out: list[str] = []
-    for part in (doc.reason or "").split(" ; "):
-        if not part:
-            continue
-        if part.startswith("type de document incertain"):
-            out.append("type")
-        elif part.startswith("champs à vérifier"):
-            out.append("fields")
-        elif part.startswith("dossier à choisir"):
-            out.append("choose")
-        elif part.startswith("aucun dossier"):
-            out.append("unmatched")
-        else:
-            out.append("checks")
-    return list(dict.fromkeys(out))
-
-
-def is_medical(doc: Document) -> bool:
-    return doc.doc_type is DocType.MEDICAL_CERTIFICATE
-
-
-def is_container(doc: Document) -> bool:
-    """An input whose parts became documents of their own (an e-mail, a scan batch)."""
-    return doc.status is Status.SPLIT or doc.media_type == "message/rfc822"
-
-
-def may_see_medical(user: User) -> bool:
-    return user.role == "medical"
-
-
-QUEUE_SORTS: dict[str, str] = {
-    "received": "reçu le",
-    "type": "type",
-    "supplier": "fournisseur",
-    "beneficiary": "bénéficiaire",
-    "amount": "montant",
-}
-PER_PAGE = 50
-_SUPPLIER_FIELDS = ("supplier_name", "merchant_name", "practitioner_name")
 _PERSON_FIELDS = ("customer_name", "sender_name", "account_holder", "patient_name")
-_AMOUNT_FIELDS = ("total_incl_tax", "requested_amount")
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    """What the queue shows, and in which order; the same in the queue's links and in the
-    document pages opened from it (for next / previous)."""
-
-    reason: str | None = None
-    doc_type: str | None = None
-    channel: str | None = None
-    dossier: str | None = None
-    set_aside: bool = False
-    text: str | None = None  # words to find in the read text, the file name, the subject
-    sort: str = "received"  # a key of QUEUE_SORTS, "-" in front for the other way
-
-    @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> QueueFilters:
-        sort = params.get("sort") or "received"
-        if sort.lstrip("-") not in QUEUE_SORTS:
-            sort = "received"
-        return cls(
-            reason=params.get("reason") or None,
-            doc_type=params.get("doc_type") or None,
-            channel=params.get("channel") or None,
-            dossier=params.get("dossier") or None,
-            set_aside=params.get("aside") in ("1", "on", "true"),
-            text=" ".join((params.get("text") or "").split()) or None,
-            sort=sort,
-        )
-
-    def params(self, **override: str | None) -> dict[str, str]:
-        values: dict[str, str | None] = {
-            "reason": self.reason,
-            "doc_type": self.doc_type,
-            "channel": self.channel,
-            "dossier": self.dossier,
-            "aside": "1" if self.set_aside else None,
-            "text": self.text,
-            "sort": self.sort if self.sort != "received" else None,
-        }
-        values.update(override)
-        return {k: v for k, v in values.items() if v}
-
-    def query(self, **override: str | None) -> str:
-        return urlencode(self.params(**override))
-
-
-@dataclass(frozen=True)
-class Queue:
-    documents: list[Document]
-    reason_counts: dict[str, int]
-    total: int  # documents to review (not set aside)
-    set_aside_count: int
-    matching: int = 0  # documents the filters keep, over all pages
-    page: int = 1
-    pages: int = 1
-    notes: dict[str, str | None] = field(default_factory=dict)  # set-aside notes by id
-    dossiers: dict[str, Dossier] = field(default_factory=dict)  # the documents' dossiers
-
-
-def supplier_of(doc: Document) -> str:
-    return next(
-        (format_value(doc.fields[n].value) for n in _SUPPLIER_FIELDS if n in doc.fields), ""
-    )
-
-
-def amount_of(doc: Document) -> Decimal | None:
-    for name in _AMOUNT_FIELDS:
-        found = doc.fields.get(name)
-        if found is not None and isinstance(found.value, Decimal):
-            return found.value
-    return None
-
-
-def doc_title(doc: Document) -> str:
-    """How a person names a document: its file name; an e-mail's body by its subject and
-    sender; else its id."""
-    if doc.source.filename:
-        return doc.source.filename
-    mail = doc.source.email
-    if mail is not None and (mail.subject or mail.from_):
-        subject = f"« {mail.subject} »" if mail.subject else "(sans objet)"
-        return f"E-mail {subject}" + (f" de {mail.from_}" if mail.from_ else "")
-    return doc.document_id
-
-
-def doc_dossier_ids(doc: Document) -> list[str]:
-    if doc.match is None:
-        return []
-    ids = [doc.match.dossier_id] if doc.match.dossier_id else []
-    ids += [c.dossier_id for c in doc.match.candidates]
-    return list(dict.fromkeys(ids))
 
 
 class ReviewService:
@@ -327,7 +168,7 @@ class ReviewService:
             wanted = "".join(filters.dossier.split()).upper()
             docs = [d for d in docs if any(wanted in i for i in doc_dossier_ids(d))]
         if filters.text:
-            words = [_fold(w) for w in filters.text.split()]
+            words = [fold(w) for w in filters.text.split()]
             docs = [d for d in docs if all(w in self._searchable(d) for w in words)]
         key = filters.sort.lstrip("-")
         if key != "received":
@@ -353,9 +194,9 @@ class ReviewService:
         if key == "type":
             return (0, doc.doc_type.value) if doc.doc_type else (1, "")
         if key == "supplier":
-            name = _fold(supplier_of(doc))
+            name = fold(supplier_of(doc))
             return (0, name) if name else (1, "")
-        name = _fold(self.beneficiary_of(doc))
+        name = fold(self.beneficiary_of(doc))
         return (0, name) if name else (1, "")
 
     def beneficiary_of(self, doc: Document) -> str:
@@ -885,108 +726,13 @@ class ReviewService:
             return key
 
 
-SCREEN_WIDTH = 1600
-SCREEN_BUDGET = 300_000  # bytes a page image for the screen may weigh
-GREY_TOLERANCE = 6.0  # mean colour difference (0-255) under which a page is shown grey
-
-
-def screen_image(
-    image_bytes: bytes,
-    *,
-    width: int = SCREEN_WIDTH,
-    budget: int = SCREEN_BUDGET,
-    image_format: Literal["WEBP", "JPEG"] = "JPEG",
-) -> bytes:
-    """A page image for the screen: no wider than ``width``, grey when the page is (most
-    scans and photos of paper are), as a WebP or JPEG of at most ``budget`` bytes (quality
-    lowered, then size, until it fits); or the image as stored when it is already that narrow
-    and smaller (clean born-digital pages compress better as PNG, and stay sharp)."""
-    from PIL import Image, ImageChops, ImageStat
-
-    with Image.open(io.BytesIO(image_bytes)) as image:
-        image.load()
-        kept = image.format == "PNG" and image.width <= width
-        out = image.convert("L" if image.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
-    if out.mode == "RGB":
-        small = out.resize((max(1, out.width // 8), max(1, out.height // 8)))
-        grey = small.convert("L").convert("RGB")
-        if max(ImageStat.Stat(ImageChops.difference(small, grey)).mean) < GREY_TOLERANCE:
-            out = out.convert("L")
-    encoded = b""
-    for scale, quality in ((1.0, 80), (1.0, 65), (1.0, 50), (0.75, 50), (0.5, 50)):
-        target = min(width, out.width) * scale
-        sized = out
-        if out.width > target:
-            size = (round(target), round(out.height * target / out.width))
-            sized = out.resize(size, Image.Resampling.LANCZOS)
-        buf = io.BytesIO()
-        if image_format == "WEBP":
-            sized.save(buf, format="WEBP", quality=quality, method=4)
-        else:
-            sized.save(buf, format="JPEG", quality=quality, optimize=True, progressive=True)
-        encoded = buf.getvalue()
-        if len(encoded) <= budget:
-            break
-    return image_bytes if kept and len(image_bytes) <= len(encoded) else encoded
-
-
-def image_media_type(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "image/jpeg"
-
-
-def _alnum(text: str) -> str:
-    return "".join(ch for ch in _fold(text) if ch.isalnum())
-
-
-def locate_value(doc: Document, spellings: list[str]) -> tuple[int, BBox] | None:
-    """Where the page shows a value: the first run of up to 8 words whose letters and digits
-    are those of one of its ``spellings`` (``1 234,50`` and ``1234.50`` alike), so that a
-    corrected field's box moves to the words of its new value."""
-    targets = {t for t in (_alnum(s) for s in spellings) if t}
-    if not targets:
-        return None
-    longest = max(len(t) for t in targets)
-    for page in doc.pages:
-        words = [_alnum(w.text) for w in page.words]
-        for start in range(len(words)):
-            joined = ""
-            for end in range(start, min(start + 8, len(words))):
-                joined += words[end]
-                if joined in targets and words[start] and words[end]:
-                    return page.number, BBox.union([w.bbox for w in page.words[start : end + 1]])
-                if len(joined) >= longest:
-                    break
-    return None
-
-
-def split_person_name(name: str) -> tuple[str, str]:
-    """``Océane MARTIN`` or ``MARTIN Océane`` -> (``Océane``, ``MARTIN``): the upper-case words
-    are the family name; without any, the last word is."""
-    words = name.split()
-    if not words:
-        return "", ""
-    upper = [w for w in words if w.isupper() and len(w) > 1]
-    if upper and len(upper) < len(words):
-        return " ".join(w for w in words if w not in upper), " ".join(upper)
-    return " ".join(words[:-1]), words[-1]
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _searchable(doc: Document) -> str:
     mail = doc.source.email
     parts = [doc.text, doc.source.filename or "", doc.document_id]
     if mail is not None:
         parts += [mail.subject or "", mail.from_ or ""]
     parts += [format_value(f.value) for f in doc.fields.values()]
-    return _fold(" ".join(parts))
+    return fold(" ".join(parts))
 
 
 def _field_text(doc: Document, name: str) -> str | None:

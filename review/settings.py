@@ -1,17 +1,11 @@
-"""The review application's settings, from ``MAILROOM_REVIEW__*`` until ``Settings`` nests them.
+"""The review application's settings (``MAILROOM_REVIEW__*``), nested in ``Settings.review``.
 
 Example: ``MAILROOM_REVIEW__PORT=8080``, ``MAILROOM_REVIEW__SESSION_SECRET=...``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-if TYPE_CHECKING:  # mailroom.settings will import this module to nest ReviewSettings
-    from mailroom.settings import Settings
 
 
 class ReviewSettings(BaseModel):
@@ -52,17 +46,3 @@ class ReviewSettings(BaseModel):
     login_lock_s: int = Field(
         default=900, ge=1, description="How long a locked account or address stays locked."
     )
-
-
-class _ReviewSettingsFromEnv(BaseSettings, ReviewSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="MAILROOM_REVIEW__", env_nested_delimiter="__", env_file=".env", extra="ignore"
-    )
-
-
-def review_settings(settings: Settings | None = None) -> ReviewSettings:
-    """``settings.review`` once Settings nests it; until then, from ``MAILROOM_REVIEW__*``."""
-    nested = getattr(settings, "review", None)
-    if isinstance(nested, ReviewSettings):
-        return nested
-    return ReviewSettings.model_validate(_ReviewSettingsFromEnv().model_dump())

@@ -20,7 +20,8 @@ from mailroom.models import FieldValue
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
 from review.formats import InvalidCorrection, display_value, parse_correction
-from review.service import ReviewService, image_media_type
+from review.page_images import image_media_type
+from review.service import ReviewService
 from review.settings import ReviewSettings
 from review.store import FlashKind, ReviewStore, Session, User
 from review.throttle import LoginThrottle

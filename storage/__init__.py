@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailroom.errors import ConfigurationError
-from mailroom.settings import StorageSettings
 from storage.base import (
     Arrival,
     InvalidKey,
@@ -21,6 +20,7 @@ from storage.base import (
     original_key,
     validate_key,
 )
+from storage.settings import StorageSettings
 
 if TYPE_CHECKING:
     from storage.dossiers import DossierRegistry

@@ -14,10 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Literal, Protocol, TypeVar
 
+from mailroom.records import CompletenessRequest, Dossier, GedEntry, RequestState
 from storage.sqlite_file import SqliteFile
-from validate.completeness import CompletenessRequest, RequestState
-from validate.dossiers import Dossier
-from validate.ged import GedEntry
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +93,7 @@ class MemoryDossierRegistry:
         )
 
     def find_filed_invoice(self, supplier_key: str, invoice_number: str) -> GedEntry | None:
-        from validate.ged import normalize_invoice_number
+        from mailroom.records import normalize_invoice_number
 
         wanted = normalize_invoice_number(invoice_number)
         for entry in self.ged_entries():
@@ -272,7 +270,7 @@ class SqliteDossierRegistry(SqliteFile):
         return [GedEntry.model_validate_json(r) for r in rows]
 
     def find_filed_invoice(self, supplier_key: str, invoice_number: str) -> GedEntry | None:
-        from validate.ged import normalize_invoice_number
+        from mailroom.records import normalize_invoice_number
 
         rows = self._select(
             "SELECT record FROM ged_entries WHERE invoice_number = ? "

@@ -30,11 +30,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from mailroom.errors import StorageError
 from mailroom.models import Document, Source, Status
+from mailroom.records import CompletenessRequest, Dossier, GedEntry, RequestState
 from storage.base import Arrival, StorageConflict
 from storage.dossiers import DossierStatus, UpsertResult
-from validate.completeness import CompletenessRequest, RequestState
-from validate.dossiers import Dossier
-from validate.ged import GedEntry
 
 log = logging.getLogger(__name__)
 
@@ -531,7 +529,7 @@ class SqlDossierRegistry:
         return [GedEntry.model_validate_json(r) for r in self._records("reading the GED", query)]
 
     def find_filed_invoice(self, supplier_key: str, invoice_number: str) -> GedEntry | None:
-        from validate.ged import normalize_invoice_number
+        from mailroom.records import normalize_invoice_number
 
         query = (
             sa.select(ged_entries.c.record)

@@ -28,10 +28,9 @@ from extract.identifiers import (
     vat_valid,
 )
 from mailroom.models import Check, DocType, Document
-from mailroom.settings import DossierSettings
-from validate.dossiers import Dossier, Guarantee, Mission
-from validate.ged import supplier_keys
+from mailroom.records import Dossier, Guarantee, Mission, supplier_keys
 from validate.matching import name_similarity
+from validate.settings import DossierSettings
 
 if TYPE_CHECKING:
     from storage.dossiers import DossierRegistry

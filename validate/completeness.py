@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING, Literal
 
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from pydantic import BaseModel, ConfigDict
 
 from mailroom.errors import MailroomError, StorageError
 from mailroom.models import DocType
-from mailroom.settings import RequestSettings
-from validate.dossiers import Dossier
+from mailroom.records import CompletenessRequest, Dossier, RequestKind
+from validate.settings import RequestSettings
 
 if TYPE_CHECKING:
     from storage.dossiers import DossierRegistry
@@ -42,40 +41,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RequestState = Literal["pending", "reminded", "closed"]
-RequestKind = Literal["request", "reminder"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SIGNATURE = "Le service Remboursements"
 
 
 class DeliveryError(MailroomError):
     """A request could not be delivered (SMTP server unreachable or refusing). Retried."""
-
-
-class CompletenessRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    request_id: str
-    dossier_id: str
-    missing: tuple[str, ...]  # doc types, in the dossier's required order
-    state: RequestState = "pending"
-    created_at: datetime
-    reminded_at: datetime | None = None
-    closed_at: datetime | None = None
-    channel: Literal["email", "letter"]
-    subject: str
-    body_text: str
-    body_html: str
-    letter_html: str
-    recipient: str
-
-    @property
-    def is_active(self) -> bool:
-        return self.state != "closed"
-
-    @property
-    def kind(self) -> RequestKind:
-        return "reminder" if self.reminded_at is not None else "request"
 
 
 @dataclass(frozen=True)

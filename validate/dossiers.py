@@ -17,105 +17,14 @@ import io
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-from mailroom.models import DocType
+from mailroom.records import Dossier
 
 log = logging.getLogger(__name__)
-
-EventType = Literal["vehicle_breakdown", "accident", "medical", "travel", "home"]
-Per = Literal["event", "night", "day"]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _strip(value: Any) -> Any:
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-class Beneficiary(_Frozen):
-    first_name: str = Field(min_length=1)
-    last_name: str = Field(min_length=1)
-    email: str | None = None
-    address: str | None = None
-
-    _clean = field_validator("first_name", "last_name", "email", "address", mode="before")(_strip)
-
-    @field_validator("email", "address", mode="after")
-    @classmethod
-    def _empty_is_none(cls, value: str | None) -> str | None:
-        return value or None
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-
-class Guarantee(_Frozen):
-    code: str = Field(min_length=1)
-    label: str = ""
-    ceiling: Decimal = Field(ge=0)
-    per: Per = "event"
-
-
-class Mission(_Frozen):
-    mission_id: str = Field(min_length=1)
-    provider_name: str = ""
-    provider_siret: str | None = None
-    service: str = ""
-    agreed_amount: Decimal | None = Field(default=None, ge=0)
-
-    @field_validator("provider_siret", mode="before")
-    @classmethod
-    def _siret_digits(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = "".join(value.split())
-            if not value:
-                return None
-            if len(value) != 14 or not value.isdigit():
-                raise ValueError("le SIRET du prestataire doit compter 14 chiffres")
-        return value
-
-
-class Dossier(_Frozen):
-    dossier_id: str = Field(min_length=1)
-    status: Literal["open", "closed"] = "open"
-    opened_on: date | None = None
-    event_date: date | None = None
-    event_type: EventType | None = None
-    policy_number: str | None = None
-    beneficiary: Beneficiary
-    vehicle_registration: str | None = None
-    guarantees: tuple[Guarantee, ...] = ()
-    missions: tuple[Mission, ...] = ()
-    required_documents: tuple[DocType, ...] = ()
-
-    @field_validator("dossier_id", "policy_number", mode="before")
-    @classmethod
-    def _compact_upper(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = "".join(value.split()).upper()
-            return value or None
-        return value
-
-    @field_validator("vehicle_registration", mode="before")
-    @classmethod
-    def _plate(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = " ".join(value.split()).upper()
-            return value or None
-        return value
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,9 @@ from mailroom.models import (
     document_id_for,
     sha256_hex,
 )
-from mailroom.settings import DossierSettings
-from validate.dossiers import Dossier
+from mailroom.records import Dossier
 from validate.matching import match_document
+from validate.settings import DossierSettings
 
 log = logging.getLogger(__name__)
 

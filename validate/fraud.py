@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Literal
 from extract.identifiers import iban_valid
 from extract.page_hash import HashError, content_box, image_hashes, simhash, words_of
 from mailroom.models import Check, DocType, Document, FieldValue, Status, format_value
-from mailroom.settings import FraudSettings
+from mailroom.records import normalize_invoice_number
 from storage.fraud import Evidence, FraudStore, PageHash, PieceKey, SupplierIban
-from validate.ged import normalize_invoice_number
+from validate.settings import FraudSettings
 
 if TYPE_CHECKING:
     from extract.pdf_forensics import PdfForensics
+    from mailroom.records import Dossier
     from storage.base import MetadataStore
-    from validate.dossiers import Dossier
 
 log = logging.getLogger(__name__)
 

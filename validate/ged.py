@@ -13,78 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from mailroom.errors import StorageError
-from mailroom.models import Channel, DocType, Document, Page
+from mailroom.models import DocType, Document, Page
+from mailroom.records import GedEntry
 
 log = logging.getLogger(__name__)
-
-Confidentiality = Literal["standard", "medical"]
-
-
-class GedEntry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    ged_entry_id: str
-    document_id: str
-    dossier_id: str
-    doc_type: DocType
-    received_at: datetime
-    filed_at: datetime
-    channel: Channel
-    fields: dict[str, dict[str, Any]]
-    sha256: str
-    original_key: str | None
-    searchable_pdf_key: str | None
-    confidentiality: Confidentiality = "standard"
-
-    @property
-    def supplier_keys(self) -> tuple[str, ...]:
-        """The invoice's supplier as the duplicate check knows it: by SIRET and by name."""
-        siret = self.fields.get("supplier_siret", {}).get("value")
-        name = self.fields.get("supplier_name", {}).get("value")
-        return supplier_keys(siret, name)
-
-    @property
-    def invoice_number(self) -> str | None:
-        value = self.fields.get("invoice_number", {}).get("value")
-        return normalize_invoice_number(value) if value else None
-
-
-def supplier_key(siret: str | None, name: str | None) -> str | None:
-    """``siret:<14 digits>`` when the SIRET is known, else ``name:<folded name>``."""
-    keys = supplier_keys(siret, name)
-    return keys[0] if keys else None
-
-
-def supplier_keys(siret: str | None, name: str | None) -> tuple[str, ...]:
-    """Every key a supplier is known by: ``siret:<14 digits>`` and ``name:<folded name>``, so
-    that a copy whose SIRET was not read is still found by the supplier's name."""
-    keys: list[str] = []
-    if siret and "".join(siret.split()):
-        keys.append(f"siret:{''.join(siret.split())}")
-    if name:
-        folded = "".join(ch for ch in _fold(name) if ch.isalnum())
-        if folded:
-            keys.append(f"name:{folded}")
-    return tuple(keys)
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def normalize_invoice_number(number: str) -> str:
-    """Upper case without spaces, dashes, dots or slashes (``F 2026-0042`` = ``F2026/0042``)."""
-    return "".join(ch for ch in number.upper() if ch.isalnum())
 
 
 def ged_entry_id_for(document_id: str) -> str:

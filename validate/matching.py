@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,8 +34,8 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from mailroom.models import Document, ExtractedField, Match, MatchCandidate
-from mailroom.settings import DossierSettings
-from validate.dossiers import Dossier, Mission
+from mailroom.records import Dossier, Mission
+from validate.settings import DossierSettings
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +318,9 @@ def _field_value(f: ExtractedField | None) -> str | None:
     return f.value if f is not None and isinstance(f.value, str) and f.value.strip() else None
 
 
+_Add = Callable[[int], _Candidate]  # the candidate of a dossier (by index), made on first use
+
+
 def gather_candidates(
     doc: Document, dossiers: Sequence[Dossier] | DossierIndex, settings: DossierSettings
 ) -> list[tuple[Dossier, float, tuple[Evidence, ...], tuple[str, ...]]]:
@@ -331,7 +334,24 @@ def gather_candidates(
             cands[i] = _Candidate(all_dossiers[i])
         return cands[i]
 
-    # Dossier reference, policy number, plate: fields, then every page's text and the subject.
+    _key_evidence_of(doc, index, cand)
+    _email_evidence(doc, index, cand)
+    _provider_evidence(doc, index, cand)
+    dates = _doc_dates(doc)
+    _name_evidence(doc, index, settings, dates, cand)
+    _date_evidence(cands.values(), dates)
+    ranked = sorted(cands.values(), key=lambda c: (-c.score, c.dossier.dossier_id))
+    return [
+        (c.dossier, c.score, tuple(c.evidence.values()), c.reasons())
+        for c in ranked
+        # A date alone says nothing: it only ever adds to another key.
+        if set(c.evidence) - {"date"}
+    ]
+
+
+def _key_evidence_of(doc: Document, index: DossierIndex, cand: _Add) -> None:
+    """Dossier reference, policy number, plate: fields, then every page's text and the
+    e-mail's subject."""
     keys = index.text_keys
     field_kinds = {
         "dossier_reference": "reference",
@@ -360,14 +380,15 @@ def gather_candidates(
                 exact = span == compact(key.printed)
                 cand(key.dossier_index).add(_key_evidence(key, exact, where))
 
-    # E-mail sender against the beneficiary's address.
+
+def _email_evidence(doc: Document, index: DossierIndex, cand: _Add) -> None:
+    """The e-mail's sender, and any address printed on the document (a letter's heading),
+    against the beneficiary's address."""
     if doc.source.email and doc.source.email.from_:
         _, address = parseaddr(doc.source.email.from_)
         address = address.strip().casefold()
         for i in index.emails.get(address, []) if address else []:
             cand(i).add(Evidence("email", W_EMAIL, f"e-mail de l'expéditeur {address}"))
-
-    # The beneficiary's e-mail address printed on the document (a letter's heading).
     for page in doc.pages:
         for found in _EMAIL_RE.findall(page.text):
             found = found.casefold().rstrip(".")
@@ -380,8 +401,10 @@ def gather_candidates(
                     )
                 )
 
-    # Provider SIRET against the missions (or, where the invoice prints only its SIREN, the
-    # SIRET's first 9 digits), amounts against the agreed amounts.
+
+def _provider_evidence(doc: Document, index: DossierIndex, cand: _Add) -> None:
+    """Provider SIRET against the missions (or, where the invoice prints only its SIREN, the
+    SIRET's first 9 digits), amounts against the agreed amounts."""
     siret = _field_value(doc.fields.get("supplier_siret"))
     siret = compact(siret) if siret else None
     siren = _field_value(doc.fields.get("supplier_siren"))
@@ -421,8 +444,11 @@ def gather_candidates(
                 )
             )
 
-    # Beneficiary name, weighed by the event window; a document date close to the event.
-    dates = _doc_dates(doc)
+
+def _name_evidence(
+    doc: Document, index: DossierIndex, settings: DossierSettings, dates: list[date], cand: _Add
+) -> None:
+    """The beneficiary's name, weighed by the event window."""
     best_names: dict[int, tuple[float, str]] = {}
     for source, printed in _doc_names(doc):
         query = _name_tokens(printed)
@@ -438,7 +464,7 @@ def gather_candidates(
             if i not in best_names or sim > best_names[i][0]:
                 best_names[i] = (float(sim), source)
     for i, (sim, source) in best_names.items():
-        d = all_dossiers[i]
+        d = index.dossiers[i]
         scale = 0.5 + 0.5 * (sim - NAME_MIN_SIMILARITY) / (100.0 - NAME_MIN_SIMILARITY)
         label = f"nom du bénéficiaire ({sim:.0f} %, {_NAME_SOURCES[source]})"
         if not dates:
@@ -449,7 +475,11 @@ def gather_candidates(
             weight = W_NAME_OUT_OF_WINDOW * scale
             label += " mais document daté hors de la période de l'événement"
         cand(i).add(Evidence("name", round(weight, 4), label))
-    for c in cands.values():
+
+
+def _date_evidence(candidates: Iterable[_Candidate], dates: list[date]) -> None:
+    """A document date close to the event (it only ever adds to another key)."""
+    for c in candidates:
         event = c.dossier.event_date
         if event is None:
             continue
@@ -463,14 +493,6 @@ def gather_candidates(
                     f"document daté du {near[0].strftime('%d/%m/%Y')}, J{delta:+d} de l'événement",
                 )
             )
-
-    ranked = sorted(cands.values(), key=lambda c: (-c.score, c.dossier.dossier_id))
-    return [
-        (c.dossier, c.score, tuple(c.evidence.values()), c.reasons())
-        for c in ranked
-        # A date alone says nothing: it only ever adds to another key.
-        if set(c.evidence) - {"date"}
-    ]
 
 
 def match_document(

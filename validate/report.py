@@ -19,8 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mailroom.models import FINAL_STATUSES, Document, Status
-from validate.completeness import CompletenessRequest
-from validate.ged import GedEntry
+from mailroom.records import CompletenessRequest, GedEntry
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,14 @@
 """Field extraction: the contract's fields of a document, with confidences and boxes.
 
-``extract_fields(pages, doc_type)`` is the stage's one entry; it uses one
-:class:`LayoutFieldExtractor` (spaCy loaded once, on first use).
+:class:`ContractFieldExtractor` is the stage (a :class:`FieldExtractor`, built once per pipeline
+by ``build_pipeline``); ``extract_fields(pages, doc_type, extractor=...)`` runs one document
+through it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -17,20 +17,6 @@ from extract.fields.layout_extractor import LayoutFieldExtractor
 from mailroom.models import DocType, ExtractedField, Page
 
 log = logging.getLogger(__name__)
-
-_default: LayoutFieldExtractor | None = None
-_lock = threading.Lock()
-
-
-def default_extractor() -> LayoutFieldExtractor:
-    """The shared extractor (its spaCy pipeline is loaded once, lazily)."""
-    global _default
-    if _default is None:
-        with _lock:
-            if _default is None:
-                _default = LayoutFieldExtractor()
-    return _default
-
 
 # A credit note names itself in a title line: "AVOIR", "Avoir n° A-12", "Facture d'avoir",
 # "Credit note", "Gutschrift", "Nota de crédito", "Nota di credito", "Creditnota".
@@ -47,29 +33,49 @@ def is_credit_note(pages: Sequence[Page]) -> bool:
     return any(_CREDIT_NOTE_RE.search(p.text) for p in pages[:1])
 
 
-def extract_fields(
-    pages: Sequence[Page], doc_type: DocType, *, language: str | None = None
-) -> dict[str, ExtractedField]:
-    """The fields of ``doc_type`` found on the pages; a field not on the document is absent.
-
-    A credit note's totals are given as positive amounts, as EN 16931 and Factur-X state them
+class ContractFieldExtractor:
+    """The field extraction stage (a :class:`FieldExtractor`): the layout extractor's fields,
+    with a credit note's totals given as positive amounts, as EN 16931 and Factur-X state them
     (whether the page prints "-218,48" or "218,48"): that it is a credit, not a bill, is the
     document's nature, checked downstream (``invoice.credit_note``), not a sign.
+
+    Build one per pipeline (``build_pipeline`` does): its spaCy pipeline is loaded on first use.
     """
-    fields = default_extractor().extract(pages, doc_type, language=language)
-    if doc_type is DocType.INVOICE and is_credit_note(pages):
-        for name in _TOTALS:
-            f = fields.get(name)
-            if f is not None and isinstance(f.value, Decimal) and f.value < 0:
-                fields[name] = f.model_copy(update={"value": -f.value})
-    return fields
+
+    def __init__(self, layout: FieldExtractor | None = None) -> None:
+        self._layout = layout if layout is not None else LayoutFieldExtractor()
+
+    def extract(
+        self, pages: Sequence[Page], doc_type: DocType, *, language: str | None = None
+    ) -> dict[str, ExtractedField]:
+        """The fields of ``doc_type`` found on the pages; a field not on the document is absent."""
+        fields = self._layout.extract(pages, doc_type, language=language)
+        if doc_type is DocType.INVOICE and is_credit_note(pages):
+            for name in _TOTALS:
+                f = fields.get(name)
+                if f is not None and isinstance(f.value, Decimal) and f.value < 0:
+                    fields[name] = f.model_copy(update={"value": -f.value})
+        return fields
+
+
+def extract_fields(
+    pages: Sequence[Page],
+    doc_type: DocType,
+    *,
+    language: str | None = None,
+    extractor: FieldExtractor | None = None,
+) -> dict[str, ExtractedField]:
+    """One document's fields through ``extractor`` (a new :class:`ContractFieldExtractor`, which
+    loads spaCy, when none is given: keep one for many documents)."""
+    chosen = extractor if extractor is not None else ContractFieldExtractor()
+    return chosen.extract(pages, doc_type, language=language)
 
 
 __all__ = [
     "FIELDS_BY_TYPE",
     "FieldExtractor",
+    "ContractFieldExtractor",
     "LayoutFieldExtractor",
-    "default_extractor",
     "extract_fields",
     "is_credit_note",
 ]

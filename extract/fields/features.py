@@ -370,94 +370,105 @@ def feature_matrix(doc: _Doc, field_name: str, pool: Sequence[Candidate],
     by_row = doc.by_row(pool)
     first = min(p.number for p in doc.pages)
     last = max(p.number for p in doc.pages)
-    rows_out = []
-    for c, (r_start, r_end, r_whole) in zip(pool, runs, strict=True):
-        row = c.row
-        key = (row.page, row.index)
-        h = max(row.height, 4.0)
-        left = _likeness(_left_text(c))
-        above = _likeness(_above_text(doc, c))
-        own = cands.owner_of(c, doc.hits_by_row, doc.rows_by_page, by_row)
-        own_w = max((weights.get(k, 0.0) for k in own.hit.kinds), default=0.0) \
-            if own.hit is not None else 0.0
-        rel = own.relation if own_w > 0 else None
-        gap = 0.0
-        if own.hit is not None:
-            gap = (c.x0 - own.hit.x1) / h if own.relation == "right" else \
-                (row.y0 - own.hit.row.y1) / h
-        hits = doc.hits_by_row.get(key, [])
-        glued = any(x.start < c.end and c.start < x.end for x in hits)
-        low_tokens = [fold(_PUNCT.sub("", t)) for t in row.text[c.start:c.end].split()]
-        glued_word = any(t in _LABEL_WORDS for t in low_tokens)
-        text = format_value(c.value)
-        is_label = _label_text(fold(text)) if RANKED_FIELDS[field_name] == NAME else 0.0
-        wh = statistics.median(w.bbox.y1 - w.bbox.y0 for w in c.words)
-        e_per = e_org = e_loc = 0.0
-        for lbl, s, e in ents.get(key, []):
-            if s < c.end and c.start < e:
-                e_per = max(e_per, float(lbl == "PER"))
-                e_org = max(e_org, float(lbl == "ORG"))
-                e_loc = max(e_loc, float(lbl == "LOC"))
-        y_rel = doc.rel_y(row)
-        before = row.text[:c.start].split()
-        prev_tok = fold(before[-1].strip(",:;")) if before else ""
-        civility = prev_tok in cands._CIVILITIES and prev_tok not in ("dr", "dr.", "docteur",
-                                                                       "pr", "pr.")
-        if not before and row.index > 0:
-            prev_row = doc.rows_by_page[row.page][row.index - 1]
-            last_tok = fold(prev_row.text.split()[-1].strip(",:;")) if prev_row.text else ""
-            civility = civility or last_tok in ("madame", "monsieur", "mme", "mlle")
-        title = prev_tok in ("dr", "dr.", "docteur", "pr", "pr.", "professeur")
-        address_below = _address_below(doc, c) if RANKED_FIELDS[field_name] == NAME else 0.0
-        row_likeness = _likeness(fold(row.text[:c.start]))
-        birth_on_row = max(row_likeness[GROUPS.index("birth_date")],
-                           left[GROUPS.index("birth_date")])
-        # dates
-        years_before = earliest = latest = rank = 0.0
-        opens = closes = 0.0
-        if isinstance(c.value, date) and shared.dates_sorted:
-            ds = shared.dates_sorted
-            ref = shared.median_date or c.value
-            years_before = max(min((ref - c.value).days / 365.0, 60.0), -5.0)
-            earliest = float(c.value == ds[0])
-            latest = float(c.value == ds[-1])
-            rank = ds.index(c.value) / max(len(ds) - 1, 1)
-            prev_words = [fold(t.strip(",:;")) for t in before[-3:]]
-            opens = float(any(t in _PERIOD_OPEN for t in prev_words))
-            closes = float(bool(prev_words) and prev_words[-1] in _PERIOD_CLOSE)
-        cue = any((row.page, row.index - k) in shared.cue_rows for k in range(0, 3))
-        log_amount = largest = share = 0.0
-        if isinstance(c.value, Decimal):
-            v = abs(c.value)
-            log_amount = math.log10(float(v) + 1.0)
-            largest = float(v == shared.max_amount)
-            share = float(v / shared.max_amount) if shared.max_amount else 0.0
-        letters = sum(ch.isalpha() for ch in row.text) / max(len(row.text), 1)
-        name_toks = text.split()
-        upper = sum(1 for t in name_toks if cands._is_upper(t)) / max(len(name_toks), 1)
-        after_closing = shared.closing_at is not None and row.page == shared.closing_at[0] \
-            and 0 < row.index - shared.closing_at[1] <= 4
-        amounts_on_row = len(doc.amounts_by_row.get(key, []))
-        rows_out.append((
-            *left, *above,
-            float(rel == "right"), float(rel == "below"), float(rel == "column"),
-            float(own.hit is not None and own_w <= 0),
-            own.hit.strength if own.hit is not None else 0.0, min(gap, 50.0),
-            float(glued), float(glued_word), is_label,
-            wh / max(shared.median_height, 1.0), c.x0 / max(row.page_width, 1.0), y_rel,
-            float(row.page == first), float(row.page == last),
-            float(c.valid), float(c.repaired), c.ocr / 100.0,
-            e_per, e_org, e_loc,
-            float(y_rel < 0.25 and row.page == first), float(c.x0 > 0.5 * row.page_width),
-            float(y_rel > 0.85), float(after_closing),
-            float(amounts_on_row >= 2 or len(hits) >= 3), float(len(row.words)), letters,
-            float(civility), float(title), birth_on_row, address_below,
-            years_before, earliest, latest, rank, float(cue), opens, closes,
-            log_amount, largest, share,
-            float(len(name_toks)), upper,
-            float(any(t.lower() in cands._PARTICLES for t in name_toks)), float(len(text)),
-            float(r_start), float(r_end), float(r_whole),
-            _common_share(name_toks) if RANKED_FIELDS[field_name] == NAME else 0.0,
-            float(rule is not None and _same(c, rule)),
-        ))
+    rows_out = [
+        _candidate_row(doc, field_name, c, run, rule, shared, weights, ents, by_row, first, last)
+        for c, run in zip(pool, runs, strict=True)
+    ]
     return np.asarray(rows_out, dtype=float)
+
+
+def _candidate_row(doc: _Doc, field_name: str, c: Candidate, run: tuple[bool, bool, bool],
+                   rule: ExtractedField | None, shared: DocFeatures, weights: dict[str, float],
+                   ents: dict[tuple[int, int], list[tuple[str, int, int]]],
+                   by_row: dict[tuple[int, int], list[Candidate]], first: int,
+                   last: int) -> tuple[float, ...]:
+    """The ``FEATURE_NAMES`` values of one candidate."""
+    r_start, r_end, r_whole = run
+    row = c.row
+    key = (row.page, row.index)
+    h = max(row.height, 4.0)
+    left = _likeness(_left_text(c))
+    above = _likeness(_above_text(doc, c))
+    own = cands.owner_of(c, doc.hits_by_row, doc.rows_by_page, by_row)
+    own_w = max((weights.get(k, 0.0) for k in own.hit.kinds), default=0.0) \
+        if own.hit is not None else 0.0
+    rel = own.relation if own_w > 0 else None
+    gap = 0.0
+    if own.hit is not None:
+        gap = (c.x0 - own.hit.x1) / h if own.relation == "right" else \
+            (row.y0 - own.hit.row.y1) / h
+    hits = doc.hits_by_row.get(key, [])
+    glued = any(x.start < c.end and c.start < x.end for x in hits)
+    low_tokens = [fold(_PUNCT.sub("", t)) for t in row.text[c.start:c.end].split()]
+    glued_word = any(t in _LABEL_WORDS for t in low_tokens)
+    text = format_value(c.value)
+    is_label = _label_text(fold(text)) if RANKED_FIELDS[field_name] == NAME else 0.0
+    wh = statistics.median(w.bbox.y1 - w.bbox.y0 for w in c.words)
+    e_per = e_org = e_loc = 0.0
+    for lbl, s, e in ents.get(key, []):
+        if s < c.end and c.start < e:
+            e_per = max(e_per, float(lbl == "PER"))
+            e_org = max(e_org, float(lbl == "ORG"))
+            e_loc = max(e_loc, float(lbl == "LOC"))
+    y_rel = doc.rel_y(row)
+    before = row.text[:c.start].split()
+    prev_tok = fold(before[-1].strip(",:;")) if before else ""
+    civility = prev_tok in cands._CIVILITIES and prev_tok not in ("dr", "dr.", "docteur",
+                                                                   "pr", "pr.")
+    if not before and row.index > 0:
+        prev_row = doc.rows_by_page[row.page][row.index - 1]
+        last_tok = fold(prev_row.text.split()[-1].strip(",:;")) if prev_row.text else ""
+        civility = civility or last_tok in ("madame", "monsieur", "mme", "mlle")
+    title = prev_tok in ("dr", "dr.", "docteur", "pr", "pr.", "professeur")
+    address_below = _address_below(doc, c) if RANKED_FIELDS[field_name] == NAME else 0.0
+    row_likeness = _likeness(fold(row.text[:c.start]))
+    birth_on_row = max(row_likeness[GROUPS.index("birth_date")],
+                       left[GROUPS.index("birth_date")])
+    # dates
+    years_before = earliest = latest = rank = 0.0
+    opens = closes = 0.0
+    if isinstance(c.value, date) and shared.dates_sorted:
+        ds = shared.dates_sorted
+        ref = shared.median_date or c.value
+        years_before = max(min((ref - c.value).days / 365.0, 60.0), -5.0)
+        earliest = float(c.value == ds[0])
+        latest = float(c.value == ds[-1])
+        rank = ds.index(c.value) / max(len(ds) - 1, 1)
+        prev_words = [fold(t.strip(",:;")) for t in before[-3:]]
+        opens = float(any(t in _PERIOD_OPEN for t in prev_words))
+        closes = float(bool(prev_words) and prev_words[-1] in _PERIOD_CLOSE)
+    cue = any((row.page, row.index - k) in shared.cue_rows for k in range(0, 3))
+    log_amount = largest = share = 0.0
+    if isinstance(c.value, Decimal):
+        v = abs(c.value)
+        log_amount = math.log10(float(v) + 1.0)
+        largest = float(v == shared.max_amount)
+        share = float(v / shared.max_amount) if shared.max_amount else 0.0
+    letters = sum(ch.isalpha() for ch in row.text) / max(len(row.text), 1)
+    name_toks = text.split()
+    upper = sum(1 for t in name_toks if cands._is_upper(t)) / max(len(name_toks), 1)
+    after_closing = shared.closing_at is not None and row.page == shared.closing_at[0] \
+        and 0 < row.index - shared.closing_at[1] <= 4
+    amounts_on_row = len(doc.amounts_by_row.get(key, []))
+    return (
+        *left, *above,
+        float(rel == "right"), float(rel == "below"), float(rel == "column"),
+        float(own.hit is not None and own_w <= 0),
+        own.hit.strength if own.hit is not None else 0.0, min(gap, 50.0),
+        float(glued), float(glued_word), is_label,
+        wh / max(shared.median_height, 1.0), c.x0 / max(row.page_width, 1.0), y_rel,
+        float(row.page == first), float(row.page == last),
+        float(c.valid), float(c.repaired), c.ocr / 100.0,
+        e_per, e_org, e_loc,
+        float(y_rel < 0.25 and row.page == first), float(c.x0 > 0.5 * row.page_width),
+        float(y_rel > 0.85), float(after_closing),
+        float(amounts_on_row >= 2 or len(hits) >= 3), float(len(row.words)), letters,
+        float(civility), float(title), birth_on_row, address_below,
+        years_before, earliest, latest, rank, float(cue), opens, closes,
+        log_amount, largest, share,
+        float(len(name_toks)), upper,
+        float(any(t.lower() in cands._PARTICLES for t in name_toks)), float(len(text)),
+        float(r_start), float(r_end), float(r_whole),
+        _common_share(name_toks) if RANKED_FIELDS[field_name] == NAME else 0.0,
+        float(rule is not None and _same(c, rule)),
+    )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -359,13 +360,62 @@ def generated_examples(seed: int, n: int, families: Sequence[str] | None = None
             for d in generate(seed, n, families=families or FAMILIES)]
 
 
+PAGE_CACHE = Path(os.environ.get("MAILROOM_PAGE_CACHE", "/tmp/mailroom-fields-pages"))
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
+
+
+def pdf_pages(path: Path) -> list[Page]:
+    """Pages of a born-digital PDF from its text layer (no OCR)."""
+    from extract.pdf_text import read_text_layers
+
+    return [
+        Page(
+            number=p.index + 1,
+            width=p.width,
+            height=p.height,
+            text=p.text,
+            words=p.words,
+            text_source="pdf_text",
+        )
+        for p in read_text_layers(path, 20)
+    ]
+
+
+def sample_pages(path: Path, rendering: str) -> list[Page]:
+    """The pages of one sample: the text layer when born digital, else the real reader's OCR
+    (cached under ``MAILROOM_PAGE_CACHE`` by file name and content digest)."""
+    if rendering == "born_digital" and path.suffix.lower() == ".pdf":
+        return pdf_pages(path)
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    cache = PAGE_CACHE / f"{path.stem}-{digest}.json"
+    if cache.exists():
+        return [Page.model_validate(p) for p in json.loads(cache.read_text())]
+    from extract.reader import Reader
+    from extract.settings import OcrSettings
+    from mailroom.settings import LimitSettings
+
+    with Reader(OcrSettings(workers=1, keep_page_images=False), LimitSettings()) as reader:
+        pages = reader.read(path, MEDIA_TYPES[path.suffix.lower()]).pages
+    PAGE_CACHE.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps([p.model_dump(mode="json") for p in pages]))
+    return pages
+
+
 def sample_examples(samples: Path, *, read_images: bool) -> list[Example]:
     """The project's samples of the ranked types with their expected fields: born-digital
     PDFs from their text layer; the scans and photos too (read by OCR, cached) when
     ``read_images``."""
     import json
-
-    from extract.fields.devtools import pdf_pages, sample_pages
 
     ranked_types = {t for t, names in FIELDS_BY_TYPE.items() if set(names) & set(RANKED_FIELDS)}
     out: list[Example] = []

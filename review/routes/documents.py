@@ -13,16 +13,12 @@ from pydantic import ValidationError
 
 from extract.fields.base import FIELDS_BY_TYPE
 from mailroom.models import DocType, Document
+from mailroom.records import Dossier
+from review.access import may_see_medical
+from review.errors import ActionError, NeedsConfirmation, NotFound
 from review.formats import FIELD_LABELS, InvalidCorrection
 from review.labels import EVENT_TYPES
-from review.service import (
-    ActionError,
-    NeedsConfirmation,
-    NotFound,
-    QueueFilters,
-    doc_title,
-    may_see_medical,
-)
+from review.listing import QueueFilters, doc_title
 from review.web import (
     Actor,
     Viewer,
@@ -33,7 +29,6 @@ from review.web import (
     unchanged,
 )
 from validate.completeness import piece_label
-from validate.dossiers import Dossier
 
 router = APIRouter()
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from review.service import (
-    is_medical,
-    may_see_medical,
-)
+from review.access import is_medical, may_see_medical
 from review.web import (
     Viewer,
     WebDep,

@@ -8,12 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mailroom.models import DocType
-from review.service import (
-    ActionError,
-    NotFound,
-    QueueFilters,
-    Refused,
-)
+from review.errors import ActionError, NotFound, Refused
+from review.listing import QueueFilters
 from review.web import (
     Actor,
     Viewer,

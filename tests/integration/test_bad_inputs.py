@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from extract.settings import OcrSettings
 from mailroom.errors import QuarantineReason
 from mailroom.models import FINAL_STATUSES, Document, Status
 from mailroom.pipeline import build_pipeline
-from mailroom.settings import OcrSettings, Settings, StorageSettings
+from mailroom.settings import Settings
+from storage.settings import StorageSettings
 
 pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
 

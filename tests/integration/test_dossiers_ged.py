@@ -8,7 +8,8 @@ import pdfplumber
 import pytest
 
 from extract.reader import Reader
-from mailroom.settings import LimitSettings, OcrSettings
+from extract.settings import OcrSettings
+from mailroom.settings import LimitSettings
 from validate.ged import make_searchable_pdf
 
 SAMPLE = (

@@ -8,7 +8,6 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from mailroom.settings import DossierSettings, RequestSettings
 from storage.dossiers import SqliteDossierRegistry
 from validate.checks import run_checks
 from validate.completeness import Outbox, run_completeness
@@ -16,6 +15,7 @@ from validate.dossiers import load_dossiers
 from validate.evaluate_matching import cases_from_expected
 from validate.ged import make_ged_entry
 from validate.matching import match_document
+from validate.settings import DossierSettings, RequestSettings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -23,18 +23,20 @@ import pytest
 from PIL import Image
 from pydantic import SecretStr
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
-from ingest.imap import ImapMailbox, ImapSettings, watch_imap
+from ingest.imap import ImapMailbox, watch_imap
 from ingest.mailbox import MailboxUnavailable
+from ingest.settings import ImapSettings
 from ingest.watch_state import Journal, read_statuses
 from mailroom.models import BBox, DocType, Document, Page, Source, Status, Word
 from mailroom.pipeline import Pipeline, build_pipeline
-from mailroom.settings import Settings, StorageSettings
+from mailroom.settings import Settings
 from storage.base import MetadataStore, original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
+from storage.settings import StorageSettings
 from storage.sqlite import SqliteMetadataStore
 from tests.integration.dovecot import Dovecot, start_dovecot
 
@@ -88,7 +90,6 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def pipeline(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    monkeypatch.setattr(pipeline_module, "extract_fields", lambda pages, doc_type: {})
     settings = Settings(storage=StorageSettings(data_dir=data_dir))
     settings.ocr.workers = 1
     with Pipeline(
@@ -98,6 +99,7 @@ def pipeline(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
         reader=TextReader(),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FixedFieldExtractor(),
     ) as p:
         yield p
 

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from mailroom.errors import StorageError
 from mailroom.models import Document, Source, Status, document_id_for, sha256_hex
-from mailroom.settings import StorageSettings
 from storage import build_dossier_registry, build_metadata_store
 from storage.dossiers import DossierRegistry
+from storage.settings import StorageSettings
 from storage.sql import SqlDatabase, SqlDossierRegistry, SqlMetadataStore, sqlite_url
 from tests.integration.services import postgres_database
 

@@ -17,8 +17,9 @@ from reportlab.pdfgen import canvas
 from extract.base import FakeOcrEngine
 from extract.raster import render_page
 from extract.reader import Reader
+from extract.settings import OcrSettings
 from mailroom.errors import DocumentError, EncryptedPdf, ReadTimeout
-from mailroom.settings import LimitSettings, OcrSettings
+from mailroom.settings import LimitSettings
 
 LINES = [
     "FACTURE N° F2026-0042",

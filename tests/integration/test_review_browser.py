@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mailroom.models import DocType, Document, Status
-from mailroom.settings import Settings, StorageSettings
+from mailroom.settings import Settings
 from review.app import build_app
 from review.sample_data import SAMPLE_FILES, running_server, seed
 from review.settings import ReviewSettings
 from review.store import ReviewStore
 from storage.dossiers import SqliteDossierRegistry
+from storage.settings import StorageSettings
 from storage.sqlite import SqliteMetadataStore
 from tests.integration.review_browser import log_in
 

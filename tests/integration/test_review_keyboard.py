@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mailroom.models import Check, Document, Status
-from mailroom.settings import Settings, StorageSettings
+from mailroom.records import Beneficiary, Dossier
+from mailroom.settings import Settings
 from review.store import ReviewStore
 from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
+from storage.settings import StorageSettings
 from storage.sqlite import SqliteMetadataStore
 from tests.integration.review_browser import add_users, invoice, served
-from validate.dossiers import Beneficiary, Dossier
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

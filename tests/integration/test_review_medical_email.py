@@ -13,11 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mailroom.models import DocType, Status
-from mailroom.settings import Settings, StorageSettings
+from mailroom.settings import Settings
 from review.app import build_app
 from review.sample_data import seed
 from review.settings import ReviewSettings
 from review.store import ReviewStore
+from storage.settings import StorageSettings
 
 pytestmark = [pytest.mark.slow]
 

@@ -19,7 +19,6 @@ from minio import Minio
 from minio.error import S3Error
 
 from mailroom.errors import StorageError
-from mailroom.settings import StorageSettings
 from storage import build_object_store
 from storage.base import original_key
 from storage.s3 import (
@@ -30,6 +29,7 @@ from storage.s3 import (
     encode_meta_name,
     encode_meta_value,
 )
+from storage.settings import StorageSettings
 from tests.integration.services import S3Service, s3_service
 
 pytestmark = pytest.mark.s3

@@ -11,7 +11,8 @@ import pytest
 from mailroom.evaluation import score_samples
 from mailroom.models import Document, Status
 from mailroom.pipeline import build_pipeline
-from mailroom.settings import Settings, StorageSettings
+from mailroom.settings import Settings
+from storage.settings import StorageSettings
 
 pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
 

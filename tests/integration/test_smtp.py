@@ -17,9 +17,9 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from pydantic import SecretStr
 
 from mailroom.models import DocType
-from mailroom.settings import RequestSettings
+from mailroom.records import Beneficiary, Dossier
 from validate.completeness import DeliveryError, Outbox, SmtpSender, new_request
-from validate.dossiers import Beneficiary, Dossier
+from validate.settings import RequestSettings
 
 
 class _Inbox:

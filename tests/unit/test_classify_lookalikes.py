@@ -11,9 +11,9 @@ import pytest
 
 from classify.features import CUE_NAMES, cue_vector
 from classify.model import SklearnClassifier
+from classify.settings import ClassifySettings
 from classify.train import invoice_mentions
 from mailroom.models import DocType, Page
-from mailroom.settings import ClassifySettings
 
 REVIEW = ClassifySettings().review_threshold
 

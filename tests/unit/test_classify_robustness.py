@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from classify.measure import expected_calibration_error, reliability, sroie_text
+from classify.calibration import expected_calibration_error, reliability
 from classify.model import DEFAULT_MODEL_PATH, SklearnClassifier
 from classify.train import augment, crop_lines, fragment, main, split_columns
+from mailroom.classify_eval import sroie_text
 from mailroom.models import DocType
 
 LONG = "\n".join(
@@ -160,7 +161,7 @@ def test_generated_report_scores_french_and_foreign_documents_and_their_variants
 ) -> None:
     import json
 
-    from classify.measure import generated_report
+    from mailroom.classify_eval import generated_report
 
     expected = tmp_path / "expected"
     expected.mkdir()

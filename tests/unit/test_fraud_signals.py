@@ -14,17 +14,18 @@ from extract.page_hash import content_box, image_hashes, simhash, words_of
 from extract.pdf_forensics import PdfForensics, inspect_pdf, revision_ends
 from mailroom.models import BBox, DocType, Document, ExtractedField, Match, Page, Source, Word
 from mailroom.pipeline import review_reasons
-from mailroom.settings import FraudSettings, Settings
+from mailroom.records import Dossier
+from mailroom.settings import Settings
 from samples.synth.tamper import invoice_pdf, rephotograph, swap_text_incrementally
 from storage.fraud import MemoryFraudStore, SupplierIban, hamming
 from storage.memory import MemoryMetadataStore
-from validate.dossiers import Dossier
 from validate.fraud import (
     FraudInputs,
     edited_pdf_findings,
     fraud_checks,
     supplier_id,
 )
+from validate.settings import FraudSettings
 
 SETTINGS = FraudSettings()
 OLD_IBAN = "FR76 3000 6000 0112 3456 7890 189"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import InputNotFound
-from ingest.files import iter_inputs
+from ingest.files import iter_inputs, walk_folder
 from mailroom.errors import DocumentError, MailroomError
 
 
@@ -83,3 +83,22 @@ def test_missing_path_is_a_usage_error_not_a_document_error(tmp_path: Path) -> N
 def test_empty_folder_gives_nothing(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert list(iter_inputs([tmp_path / "empty"])) == []
+
+
+def test_a_drop_folder_walk_takes_no_link_and_skips_the_excluded_folders(tmp_path: Path) -> None:
+    outside = _touch(tmp_path / "outside" / "releve.pdf")
+    root = tmp_path / "depot"
+    _touch(root / "b" / "2.pdf")
+    _touch(root / "a.pdf")
+    _touch(root / "traites" / "deja.pdf")
+    _touch(root / ".cache" / "x.pdf")
+    (root / "lien.pdf").symlink_to(outside)
+    (root / "dossier-lie").symlink_to(outside.parent, target_is_directory=True)
+    done = root / "traites"
+    got = [
+        p.relative_to(root).as_posix()
+        for p in walk_folder(root, follow_links=False, excluded=lambda p: p == done)
+    ]
+    assert got == ["a.pdf", "b/2.pdf"]
+    followed = [p.relative_to(root).as_posix() for p in walk_folder(root)]
+    assert followed == ["a.pdf", "b/2.pdf", "dossier-lie/releve.pdf", "traites/deja.pdf"]

@@ -28,10 +28,10 @@ from mailroom.models import (
     document_id_for,
     sha256_hex,
 )
-from mailroom.settings import StorageSettings
 from storage import build_metadata_store
 from storage.base import Arrival, MetadataStore, StorageConflict
 from storage.memory import MemoryMetadataStore
+from storage.settings import StorageSettings
 from storage.sql import sqlite_url
 from storage.sqlite import SCHEMA_VERSION, SqliteMetadataStore
 

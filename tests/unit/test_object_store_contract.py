@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from mailroom.errors import StorageError
-from mailroom.settings import StorageSettings
 from storage import build_object_store
 from storage.base import (
     InvalidKey,
@@ -25,6 +24,7 @@ from storage.base import (
 )
 from storage.filesystem import FilesystemObjectStore
 from storage.memory import MemoryObjectStore
+from storage.settings import StorageSettings
 
 SHA = hashlib.sha256(b"facture").hexdigest()
 

@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
 from mailroom.errors import CorruptFile, QuarantineReason, StorageError
 from mailroom.models import BBox, DocType, ExtractedField, Page, Status, Word
 from mailroom.pipeline import Pipeline
-from mailroom.settings import LimitSettings, Settings, StorageSettings
+from mailroom.records import Dossier
+from mailroom.settings import LimitSettings, Settings
 from storage.base import original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.memory import MemoryMetadataStore, MemoryObjectStore
-from validate.dossiers import Dossier
+from storage.settings import StorageSettings
 
 CONTRACT_KEYS = {
     "document_id", "sha256", "source", "page_count", "doc_type", "doc_type_confidence",
@@ -66,16 +67,15 @@ class FakeReader:
 
 
 @pytest.fixture
-def fake_fields(monkeypatch: pytest.MonkeyPatch) -> None:
-    def extract(pages: object, doc_type: DocType) -> dict[str, ExtractedField]:
-        return {
+def fake_fields() -> FixedFieldExtractor:
+    return FixedFieldExtractor(
+        {
             "invoice_number": ExtractedField(
                 value="F-42", confidence=0.93, page=1, bbox=BBox(x0=50, y0=10, x1=85, y1=20)
             ),
             "total_incl_tax": ExtractedField(value=Decimal("120"), confidence=0.9, page=1),
         }
-
-    monkeypatch.setattr(pipeline_module, "extract_fields", extract)
+    )
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def reader() -> FakeReader:
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path, reader: FakeReader, fake_fields: None) -> Pipeline:
+def pipeline(tmp_path: Path, reader: FakeReader, fake_fields: FixedFieldExtractor) -> Pipeline:
     settings = Settings(
         limits=LimitSettings(max_file_bytes=100_000),
         storage=StorageSettings(data_dir=tmp_path / "data"),
@@ -97,6 +97,7 @@ def pipeline(tmp_path: Path, reader: FakeReader, fake_fields: None) -> Pipeline:
         reader=reader,  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=fake_fields,
     )
 
 
@@ -392,3 +393,82 @@ def test_a_long_document_does_not_hold_back_the_files_after_it(
     assert [d.source.filename for d in docs] == ["a.png", "b.png", "c.png"]
     assert finished == ["a.png", "b.png", "c.png"]
     assert all(d.status is not Status.QUARANTINED for d in docs), [d.reason for d in docs]
+
+
+def test_every_stage_part_is_the_one_the_pipeline_was_given(
+    tmp_path: Path, reader: FakeReader
+) -> None:
+    """Reader, classifier, field extractor, matcher, checks and fraud checks are swapped for
+    fakes through the constructor: what each fake answers is what the record says."""
+    from mailroom.models import Check, Match
+
+    seen: list[str] = []
+
+    def matcher(doc: object, dossiers: object, settings: object, /) -> Match:
+        seen.append("match")
+        return Match(status="matched", dossier_id="AST-2031-000777", score=0.99)
+
+    def checks(doc: object, dossier: Dossier | None, /, **_: object) -> list[Check]:
+        seen.append(f"check:{dossier.dossier_id if dossier else None}")
+        return [Check(code="fake.check", status="pass", message="vu")]
+
+    def fraud(*_: object) -> list[Check]:
+        seen.append("fraud")
+        return [Check(code="fraud.fake", status="pass", message="rien")]
+
+    registry = MemoryDossierRegistry()
+    registry.upsert(
+        Dossier.model_validate(
+            {
+                "dossier_id": "AST-2031-000777",
+                "beneficiary": {"first_name": "Ilse", "last_name": "VARGO"},
+            }
+        )
+    )
+    fields = FixedFieldExtractor(
+        {"patient_name": ExtractedField(value="Ilse VARGO", confidence=0.99, page=1)}
+    )
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
+    settings.ocr.workers = 1
+    pipeline = Pipeline(
+        settings,
+        objects=MemoryObjectStore(),
+        metadata=MemoryMetadataStore(),
+        reader=reader,  # type: ignore[arg-type]
+        classifier=FixedClassifier(DocType.MEDICAL_CERTIFICATE, 0.97),
+        registry=registry,
+        field_extractor=fields,
+        matcher=matcher,
+        checks=checks,  # type: ignore[arg-type]
+        fraud_checks=fraud,
+    )
+    path = tmp_path / "arret.png"
+    path.write_bytes(_png())
+    [doc] = pipeline.process_file(path, channel="scan")
+    assert reader.calls == [(path, "image/png")]
+    assert fields.calls == 1
+    assert doc.doc_type is DocType.MEDICAL_CERTIFICATE and doc.doc_type_confidence == 0.97
+    assert doc.fields["patient_name"].value == "Ilse VARGO"
+    assert doc.match is not None and doc.match.dossier_id == "AST-2031-000777"
+    assert [c.code for c in doc.checks] == ["fake.check", "fraud.fake"]
+    assert seen == ["match", "check:AST-2031-000777", "fraud"]
+
+
+def test_build_pipeline_assembles_the_real_parts_through_their_protocols(tmp_path: Path) -> None:
+    from classify.base import Classifier
+    from extract.base import DocumentReader
+    from extract.fields.base import FieldExtractor
+    from mailroom.pipeline import build_pipeline
+    from validate.checks import run_checks
+    from validate.fraud import fraud_checks
+    from validate.matching import match_document
+
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
+    settings.ocr.workers = 1
+    with build_pipeline(settings) as pipeline:
+        assert isinstance(pipeline.reader, DocumentReader)
+        assert isinstance(pipeline.classifier, Classifier)
+        assert isinstance(pipeline.field_extractor, FieldExtractor)
+        assert pipeline.matcher is match_document
+        assert pipeline.checks is run_checks
+        assert pipeline.fraud_checks is fraud_checks

@@ -12,10 +12,12 @@ import pytest
 from PIL import Image
 
 from extract.base import FakeOcrEngine, OcrWord
-from extract.reader import MAX_RECOGNITIONS, Reader, ocr_image
+from extract.page_ocr import MAX_RECOGNITIONS, ocr_image
+from extract.reader import Reader
 from extract.second_opinion import SCALES, doubted_words
+from extract.settings import OcrSettings
 from mailroom.models import BBox, ExtractedField, Page, Word
-from mailroom.settings import LimitSettings, OcrSettings
+from mailroom.settings import LimitSettings
 
 
 def _page_with_mark(h: int = 1200, w: int = 900) -> np.ndarray:

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from extract.base import FakeOcrEngine, OcrWord
-from extract.preprocess import estimate_skew, prepare, rotate_small_angle
-from extract.reader import (
+from extract.page_ocr import (
     OcrRead,
     line_capacity,
     ocr_image,
@@ -18,6 +17,7 @@ from extract.reader import (
     reads_as_till_roll,
     reads_sideways,
 )
+from extract.preprocess import estimate_skew, prepare, rotate_small_angle
 from extract.tesseract import TesseractEngine, parse_osd, parse_tsv, write_bmp, write_pgm
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from extract.base import OcrWord
+from extract.page_ocr import OcrRead, page_from_ocr
 from extract.preprocess import (
     despeckle,
     find_page,
@@ -15,7 +16,6 @@ from extract.preprocess import (
     upscale_factor,
     warp_page,
 )
-from extract.reader import OcrRead, page_from_ocr
 
 
 def _text_page(h: int, w: int, char_px: int, paper: int = 245, ink: int = 20) -> np.ndarray:

@@ -21,7 +21,9 @@ from reportlab.pdfgen import canvas
 
 from extract.base import FakeOcrEngine, OcrWord
 from extract.images import choose_dpi, frame_count, load_frame
-from extract.reader import Reader, page_runs, with_missed_words
+from extract.page_ocr import with_missed_words
+from extract.reader import Reader, page_runs
+from extract.settings import OcrSettings
 from mailroom.errors import (
     CorruptFile,
     DecompressionBomb,
@@ -30,7 +32,7 @@ from mailroom.errors import (
     TooManyPages,
     UnsupportedType,
 )
-from mailroom.settings import LimitSettings, OcrSettings
+from mailroom.settings import LimitSettings
 
 LIMITS = LimitSettings(max_pages=10, max_image_pixels=20_000_000)
 
@@ -352,7 +354,8 @@ def test_tesseract_starts_before_the_clean_up_only_while_a_core_would_idle(
     import extract.reader as reader_module
     from extract.base import FakeOcrEngine
     from extract.reader import Reader
-    from mailroom.settings import LimitSettings, OcrSettings
+    from extract.settings import OcrSettings
+    from mailroom.settings import LimitSettings
 
     monkeypatch.setattr(reader_module.os, "cpu_count", lambda: 2)
     reader = Reader(OcrSettings(workers=1), LimitSettings(), engine=FakeOcrEngine())

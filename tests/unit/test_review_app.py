@@ -38,7 +38,8 @@ from mailroom.models import (
     document_id_for,
     sha256_hex,
 )
-from mailroom.settings import Settings, StorageSettings
+from mailroom.records import Beneficiary, Dossier
+from mailroom.settings import Settings
 from review.app import SESSION_COOKIE, create_app
 from review.auth import hash_password
 from review.settings import ReviewSettings
@@ -46,8 +47,8 @@ from review.store import ReviewStore
 from storage.base import original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
+from storage.settings import StorageSettings
 from storage.sqlite import SqliteMetadataStore
-from validate.dossiers import Beneficiary, Dossier
 from validate.report import Report
 
 PASSWORD = "correct horse battery"
@@ -1162,7 +1163,7 @@ def test_screen_images_fit_the_budget_in_both_formats() -> None:
 
     from PIL import ImageDraw
 
-    from review.service import screen_image
+    from review.page_images import screen_image
 
     rng = random.Random(7)
     photo = Image.new("RGB", (3000, 4000), (235, 225, 200))

@@ -24,6 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from classify.base import Classification
+from extract.fields import ContractFieldExtractor
 from extract.reader import ReadResult
 from mailroom.batches import segments_from_starts
 from mailroom.models import BatchLayout, BBox, DocType, Document, EmailInfo, Page, Status, Word
@@ -157,6 +158,7 @@ def _world(tmp_path: Path, texts: Sequence[str]) -> Iterator[Batch]:
         settings, objects=objects, metadata=metadata,
         reader=StackReader(texts),  # type: ignore[arg-type]
         classifier=WordClassifier(), registry=registry,
+        field_extractor=ContractFieldExtractor(),
     )
     stack = build_stack(tmp_path / "lot-0412.pdf", texts)
     docs = pipeline.process_file(stack, channel="scan")

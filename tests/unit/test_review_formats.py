@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from review.formats import InvalidCorrection, parse_correction
-from review.service import split_person_name
+from review.formats import InvalidCorrection, parse_correction, split_person_name
 
 
 @pytest.mark.parametrize(

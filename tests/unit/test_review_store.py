@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from mailroom.settings import Settings, StorageSettings
+from mailroom.settings import Settings
 from review.auth import Authenticator, WeakPassword, hash_password
 from review.cli import add_review_commands
 from review.store import ReviewStore, Session, UnknownUser, UserExists
+from storage.settings import StorageSettings
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 

@@ -16,13 +16,13 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
 from ingest.barcodes import read_barcodes
+from ingest.settings import SplitSettings
 from ingest.split import (
     PageFeatures,
-    SplitSettings,
     decide_boundaries,
     identifiers,
     page_features,
@@ -32,10 +32,11 @@ from ingest.split import (
 )
 from mailroom.models import BBox, DocType, ExtractedField, Page, Status, Word
 from mailroom.pipeline import Pipeline
-from mailroom.settings import Settings, StorageSettings
+from mailroom.records import Dossier
+from mailroom.settings import Settings
 from storage.dossiers import MemoryDossierRegistry
 from storage.memory import MemoryMetadataStore, MemoryObjectStore
-from validate.dossiers import Dossier
+from storage.settings import StorageSettings
 
 SETTINGS = SplitSettings()
 
@@ -259,14 +260,13 @@ def _pdf(path: Path, pages: int) -> Path:
     return path
 
 
+FIELDS = FixedFieldExtractor(
+    {"total_incl_tax": ExtractedField(value=Decimal("120"), confidence=0.9, page=1)}
+)
+
+
 @pytest.fixture
 def batch_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    monkeypatch.setattr(
-        pipeline_module, "extract_fields",
-        lambda pages, doc_type: {
-            "total_incl_tax": ExtractedField(value=Decimal("120"), confidence=0.9, page=1)
-        },
-    )
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
     settings.ocr.workers = 1
     return Pipeline(
@@ -276,6 +276,7 @@ def batch_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
         reader=BatchReader(BATCH_TEXTS),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FIELDS,
     )
 
 
@@ -330,6 +331,7 @@ def test_the_same_batch_gives_the_same_document_ids(tmp_path: Path, batch_pipeli
         reader=BatchReader(BATCH_TEXTS),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FIELDS,
     )
     again = [d.document_id for d in other.process_file(batch)]
     assert first == again

@@ -15,8 +15,8 @@ from classify.model import MIN_TILL_MARKS, SklearnClassifier, looks_like_a_till_
 from extract.base import OcrWord, Orientation
 from extract.fields import LayoutFieldExtractor
 from extract.images import drop_red
+from extract.page_ocr import ocr_image
 from extract.preprocess import prepare, stretch, text_height
-from extract.reader import ocr_image
 from mailroom.models import DocType, Page
 from tests.unit.laid_out import Piece, laid_out_page
 

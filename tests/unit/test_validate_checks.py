@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from mailroom.models import DocType, Document, ExtractedField, Page, Source
-from mailroom.settings import DossierSettings
+from mailroom.records import Beneficiary, Dossier, Guarantee, Mission
 from storage.dossiers import MemoryDossierRegistry
 from validate.checks import compute_coverage, run_checks
-from validate.dossiers import Beneficiary, Dossier, Guarantee, Mission
 from validate.ged import make_ged_entry
+from validate.settings import DossierSettings
 
 TODAY = date(2026, 7, 20)
 SETTINGS = DossierSettings()

@@ -7,17 +7,10 @@ from email import policy
 from pathlib import Path
 
 from mailroom.models import DocType
-from mailroom.settings import RequestSettings
+from mailroom.records import Beneficiary, CompletenessRequest, Dossier, GedEntry
 from storage.dossiers import MemoryDossierRegistry
-from validate.completeness import (
-    CompletenessRequest,
-    Outbox,
-    plan_requests,
-    render_request,
-    run_completeness,
-)
-from validate.dossiers import Beneficiary, Dossier
-from validate.ged import GedEntry
+from validate.completeness import Outbox, plan_requests, render_request, run_completeness
+from validate.settings import RequestSettings
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 SETTINGS = RequestSettings(reminder_after_days=15)

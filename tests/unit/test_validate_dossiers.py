@@ -6,7 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from mailroom.models import DocType
-from validate.dossiers import Dossier, load_dossiers
+from mailroom.records import Dossier
+from validate.dossiers import load_dossiers
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "dossiers.json"
 

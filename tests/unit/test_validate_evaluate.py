@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailroom.settings import DossierSettings
 from validate.dossiers import load_dossiers
 from validate.evaluate_matching import cases_from_expected, score_matching
+from validate.settings import DossierSettings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

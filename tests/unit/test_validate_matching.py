@@ -9,9 +9,9 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from mailroom.models import DocType, Document, EmailInfo, ExtractedField, Page, Source
-from mailroom.settings import DossierSettings
-from validate.dossiers import Beneficiary, Dossier, Mission
+from mailroom.records import Beneficiary, Dossier, Mission
 from validate.matching import DossierIndex, canonical, match_document, name_similarity
+from validate.settings import DossierSettings
 
 SETTINGS = DossierSettings()
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from mailroom.models import DocType
+from mailroom.records import Beneficiary, Dossier, GedEntry, supplier_key
 from storage.dossiers import DossierRegistry, MemoryDossierRegistry, SqliteDossierRegistry
 from validate.completeness import new_request
-from validate.dossiers import Beneficiary, Dossier
-from validate.ged import GedEntry, supplier_key
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mailroom.models import DocType, Document, ExtractedField, Source, Status
+from mailroom.records import Beneficiary, Dossier, GedEntry
 from validate.completeness import new_request
-from validate.dossiers import Beneficiary, Dossier
-from validate.ged import GedEntry
 from validate.report import build_report, report_csv, report_png, report_table
 
 T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)

@@ -13,10 +13,11 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
-from ingest.watch_folder import FolderRoute, FolderWatchSettings, watch_folder
+from ingest.settings import FolderRoute, FolderWatchSettings
+from ingest.watch_folder import watch_folder
 from ingest.watch_state import Journal, TakenFile, read_statuses
 from mailroom.errors import StorageError
 from mailroom.models import (
@@ -85,7 +86,6 @@ class FlakySink:
 @pytest.fixture
 def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
     # Field extraction is not what these tests are about (and loads models): none found.
-    monkeypatch.setattr(pipeline_module, "extract_fields", lambda pages, doc_type: {})
     settings = Settings()
     settings.ocr.workers = 1
     return Pipeline(
@@ -95,6 +95,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
         reader=TextReader(),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FixedFieldExtractor(),
     )
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import mailroom.pipeline as pipeline_module
 from classify.fake import FixedClassifier
+from extract.fields.fake import FixedFieldExtractor
 from extract.reader import ReadResult
-from ingest.imap import ImapMailbox, ImapSettings, ImapWatcher
+from ingest.imap import ImapMailbox, ImapWatcher
 from ingest.mailbox import MailboxUnavailable
+from ingest.settings import ImapSettings
 from ingest.watch_state import Journal, MessageRecord, read_statuses
 from mailroom.errors import StorageError
 from mailroom.models import BBox, DocType, Document, Page, Source, Status, Word
@@ -113,7 +114,6 @@ def _raw(subject: str) -> bytes:
 
 @pytest.fixture
 def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    monkeypatch.setattr(pipeline_module, "extract_fields", lambda pages, doc_type: {})
     settings = Settings()
     settings.ocr.workers = 1
     return Pipeline(
@@ -123,6 +123,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
         reader=TextReader(),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),
+        field_extractor=FixedFieldExtractor(),
     )
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.watch_folder import FolderWatchSettings, move_durably
+from ingest.settings import FolderWatchSettings
+from ingest.watch_folder import move_durably
 from ingest.watch_state import (
     Journal,
     MessageRecord,

@@ -1,8 +1,10 @@
 """Measure field extraction on the shared evaluation sets (a developer's tool, not the product).
 
-    .venv/bin/python -m extract.fields.devtools invoice2data|facturx|sroie|samples [--verbose]
+    .venv/bin/python bench/fields.py invoice2data|facturx|sroie|samples [--verbose]
 
-Reads ``../shared/eval-data`` (or ``MAILROOM_EVAL_DATA``) and prints per-field accuracy. The
+The field extractor alone, on pages read once (``mailroom eval`` scores the whole pipeline;
+this prints what it does not: the extractor's CPU time per page, and per-field accuracy with
+each miss shown). Reads ``../shared/eval-data`` (or ``MAILROOM_EVAL_DATA``). The
 data is third-party ground truth used only for measuring; nothing from it is kept.
 ``samples`` reads the committed synthetic set (``samples/expected/*.json``) and prints
 precision, recall and F1 per field and per rendering; the OCR'd pages of each image rendering
@@ -25,35 +27,32 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from extract.fields import extract_fields as _extract_fields
-from extract.pdf_text import read_text_layers
-from mailroom.errors import DocumentError
-from mailroom.models import BBox, DocType, ExtractedField, Page, Word
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from extract.fields import ContractFieldExtractor  # noqa: E402
+from extract.fields.ranker import MEDIA_TYPES, pdf_pages, sample_pages  # noqa: E402
+from mailroom.errors import DocumentError  # noqa: E402
+from mailroom.evaluation import DEFAULT_EVAL_DATA, facturx_pairs, facturx_truth  # noqa: E402
+from mailroom.models import BBox, DocType, ExtractedField, Page, Word  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-EVAL = Path(os.environ.get("MAILROOM_EVAL_DATA", Path(__file__).parents[3] / "shared/eval-data"))
+EVAL = Path(os.environ.get("MAILROOM_EVAL_DATA", DEFAULT_EVAL_DATA))
+SAMPLES = REPO / "samples"
 
 
 _CPU_MS: list[float] = []  # extraction CPU time per page, for each document measured
+EXTRACTOR = ContractFieldExtractor()  # one for the run: spaCy is loaded once
 
 
 def extract_fields(pages: Sequence[Page], doc_type: DocType,
                    language: str | None = None) -> dict[str, ExtractedField]:
     """The stage's entry, timed (CPU time, so that other processes do not count)."""
     t = time.process_time()
-    fields = _extract_fields(pages, doc_type, language=language)
+    fields = EXTRACTOR.extract(pages, doc_type, language=language)
     _CPU_MS.append((time.process_time() - t) * 1000 / max(len(pages), 1))
     return fields
-
-
-def pdf_pages(path: Path) -> list[Page]:
-    """Pages of a born-digital PDF from its text layer (no OCR)."""
-    return [
-        Page(number=p.index + 1, width=p.width, height=p.height, text=p.text, words=p.words,
-             text_source="pdf_text")
-        for p in read_text_layers(path, 20)
-    ]
 
 
 def box_csv_pages(path: Path, width: float, height: float) -> list[Page]:
@@ -141,46 +140,12 @@ def run_invoice2data(verbose: bool) -> dict[str, list[bool]]:
     return scores
 
 
-def _facturx_truth(xml: Path) -> dict[str, object]:
-    from lxml import etree
-
-    root = etree.parse(str(xml)).getroot()
-    ns = {"rsm": root.nsmap.get("rsm"), "ram": root.nsmap.get("ram"),
-          "udt": root.nsmap.get("udt")}
-
-    def first(path: str) -> str | None:
-        found = root.xpath(path, namespaces=ns)
-        return str(found[0]).strip() if found else None
-
-    truth: dict[str, object] = {}
-    truth["invoice_number"] = first("//rsm:ExchangedDocument/ram:ID/text()")
-    d = first("//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString/text()")
-    if d:
-        truth["invoice_date"] = date(int(d[:4]), int(d[4:6]), int(d[6:8])).isoformat()
-    summ = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
-    truth["total_excl_tax"] = first(summ + "ram:TaxBasisTotalAmount/text()")
-    truth["vat_amount"] = first(summ + "ram:TaxTotalAmount/text()")
-    truth["total_incl_tax"] = first(summ + "ram:GrandTotalAmount/text()")
-    truth["currency"] = first("//ram:InvoiceCurrencyCode/text()")
-    truth["supplier_siret"] = first(
-        "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID/text()")
-    truth["supplier_vat_number"] = first(
-        "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']/text()")
-    truth["supplier_name"] = first("//ram:SellerTradeParty/ram:Name/text()")
-    truth["customer_name"] = first("//ram:BuyerTradeParty/ram:Name/text()")
-    truth["iban"] = first("//ram:PayeePartyCreditorFinancialAccount/ram:IBANID/text()")
-    return {k: v for k, v in truth.items() if v}
-
-
 def run_facturx(verbose: bool) -> dict[str, list[bool]]:
     scores: dict[str, list[bool]] = {}
     root = EVAL / "facturx-fr"
-    for pdf in sorted(root.rglob("*.pdf")):
+    for pdf, xml in facturx_pairs(root):
         rel = pdf.relative_to(root)
-        xml = root / "extracted-xml" / ("__".join(rel.with_suffix("").parts) + ".factur-x.xml")
-        if not xml.exists():
-            continue
-        truth = _facturx_truth(xml)
+        truth = facturx_truth(xml)
         pages = pdf_pages(pdf)
         text = "\n".join(p.text for p in pages)
         fields = extract_fields(pages, DocType.INVOICE)
@@ -269,33 +234,6 @@ def _sroie_date(got: ExtractedField | None, want: str) -> bool:
     return d is not None and got.value == d
 
 
-SAMPLES = Path(__file__).parents[2] / "samples"
-PAGE_CACHE = Path(os.environ.get("MAILROOM_PAGE_CACHE", "/tmp/mailroom-fields-pages"))
-_MEDIA = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
-          ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff"}
-
-
-def sample_pages(path: Path, rendering: str) -> list[Page]:
-    """The pages of one sample: the text layer when born digital, else the real reader's OCR
-    (cached by file name and content digest)."""
-    if rendering == "born_digital" and path.suffix.lower() == ".pdf":
-        return pdf_pages(path)
-    import hashlib
-
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    cache = PAGE_CACHE / f"{path.stem}-{digest}.json"
-    if cache.exists():
-        return [Page.model_validate(p) for p in json.loads(cache.read_text())]
-    from extract.reader import Reader
-    from mailroom.settings import LimitSettings, OcrSettings
-
-    with Reader(OcrSettings(workers=1, keep_page_images=False), LimitSettings()) as reader:
-        pages = reader.read(path, _MEDIA[path.suffix.lower()]).pages
-    PAGE_CACHE.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps([p.model_dump(mode="json") for p in pages]))
-    return pages
-
-
 def _sample_eq(name: str, got: ExtractedField, want: str) -> bool:
     from mailroom.models import format_value
 
@@ -313,7 +251,7 @@ def run_samples(verbose: bool) -> dict[str, list[bool]]:
         try:
             want = json.loads(js.read_text())
             path = SAMPLES / want["file"]
-            if path.suffix.lower() not in _MEDIA:
+            if path.suffix.lower() not in MEDIA_TYPES:
                 continue  # e-mails: their parts are documents of their own
             rendering = want.get("rendering", "")
             pages = sample_pages(path, rendering)

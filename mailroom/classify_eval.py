@@ -1,6 +1,6 @@
 """Measure the document-type model on outside sets and its calibration.
 
-    python -m classify.measure [--model PATH] [--eval-data DIR] [--samples DIR]
+    python -m mailroom.classify_eval [--model PATH] [--eval-data DIR] [--samples DIR]
         [--generated DIR] [--show-wrong]
 
 prints, for each set, accuracy and mean / min confidence of the predicted type:
@@ -10,11 +10,11 @@ prints, for each set, accuracy and mean / min confidence of the predicted type:
 ``samples`` (``samples/expected/*.json`` texts). These sets are for measuring only: the model
 is never trained on them.
 
-:func:`reliability` says what the confidence is worth: the accuracy of the predictions whose
-confidence falls in each bin. ``--generated DIR`` scores a held-out set written by
-``samples/generate.py`` with another seed than the training corpus (``--foreign`` documents,
-named ``*-xNN-*``, apart from the French ones), each text as written, OCR-noised, cut short
-and as a scrap of one to three lines, and prints the reliability over all of them.
+:func:`classify.calibration.reliability` says what the confidence is worth: the accuracy of the
+predictions whose confidence falls in each bin. ``--generated DIR`` scores a held-out set
+written by ``samples/generate.py`` with another seed than the training corpus (``--foreign``
+documents, named ``*-xNN-*``, apart from the French ones), each text as written, OCR-noised,
+cut short and as a scrap of one to three lines, and prints the reliability over all of them.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from classify.calibration import write_reliability
 from classify.model import MAX_PAGES, SklearnClassifier
 from mailroom.errors import DocumentError
+from mailroom.evaluation import DEFAULT_EVAL_DATA
 from mailroom.models import DocType
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EVAL_DATA = Path("/work/shared/eval-data")
-BINS: tuple[float, ...] = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,6 @@ class SetScore:
     mean_confidence: float
     min_confidence: float
     wrong: tuple[tuple[str, str, float], ...]  # (item, predicted type, confidence)
-
-
-@dataclass(frozen=True)
-class Bin:
-    low: float
-    high: float
-    n: int
-    accuracy: float
-    mean_confidence: float
 
 
 def pdf_text(path: Path) -> str:
@@ -129,44 +120,6 @@ def score_set(
     )
 
 
-def reliability(pairs: Sequence[tuple[float, bool]], bins: Sequence[float] = BINS) -> list[Bin]:
-    """Accuracy and mean confidence of the predictions in each confidence bin (empty bins
-    left out)."""
-    out = []
-    for low, high in zip(bins, bins[1:], strict=False):
-        inside = [(c, r) for c, r in pairs if low <= c < high]
-        if inside:
-            out.append(
-                Bin(
-                    low,
-                    min(high, 1.0),
-                    len(inside),
-                    sum(r for _, r in inside) / len(inside),
-                    sum(c for c, _ in inside) / len(inside),
-                )
-            )
-    return out
-
-
-def expected_calibration_error(pairs: Sequence[tuple[float, bool]]) -> float:
-    """Weighted mean gap between confidence and accuracy over :data:`BINS`."""
-    n = len(pairs)
-    return (
-        sum(b.n / n * abs(b.accuracy - b.mean_confidence) for b in reliability(pairs)) if n else 0.0
-    )
-
-
-def write_reliability(title: str, pairs: Sequence[tuple[float, bool]], out: TextIO) -> None:
-    out.write(
-        f"{title}: reliability on {len(pairs)} (ECE {expected_calibration_error(pairs):.3f})\n"
-    )
-    for b in reliability(pairs):
-        out.write(
-            f"  confidence [{b.low:.2f}, {b.high:.2f}): n={b.n:<5} accuracy {b.accuracy:.3f}"
-            f"  mean confidence {b.mean_confidence:.3f}\n"
-        )
-
-
 def generated_report(
     directory: Path, classifier: SklearnClassifier, out: TextIO, *, seed: int = 5
 ) -> list[tuple[float, bool]]:
@@ -215,7 +168,7 @@ def generated_report(
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="python -m classify.measure", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m mailroom.classify_eval", description=__doc__)
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--eval-data", type=Path, default=DEFAULT_EVAL_DATA)
     parser.add_argument("--samples", type=Path, default=Path("samples"))

@@ -1,0 +1,61 @@
+"""The extract component's settings: OCR (reading) and field extraction.
+
+Only pydantic models here, no machinery: :mod:`mailroom.settings` nests them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class OcrSettings(BaseModel):
+    engine: Literal["tesserocr", "tesseract"] = Field(
+        default="tesserocr",
+        description="Tesseract in-process through tesserocr (models loaded once per worker), "
+        "or 'tesseract': one tesseract program per reading (the reference; also used when "
+        "tesserocr is not installed).",
+    )
+    tessdata_dir: Path | None = Field(
+        default=None,
+        description="Tesseract's language models folder for tesserocr (default: "
+        "TESSDATA_PREFIX, then the usual system folders).",
+    )
+    languages: str = Field(default="fra+eng", description="Tesseract language packs, '+'-joined.")
+    dpi: int = Field(default=300, description="Resolution at which PDF pages are rasterised.")
+    page_timeout_s: float = Field(
+        default=120.0, description="One page's OCR is stopped after this many seconds."
+    )
+    workers: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        description="Pages OCR'd in parallel (one process each, one Tesseract thread each).",
+    )
+    min_text_chars: int = Field(
+        default=20,
+        description="A PDF page with fewer real characters in its text layer is OCR'd.",
+    )
+    text_layer: Literal["pdfplumber", "pdfium"] = Field(
+        default="pdfplumber",
+        description="Library that reads PDF text layers: pdfplumber, or pdfium (~10x faster).",
+    )
+    keep_page_images: bool = Field(
+        default=True, description="Store each OCR'd page's upright image for the review app."
+    )
+    second_reader: bool = Field(
+        default=True,
+        description="Read till receipts' lines again with PP-OCR and keep its surer characters.",
+    )
+    line_model: Path | None = Field(
+        default=None,
+        description="The PP-OCR line model (ONNX); the rapidocr-onnxruntime wheel's when unset.",
+    )
+
+
+class ExtractSettings(BaseModel):
+    review_threshold: float = Field(
+        default=0.60,
+        description="A required field below this confidence sends the document to review.",
+    )
