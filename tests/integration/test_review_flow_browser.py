@@ -287,9 +287,12 @@ def test_a_long_iban_is_fully_visible_and_the_decision_stays_on_screen(
     iban = page.locator("[data-testid=field-iban]")
     shown = iban.input_value()
     assert shown.replace(" ", "") == IBAN
-    # every character is inside the input's box: nothing scrolled out of sight
-    assert iban.evaluate("el => el.scrollWidth <= el.clientWidth"), shown
-    assert iban.evaluate("el => { el.setSelectionRange(0, 0); return el.scrollLeft; }") == 0
+    # every character is inside the input's box, nothing scrolled out of sight: on this
+    # screen and on a small laptop's
+    for width, height in ((1400, 900), (1024, 700)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert iban.evaluate("el => el.scrollWidth <= el.clientWidth"), (width, shown)
+    page.set_viewport_size({"width": 1400, "height": 900})
 
     # Scrolled down the long (two pages) document, the decision buttons are still on screen.
     page.mouse.move(300, 500)
@@ -550,8 +553,12 @@ def test_filed_document_links_set_aside_note_and_summary_chart(
         assert pdf.status == 200
         assert pdf.headers["content-type"].startswith("application/pdf")
         assert pdf.body().startswith(b"%PDF")
-        to_doc.click()
-        page.wait_for_url(f"{site.url}/documents/{filed}")
+        with page.expect_navigation() as opened:
+            to_doc.click()
+        answer = opened.value
+        assert answer is not None and answer.status == 200
+        assert answer.headers["content-type"].startswith("text/html")
+        assert page.url == f"{site.url}/documents/{filed}"
         assert page.locator("[data-testid=status]").get_attribute("data-status") == "filed"
         assert "Classé en GED" in page.locator("[data-testid=ged-entry]").inner_text()
 
