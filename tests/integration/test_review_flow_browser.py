@@ -44,6 +44,7 @@ from tests.integration.review_browser import add_users, audit_of, invoice, log_i
 from validate.dossiers import Beneficiary, Dossier
 
 if TYPE_CHECKING:
+    from playwright.sync_api import FloatRect
     from playwright.sync_api import Page as BrowserPage
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -140,7 +141,7 @@ def _email_body(n: int, subject: str, sender: str) -> Document:
         source=Source(
             channel="email",
             path=f"/invented/{n}.eml#body",
-            email=EmailInfo(subject=subject, from_=sender),
+            email=EmailInfo.model_validate({"subject": subject, "from": sender}),
         ),
         media_type="text/plain",
         original_key=f"originals/{n + 0xE000:064x}",
@@ -212,7 +213,7 @@ def viewer_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield site
 
 
-def _box(page: BrowserPage, selector: str) -> dict[str, float]:
+def _box(page: BrowserPage, selector: str) -> FloatRect:
     found = page.locator(selector).first.bounding_box()
     assert found is not None, selector
     return found
@@ -252,11 +253,10 @@ def test_page_viewer_zooms_turns_with_the_boxes_and_switches_pages(
     assert fy == pytest.approx(408 / 842, abs=0.01)
     page.click("[data-testid=rotate]")
     assert page.locator(sheet).get_attribute("data-turn") == "1"
-    page.wait_for_function(  # the turn is animated: wait until the page lies on its side
-        "() => { const r = document.querySelector('#page-1 .sheet img')"
-        ".getBoundingClientRect(); return r.width > r.height * 1.4; }"
+    # the turn is animated: wait until it has ended
+    page.wait_for_function(
+        "() => document.querySelector('#page-1 .sheet').getAnimations().length === 0"
     )
-    page.wait_for_timeout(300)
     # turned a quarter clockwise, a point at (x, y) of the page goes to (1 - y, x)
     tx, ty = fractions()
     assert tx == pytest.approx(1 - fy, abs=0.01)
