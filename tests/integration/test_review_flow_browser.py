@@ -36,12 +36,12 @@ from mailroom.models import (
     Status,
     Word,
 )
+from mailroom.records import Beneficiary, Dossier
 from mailroom.settings import Settings, StorageSettings
 from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.sqlite import SqliteMetadataStore
 from tests.integration.review_browser import add_users, audit_of, invoice, log_in, page_png, served
-from validate.dossiers import Beneficiary, Dossier
 
 if TYPE_CHECKING:
     from playwright.sync_api import FloatRect

@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mailroom.models import BBox, Check, DocType, Document, Status, Word
+from mailroom.records import Beneficiary, Dossier
 from mailroom.settings import Settings, StorageSettings
 from review.sample_data import seed
 from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.sqlite import SqliteMetadataStore
 from tests.integration.review_browser import add_users, audit_of, invoice, log_in, served
-from validate.dossiers import Beneficiary, Dossier
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
