@@ -24,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from classify.base import Classifier
 from extract.facturx import InvalidFacturX, cross_check, read_facturx
@@ -68,10 +68,14 @@ from validate.fraud import FraudInputs, fraud_checks
 from validate.ged import make_ged_entry, make_searchable_pdf
 from validate.matching import DossierIndex, match_document
 
+if TYPE_CHECKING:
+    from storage.corrections import CorrectionStore
+
 log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
 _REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED})
+INPUT_CHECK_PREFIXES = ("facturx.", "email.", "classify.", "fraud.")  # kept by a recheck
 BATCH_TYPES = frozenset({"application/pdf", "image/tiff"})  # what a scanner writes a stack as
 
 
@@ -191,6 +195,21 @@ def extract_document_fields(doc: Document, work: Work, pipeline: Pipeline) -> No
     doc.fields = fields
 
 
+def learn_from_corrections(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    """What corrections of the same sender or layout taught: read at the taught places, strong
+    evidence that still loses to a failing validator or broken totals (mailroom/learning.py)."""
+    if pipeline.corrections is None or not pipeline.settings.learning.enabled:
+        return
+    from mailroom.learning import learn
+
+    learn(
+        doc,
+        pipeline.corrections,
+        min_similarity=pipeline.settings.learning.min_layout_similarity,
+        limit=pipeline.settings.learning.max_corrections,
+    )
+
+
 def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:
     for force in (False, True):
         doc.match = match_document(
@@ -289,6 +308,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("read", read_text),
     ("classify", classify_document),
     ("extract", extract_document_fields),
+    ("learn", learn_from_corrections),
     ("match", match_dossier),
     ("check", check_document),
     ("fraud", look_for_fraud),
@@ -314,6 +334,7 @@ class Pipeline:
         registry: DossierRegistry,
         stages: tuple[tuple[str, Stage], ...] = STAGES,
         fraud: FraudStore | None = None,
+        corrections: CorrectionStore | None = None,
     ) -> None:
         self.settings = settings
         self.objects = objects
@@ -323,6 +344,7 @@ class Pipeline:
         self.registry = registry
         self.stages = stages
         self.fraud: FraudStore = fraud if fraud is not None else MemoryFraudStore()
+        self.corrections = corrections  # None: nothing is learned
         self._index: DossierIndex | None = None
         self._index_revision: str | None = None
         self._index_lock = threading.Lock()
@@ -352,6 +374,27 @@ class Pipeline:
             self.registry, sender, now=datetime.now(UTC), settings=self.settings.requests
         )
 
+    def recheck(self, doc: Document) -> None:
+        """Run a corrected document's checks again and say again why it is in review; the
+        checks made on its input (Factur-X, e-mail, type, fraud) stay."""
+        dossier = None
+        if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
+            dossier = self.registry.get(doc.match.dossier_id)
+        kept = [c for c in doc.checks if c.code.startswith(INPUT_CHECK_PREFIXES)]
+        if doc.doc_type is not None:
+            doc.checks = [
+                *kept,
+                *run_checks(
+                    doc,
+                    dossier,
+                    registry=self.registry,
+                    settings=self.settings.dossiers,
+                    today=datetime.now(UTC).date(),
+                ),
+            ]
+        if doc.status is Status.NEEDS_REVIEW:
+            doc.reason = " ; ".join(review_reasons(doc, self.settings)) or None
+
     def __enter__(self) -> Pipeline:
         return self
 
@@ -363,6 +406,8 @@ class Pipeline:
         self.metadata.close()
         self.registry.close()
         self.fraud.close()
+        if self.corrections is not None:
+            self.corrections.close()
 
     # -- inputs -------------------------------------------------------------------------
 
@@ -710,6 +755,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     """Choose every swappable part from the settings."""
     from classify.model import SklearnClassifier
     from storage import (
+        build_correction_store,
         build_dossier_registry,
         build_fraud_store,
         build_metadata_store,
@@ -724,6 +770,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         classifier=SklearnClassifier(settings.classify.model_path),
         registry=build_dossier_registry(settings.storage),
         fraud=build_fraud_store(settings.storage),
+        corrections=build_correction_store(settings.storage),
     )
 
 

@@ -155,6 +155,26 @@ class ExtractSettings(BaseModel):
     )
 
 
+class LearningSettings(BaseModel):
+    enabled: bool = Field(
+        default=True,
+        description="Read new documents with what corrections taught (docs/learning.md).",
+    )
+    min_layout_similarity: float = Field(
+        default=0.6,
+        description="A correction of another sender serves a document whose layout fingerprint "
+        "is at least this similar (0-1).",
+    )
+    max_corrections: int = Field(
+        default=5, description="Corrections read per document (the newest, the most alike)."
+    )
+    refit_after: int = Field(
+        default=50,
+        description="Refit the field rankers and the classifier in the background after this "
+        "many new corrections (0: only with mailroom train).",
+    )
+
+
 class DossierSettings(BaseModel):
     match_threshold: float = Field(
         default=0.80, description="A dossier is matched automatically only at or above this score."
@@ -258,6 +278,9 @@ class Settings(BaseSettings):
     classify: ClassifySettings = Field(default_factory=ClassifySettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     dossiers: DossierSettings = Field(default_factory=DossierSettings)
+    learning: LearningSettings = Field(
+        default_factory=LearningSettings, description="Learning from corrections."
+    )
     requests: RequestSettings = Field(default_factory=RequestSettings)
     split: SplitSettings = Field(
         default_factory=SplitSettings,

@@ -121,12 +121,13 @@ class Lesson:
     places: tuple[Place, ...]
     sender: str | None = None  # the sender key it was found by ("SIRET 842123456")
     layout: float | None = None  # the fingerprint similarity it was found by
+    document_id: str = ""  # the corrected document
 
 
 @dataclass
 class _Vote:
     value: FieldValue
-    field: ExtractedField
+    read: ExtractedField
     lessons: list[Lesson] = field(default_factory=list)
 
 
@@ -474,7 +475,7 @@ def apply_lessons(
             sender=Counter(senders).most_common(1)[0][0] if senders else None,
             layout=None if senders else (max(layouts) if layouts else None),
         )
-        learned[name] = vote.field.model_copy(update={"learned": origin})
+        learned[name] = vote.read.model_copy(update={"learned": origin})
     out = dict(fields)
     for name, f in learned.items():
         if name not in _TOTALS:
