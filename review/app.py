@@ -70,6 +70,7 @@ from review.web import (
     current_visitor,
 )
 from storage.base import MetadataStore, ObjectStore
+from storage.corrections import CorrectionStore
 from storage.dossiers import DossierRegistry
 
 __all__ = [  # what routers (here and in other modules) take from this module
@@ -130,6 +131,7 @@ def create_app(
     registry: DossierRegistry,
     store: ReviewStore,
     rehash_passwords: bool = True,
+    corrections: CorrectionStore | None = None,
 ) -> FastAPI:
     secret = (
         review.session_secret.get_secret_value()
@@ -140,7 +142,12 @@ def create_app(
         log.warning("no MAILROOM_REVIEW__SESSION_SECRET: sessions end when the server restarts")
     auth = Authenticator(store, secret, max_age_s=review.session_max_age_s, rehash=rehash_passwords)
     service = ReviewService(
-        settings, metadata=metadata, objects=objects, registry=registry, store=store
+        settings,
+        metadata=metadata,
+        objects=objects,
+        registry=registry,
+        store=store,
+        corrections=corrections,
     )
     throttle = LoginThrottle(
         Policy(
@@ -237,7 +244,7 @@ def create_app(
 
 def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
     """The application on the stores the settings name."""
-    from storage import build_metadata_store, build_object_store
+    from storage import build_correction_store, build_metadata_store, build_object_store
     from storage.dossiers import SqliteDossierRegistry
 
     app = create_app(
@@ -247,6 +254,7 @@ def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
         objects=build_object_store(settings.storage),
         registry=SqliteDossierRegistry(settings.storage.sqlite_path),
         store=ReviewStore(settings.storage.sqlite_path),
+        corrections=build_correction_store(settings.storage),
     )
     service: ReviewService = app.state.service
     threading.Thread(target=_warm_up, args=(service,), name="review-warm-up", daemon=True).start()

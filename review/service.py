@@ -44,6 +44,7 @@ from review.documents import ReviewDocuments
 from review.formats import display_value, has_markup, parse_correction
 from review.store import ReviewStore, User
 from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
+from storage.corrections import CorrectionStore
 from storage.dossiers import DossierRegistry
 from validate.checks import run_checks
 from validate.completeness import (
@@ -253,8 +254,10 @@ class ReviewService:
         objects: ObjectStore,
         registry: DossierRegistry,
         store: ReviewStore,
+        corrections: CorrectionStore | None = None,
     ) -> None:
         self.settings = settings
+        self.corrections = corrections  # where corrections are recorded to learn from
         self.metadata = metadata
         self.objects = objects
         self.registry = registry
@@ -558,6 +561,7 @@ class ReviewService:
             after={name: corrected.record()},
         )
         self._label(doc)
+        self._learn(user, doc)
         return doc
 
     def change_type(self, user: User, document_id: str, doc_type: str) -> Document:
@@ -594,6 +598,7 @@ class ReviewService:
             after=new_type.value,
         )
         self._label(doc)
+        self._learn(user, doc)
         return doc
 
     def choose_dossier(
@@ -858,6 +863,17 @@ class ReviewService:
             doc.doc_type.value,
             {n: v for n, v in fields.items() if not has_markup(v)},
         )
+
+    def _learn(self, user: User, doc: Document) -> None:
+        """Record the document's corrections (every field corrected so far, its type) for the
+        next documents of its sender or layout. A medical certificate reaches this point only
+        for the medical team (``guard``), and its correction serves only medical certificates."""
+        if self.corrections is None or doc.doc_type is None:
+            return
+        from mailroom.learning import make_correction
+
+        values = {n: f.value for n, f in doc.fields.items() if f.source == "correction"}
+        self.corrections.add(make_correction(doc, values, user.username))
 
     def _searchable_copy(self, doc: Document) -> str | None:
         """The original when it is a PDF with its own text; else a PDF of the stored page
