@@ -28,6 +28,7 @@ from extract.fields.learned import (
     teach,
 )
 from mailroom.models import DocType, Document, ExtractedField, FieldValue, Status, format_value
+from mailroom.settings import LearningSettings
 
 if TYPE_CHECKING:
     from mailroom.pipeline import Pipeline
@@ -94,7 +95,12 @@ def corrected_fields(
 
 
 def lessons_for(
-    doc: Document, store: CorrectionStore, *, min_similarity: float, limit: int
+    doc: Document,
+    store: CorrectionStore,
+    *,
+    min_similarity: float,
+    limit: int,
+    strong_similarity: float = 0.6,
 ) -> list[Lesson]:
     """The corrections that teach this document: those of its sender (a key it prints or was
     sent from) first; else those of the most alike layouts. Never the document's own."""
@@ -111,18 +117,25 @@ def lessons_for(
         return lessons
     fingerprint = Fingerprint.of(doc.pages)
     return [
-        Lesson(c.correction_id, c.places, layout=similarity, document_id=c.document_id)
+        Lesson(c.correction_id, c.places, layout=similarity, document_id=c.document_id,
+               strong=similarity >= strong_similarity)
         for c, similarity in store.by_layout(kind, fingerprint, min_similarity, limit=limit)
         if c.document_id != doc.document_id
     ]
 
 
-def learn(doc: Document, store: CorrectionStore, *, min_similarity: float, limit: int) -> None:
+def learn(doc: Document, store: CorrectionStore, settings: LearningSettings) -> None:
     """Read the document's learned fields (the pipeline's ``learn`` stage) and record which
     corrections served which field."""
     if doc.doc_type is None or not doc.pages:
         return
-    lessons = lessons_for(doc, store, min_similarity=min_similarity, limit=limit)
+    lessons = lessons_for(
+        doc,
+        store,
+        min_similarity=settings.min_layout_similarity,
+        limit=settings.max_corrections,
+        strong_similarity=settings.strong_layout_similarity,
+    )
     if not lessons:
         return
     fields = apply_lessons(doc.pages, doc.fields, lessons, FIELDS_BY_TYPE.get(doc.doc_type, ()))

@@ -202,12 +202,7 @@ def learn_from_corrections(doc: Document, work: Work, pipeline: Pipeline) -> Non
         return
     from mailroom.learning import learn
 
-    learn(
-        doc,
-        pipeline.corrections,
-        min_similarity=pipeline.settings.learning.min_layout_similarity,
-        limit=pipeline.settings.learning.max_corrections,
-    )
+    learn(doc, pipeline.corrections, pipeline.settings.learning)
 
 
 def match_dossier(doc: Document, work: Work, pipeline: Pipeline) -> None:

@@ -28,6 +28,7 @@ from storage.sql import SqlDatabase, UtcDateTime, metadata
 
 MEDICAL = "medical_certificate"
 CANDIDATES = 200  # corrections read at most per lookup (the newest): lookups stay flat
+RECENT = 50  # the newest corrections of the type, compared whatever their bands
 
 corrections = sa.Table(
     "corrections",
@@ -48,6 +49,7 @@ corrections = sa.Table(
     sa.Column("record", sa.Text(), nullable=False),
     sa.Index("corrections_document_id", "document_id"),
     sa.Index("corrections_created_at", "created_at"),
+    sa.Index("corrections_doc_type", "doc_type", "correction_id"),
     sqlite_autoincrement=True,  # ids never reused: the revision moves with every correction
 )
 correction_keys = sa.Table(
@@ -291,8 +293,10 @@ class SqlCorrectionStore:
     def by_layout(
         self, doc_type: str, fingerprint: Fingerprint, min_similarity: float, limit: int = 5
     ) -> list[tuple[Correction, float]]:
-        """The corrections of this type whose layout is at least ``min_similarity`` alike
-        (candidates by an equal band hash, then compared by signature), most alike first."""
+        """The corrections of this type whose layout is at least ``min_similarity`` alike, most
+        alike first. Compared by signature: the candidates an equal band hash names (likely
+        alike, found by index among any number), and the :data:`RECENT` newest of the type
+        (a weaker likeness, which LSH bands seldom catch)."""
         if fingerprint.empty:
             return []
         conditions = [
@@ -310,7 +314,14 @@ class SqlCorrectionStore:
                     .order_by(sa.func.count().desc(), correction_bands.c.correction_id.desc())
                     .limit(CANDIDATES)
                 )
-                return [int(r[0]) for r in rows]
+                ids = [int(r[0]) for r in rows]
+                recent = conn.execute(
+                    sa.select(corrections.c.correction_id)
+                    .where(corrections.c.doc_type == doc_type)
+                    .order_by(corrections.c.correction_id.desc())
+                    .limit(RECENT)
+                )
+                return list(dict.fromkeys(ids + [int(r[0]) for r in recent]))
 
         ids = self.db.run("looking corrections up by layout", read)
         if not ids:

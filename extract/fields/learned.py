@@ -122,6 +122,8 @@ class Lesson:
     sender: str | None = None  # the sender key it was found by ("SIRET 842123456")
     layout: float | None = None  # the fingerprint similarity it was found by
     document_id: str = ""  # the corrected document
+    strong: bool = True  # found by sender or a close layout: read at the place even unlabelled
+
 
 
 @dataclass
@@ -317,19 +319,23 @@ def _overlap(a: BBox, b: BBox) -> bool:
 
 
 def _find_in_row(name: str, wanted: str, row: Row) -> list[Word] | None:
+    """The run of words of ``row`` that reads as ``wanted``: the closest (a name's fuzzy
+    match), then the longest."""
     words = row.words
-    best: tuple[int, list[Word]] | None = None
+    best: tuple[float, int, list[Word]] | None = None
     for i, j in _runs(words):
         run = list(words[i:j])
         value = read_value(name, " ".join(w.text for w in run))
         if value is None or not same_value(name, value, wanted):
             continue
-        # the longest run that still reads as the value (a name's every word)
-        if best is None or (best[0] == i and len(run) > len(best[1])):
-            best = (i, run)
-        elif best[0] != i:
-            break
-    return best[1] if best else None
+        closeness = (
+            difflib.SequenceMatcher(None, fold_name(str(value)), fold_name(wanted)).ratio()
+            if name in NAME_FIELDS
+            else 1.0
+        )
+        if best is None or (closeness, len(run)) > (best[0], best[1]):
+            best = (closeness, len(run), run)
+    return best[2] if best else None
 
 
 def drawn_place(name: str, value: str, page: Page, box: BBox) -> Place:
@@ -389,12 +395,17 @@ def _expected_boxes(
     return out
 
 
-def read_at(place: Place, page: Page, rows: Sequence[Row] | None = None) -> ExtractedField | None:
+def read_at(
+    place: Place, page: Page, rows: Sequence[Row] | None = None, *, anchored_only: bool = False
+) -> ExtractedField | None:
     """The value of ``place.name`` printed nearest the place taught, on ``page``; None when
-    no run of words of the field's type is close enough."""
+    no run of words of the field's type is close enough. ``anchored_only``: only at the taught
+    offset from a printing of its label (a lesson of a loosely alike layout)."""
     rows = build_rows(page) if rows is None else rows
     best: tuple[float, list[Word], FieldValue] | None = None
     for expected, label_box in _expected_boxes(place, page, rows):
+        if anchored_only and label_box is None:
+            continue
         anchored = label_box is not None
         ey = (expected.y0 + expected.y1) / 2
         reach_x = (0.12 if anchored else 0.08) * page.width
@@ -459,7 +470,7 @@ def apply_lessons(
             page = by_page.get(place.page) or (pages[0] if pages else None)
             if page is None:
                 continue
-            found = read_at(place, page, rows[page.number])
+            found = read_at(place, page, rows[page.number], anchored_only=not lesson.strong)
             if found is None or not valid(place.name, found.value, today):
                 continue
             key = format_value(found.value)

@@ -40,6 +40,7 @@ def upgrade() -> None:
     )
     op.create_index("corrections_document_id", "corrections", ["document_id"])
     op.create_index("corrections_created_at", "corrections", ["created_at"])
+    op.create_index("corrections_doc_type", "corrections", ["doc_type", "correction_id"])
     op.create_table(
         "correction_keys",
         sa.Column("key", sa.String(256), primary_key=True),
@@ -68,6 +69,7 @@ def downgrade() -> None:
     op.drop_table("correction_uses")
     op.drop_table("correction_bands")
     op.drop_table("correction_keys")
+    op.drop_index("corrections_doc_type", "corrections")
     op.drop_index("corrections_created_at", "corrections")
     op.drop_index("corrections_document_id", "corrections")
     op.drop_table("corrections")
