@@ -51,6 +51,8 @@ class FamilyCurve:
     family: str
     documents: int
     f1: dict[int, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # learned values that are wrong
+    misses: list[str] = field(default_factory=list)  # still wrong after the last step
 
     @property
     def rises(self) -> bool:
@@ -246,6 +248,27 @@ def family_curve(
                 learn(again, store, settings.learning)
                 read.append((again, d))
             curve.f1[k] = _score(read)
+            for again, d in read:
+                allowed = set(FIELDS_BY_TYPE.get(d.doc_type, ()))
+                for name in sorted(allowed & set(d.truth) - set(again.fields)):
+                    if k == max(STEPS) and d.truth[name]:
+                        curve.misses.append(f"k={k} {d.name} {name}: missing, truth "
+                                            f"{d.truth[name]!r}")
+                for name, f in again.fields.items():
+                    truth = d.truth.get(name)
+                    if k == max(STEPS) and f.learned is None and truth and not same_value(
+                        name, format_value(f.value), truth
+                    ):
+                        curve.misses.append(f"k={k} {d.name} {name}: read "
+                                            f"{format_value(f.value)!r} ({f.confidence:.2f}), "
+                                            f"truth {truth!r}")
+                    if f.learned is not None and not (
+                        truth and same_value(name, format_value(f.value), truth)
+                    ):
+                        curve.errors.append(
+                            f"k={k} {d.name} {name}: learned {format_value(f.value)!r}, "
+                            f"truth {truth!r} ({f.learned.record()})"
+                        )
             pipeline.corrections = None
             store.close()
     finally:
@@ -260,6 +283,7 @@ def run_learning(
     tests: int = 4,
     families: Sequence[str] | None = None,
     corpora: Sequence[str] = ("blind", "synth"),
+    verbose: int = 0,
 ) -> LearningReport:
     teach = max(STEPS)
     drawn: dict[str, list[Drawn]] = {}
@@ -275,6 +299,9 @@ def run_learning(
             report.families.append(
                 family_curve(settings, family, docs, teach, Path(tmp) / f"f{i}")
             )
-            print(f"  {family}: " + " ".join(f"{v:.3f}" for v in report.families[-1].f1.values()),
+            curve = report.families[-1]
+            print(f"  {family}: " + " ".join(f"{v:.3f}" for v in curve.f1.values()),
                   file=sys.stderr)
+            for error in curve.errors[:verbose] + curve.misses[:verbose]:
+                print(f"    {error}", file=sys.stderr)
     return report

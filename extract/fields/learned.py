@@ -57,6 +57,14 @@ NAME_MATCH = 0.85  # fuzzy ratio for a name to match its printed words
 _LABEL_WORDS = 4  # label words kept before a value
 _TOTALS = ("total_excl_tax", "vat_amount", "total_incl_tax")
 _WS = re.compile(r"\s+")
+_CIVILITIES = frozenset({"m", "mme", "mlle", "madame", "monsieur", "mademoiselle", "mr", "mrs",
+                         "ms", "dr", "docteur", "pr", "professeur", "m/mme", "ou"})
+#: a lesson of a loosely alike layout fills a field the extractor left out or doubts (below
+#: this confidence); it never replaces a value the extractor is sure of
+WEAK_WINS_BELOW = 0.8
+#: words too common to be a label a value is read after, on their own
+_WEAK_LABELS = frozenset({"le", "la", "les", "du", "de", "des", "au", "et", "en", "a", "l", "d",
+                          "par", "pour", "sur", "un", "une", "n", "no", "date", "total"})
 
 
 @dataclass(frozen=True)
@@ -174,11 +182,21 @@ def read_value(name: str, text: str) -> FieldValue | None:
         code = normalize_reference(raw)
         return code if code and any(ch.isdigit() for ch in code) else None
     if name in NAME_FIELDS:
-        if any(ch.isdigit() for ch in raw) or not raw[0].isalpha():
-            return None
-        name_text = raw.strip(" :;,.-")
+        if any(ch.isdigit() for ch in raw) or not raw[0].isalpha() or ":" in raw:
+            return None  # a colon ends a label ("Mode de paiement : …")
+        words = raw.split()
+        while len(words) > 1 and words[0].casefold().rstrip(".") in _CIVILITIES:
+            words = words[1:]  # "Mme Élodie KERVELLA" is Élodie KERVELLA
+        name_text = " ".join(words).strip(" ;,.-")
         return name_text if sum(ch.isalpha() for ch in name_text) >= 2 else None
     return None
+
+
+def shape(text: str) -> str:
+    """A reference's shape: letters as ``A``, digits as ``9``, runs collapsed
+    (``F2026-0042`` -> ``A9-9``)."""
+    out = re.sub(r"[^\W\d_]+", "A", text)
+    return re.sub(r"\d+", "9", out)
 
 
 def same_value(name: str, printed: FieldValue, wanted: str) -> bool:
@@ -395,6 +413,11 @@ def _expected_boxes(
     return out
 
 
+def specific_label(label: tuple[str, ...]) -> bool:
+    """Whether a label says which value it introduces: not only common words ("le", "du")."""
+    return any(len(w) >= 3 and w not in _WEAK_LABELS for w in label)
+
+
 def read_at(
     place: Place, page: Page, rows: Sequence[Row] | None = None, *, anchored_only: bool = False
 ) -> ExtractedField | None:
@@ -403,7 +426,10 @@ def read_at(
     offset from a printing of its label (a lesson of a loosely alike layout)."""
     rows = build_rows(page) if rows is None else rows
     best: tuple[float, list[Word], FieldValue] | None = None
-    for expected, label_box in _expected_boxes(place, page, rows):
+    expected_boxes = _expected_boxes(place, page, rows)
+    if anchored_only and (not specific_label(place.label) or len(expected_boxes) != 1):
+        return None  # a loose lesson reads only after one printing of a telling label
+    for expected, label_box in expected_boxes:
         if anchored_only and label_box is None:
             continue
         anchored = label_box is not None
@@ -426,8 +452,15 @@ def read_at(
                     value = read_value(place.name, " ".join(w.text for w in run))
                     if value is None:
                         continue
+                    if place.name in CODE_FIELDS and shape(str(value)) != shape(place.value):
+                        continue  # another kind of number ("31", a date glued to a word)
                     x0, x1 = run[0].bbox.x0, max(w.bbox.x1 for w in run)
-                    dx = min(abs(x0 - expected.x0), abs(x1 - expected.x1))
+                    if place.name in NAME_FIELDS:
+                        if j != len(phrase):
+                            continue  # a name runs to the end of its phrase
+                        dx = abs(x0 - expected.x0)
+                    else:
+                        dx = min(abs(x0 - expected.x0), abs(x1 - expected.x1))
                     if dx > reach_x:
                         continue
                     dy = abs((row.y0 + row.y1) / 2 - ey)
@@ -479,6 +512,10 @@ def apply_lessons(
     learned: dict[str, ExtractedField] = {}
     for name, options in votes.items():
         vote = max(options.values(), key=lambda v: len(v.lessons))
+        current = fields.get(name)
+        strong = any(lesson.strong for lesson in vote.lessons)
+        if not strong and current is not None and current.confidence >= WEAK_WINS_BELOW:
+            continue
         senders = [lesson.sender for lesson in vote.lessons if lesson.sender]
         layouts = [lesson.layout for lesson in vote.lessons if lesson.layout is not None]
         origin = Learned(
