@@ -238,6 +238,38 @@ class SqlCorrectionStore:
 
         return self.db.run(f"saving the correction of {correction.document_id}", write)
 
+    def add_many(self, batch: Sequence[Correction]) -> None:
+        """Save corrections of documents never corrected before, in one transaction (an
+        import of a history; the benchmark)."""
+
+        def write() -> None:
+            with self.db.transaction() as conn:
+                for correction in batch:
+                    result = conn.execute(corrections.insert().values(
+                        document_id=correction.document_id,
+                        sha256=correction.sha256,
+                        doc_type=correction.doc_type,
+                        username=correction.username,
+                        created_at=correction.created_at,
+                        medical=correction.medical,
+                        signature=json.dumps(list(correction.signature)),
+                        record=correction.record(),
+                    ))
+                    assert result.inserted_primary_key is not None
+                    new_id = int(result.inserted_primary_key[0])
+                    keys = [{"key": k, "correction_id": new_id, "doc_type": correction.doc_type}
+                            for k in sorted(set(correction.sender_keys))]
+                    if keys:
+                        conn.execute(correction_keys.insert(), keys)
+                    if correction.signature:
+                        conn.execute(correction_bands.insert(), [
+                            {"band": i, "value": v, "correction_id": new_id,
+                             "doc_type": correction.doc_type}
+                            for i, v in enumerate(band_hashes(correction.signature))
+                        ])
+
+        self.db.run(f"saving {len(batch)} corrections", write)
+
     def _read(self, query: sa.Select[Any]) -> list[Correction]:
         def read() -> list[Correction]:
             with self.db.connect() as conn:
@@ -326,17 +358,27 @@ class SqlCorrectionStore:
         ids = self.db.run("looking corrections up by layout", read)
         if not ids:
             return []
-        found: list[Correction] = []
-        for start in range(0, len(ids), 500):
-            found += self._read(
-                self._scoped(sa.select(*_COLUMNS), doc_type).where(
-                    corrections.c.correction_id.in_(ids[start : start + 500])
-                )
-            )
-        scored = [(c, fingerprint.similarity(c.signature)) for c in found]
-        scored = [(c, s) for c, s in scored if s >= min_similarity]
-        scored.sort(key=lambda cs: (-cs[1], -cs[0].correction_id))
-        return scored[:limit]
+
+        def signatures() -> list[tuple[int, str]]:
+            with self.db.connect() as conn:
+                query = self._scoped(
+                    sa.select(corrections.c.correction_id, corrections.c.signature), doc_type
+                ).where(corrections.c.correction_id.in_(ids))
+                return [(int(r[0]), str(r[1])) for r in conn.execute(query)]
+
+        # compared on their signatures alone; only the most alike are read whole
+        scored = [
+            (cid, fingerprint.similarity(json.loads(signature)))
+            for cid, signature in self.db.run("reading layout signatures", signatures)
+        ]
+        scored = [(cid, sim) for cid, sim in scored if sim >= min_similarity]
+        scored.sort(key=lambda cs: (-cs[1], -cs[0]))
+        best = dict(scored[:limit])
+        if not best:
+            return []
+        found = self._read(sa.select(*_COLUMNS).where(corrections.c.correction_id.in_(best)))
+        found.sort(key=lambda c: (-best[c.correction_id], -c.correction_id))
+        return [(c, best[c.correction_id]) for c in found]
 
     def record_uses(self, document_id: str, uses: Sequence[tuple[str, str]]) -> None:
         """That ``document_id``'s fields were read with these corrections:

@@ -377,18 +377,34 @@ def _inside(a: BBox, b: BBox) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
+def _agrees(printed: str, taught: str) -> bool:
+    """Two label words that say the same: equal, or one the other's abbreviation
+    (``ref`` / ``reference``, ``fact`` / ``facture``)."""
+    if printed == taught:
+        return True
+    short, long = sorted((printed, taught), key=len)
+    return len(short) >= 3 and long.startswith(short)
+
+
 def _find_label(rows: Sequence[Row], label: tuple[str, ...]) -> list[BBox]:
-    """The boxes of every printing of ``label`` (its label words in a row, in order)."""
+    """The boxes of every printing of ``label`` (its label words in a row, in order); where
+    it is not printed so, of every label word agreeing with its last, telling word (``Vos
+    réf.`` for ``Votre référence``)."""
     if not label:
         return []
     out: list[BBox] = []
-    for row in rows:
-        labelled = [(label_word(w.text), w) for w in row.words]
-        seq = [(lw, w) for lw, w in labelled if lw is not None]
-        n = len(label)
+    labelled = [[(lw, w) for w in row.words if (lw := label_word(w.text)) is not None]
+                for row in rows]
+    n = len(label)
+    for seq in labelled:
         for i in range(len(seq) - n + 1):
             if tuple(lw for lw, _ in seq[i : i + n]) == label:
                 out.append(BBox.union([w.bbox for _, w in seq[i : i + n]]))
+    last = label[-1]
+    if out or not specific_label((last,)):
+        return out
+    for seq in labelled:
+        out += [w.bbox for lw, w in seq if _agrees(lw, last)]
     return out
 
 
@@ -396,15 +412,19 @@ def _expected_boxes(
     place: Place, page: Page, rows: Sequence[Row]
 ) -> list[tuple[BBox, BBox | None]]:
     """Where the value should be on the new page: at the taught offset from each printing of
-    its label (anchored), else at the taught place scaled to the page."""
+    its label (anchored: from the label's end when the value follows it on its row, from its
+    start when the value is under it), else at the taught place scaled to the page."""
     out: list[tuple[BBox, BBox | None]] = []
-    if place.label_box is not None:
-        dx0 = place.box.x0 - place.label_box.x0
-        dy0 = place.box.y0 - place.label_box.y0
-        dx1 = place.box.x1 - place.label_box.x1
+    taught = place.label_box
+    if taught is not None:
+        same_row = place.box.y0 < taught.y1 and place.box.y1 > taught.y0
+        width, height = place.box.x1 - place.box.x0, place.box.y1 - place.box.y0
         for lb in _find_label(rows, place.label):
-            out.append((BBox(x0=lb.x0 + dx0, y0=lb.y0 + dy0, x1=lb.x1 + dx1,
-                             y1=lb.y0 + dy0 + (place.box.y1 - place.box.y0)), lb))
+            x0 = (lb.x1 + place.box.x0 - taught.x1) if same_row else (
+                lb.x0 + place.box.x0 - taught.x0
+            )
+            y0 = lb.y0 + place.box.y0 - taught.y0
+            out.append((BBox(x0=x0, y0=y0, x1=x0 + width, y1=y0 + height), lb))
     if not out:
         sx = page.width / max(place.page_width, 1.0)
         sy = page.height / max(place.page_height, 1.0)
