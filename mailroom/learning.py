@@ -100,7 +100,7 @@ def lessons_for(
     *,
     min_similarity: float,
     limit: int,
-    strong_similarity: float = 0.6,
+    strong_similarity: float = 0.75,
 ) -> list[Lesson]:
     """The corrections that teach this document: those of its sender (a key it prints or was
     sent from) first; else those of the most alike layouts. Never the document's own."""

@@ -166,7 +166,7 @@ class LearningSettings(BaseModel):
         "is at least this similar (0-1), where the new page prints the label it taught.",
     )
     strong_layout_similarity: float = Field(
-        default=0.6,
+        default=0.75,
         description="From this layout similarity on (and for the same sender), a value is read "
         "at the taught place even where its label is not printed.",
     )
