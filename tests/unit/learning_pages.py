@@ -54,6 +54,7 @@ def atelier_invoice(sale: Sale, *, shift: float = 0.0) -> Page:
         (40, 40, sale.company),
         (40, 55, "12 rue des Tilleuls 45000 Orléans"),
         (40, 70, f"SIRET {sale.siret[:3]} {sale.siret[3:6]} {sale.siret[6:9]} {sale.siret[9:]}"),
+        (330 + shift, 92, "FACTURE"),
         (330 + shift, 110, f"Bon de livraison : {sale.other_number}"),
         (330 + shift, 125, f"Pièce comptable {sale.number}"),
         (330 + shift, 140, f"Émise le {sale.day}"),
