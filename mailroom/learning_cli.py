@@ -29,6 +29,39 @@ def cmd_corrections_import(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_corrections_export(args: argparse.Namespace, settings: Settings) -> int:
+    """The corrections as labelled examples (``{"text", "doc_type", "fields"}`` a line) for
+    ``mailroom train --labels``: the classifier refitted with what gestionnaires corrected.
+    Medical certificates' corrections stay out unless ``--medical`` (their values are the
+    medical team's)."""
+    import json
+
+    from storage import build_correction_store, build_metadata_store
+
+    store = build_correction_store(settings.storage)
+    metadata = build_metadata_store(settings.storage)
+    written = skipped = 0
+    try:
+        with args.file.open("w", encoding="utf-8") as out:
+            for correction in store.all():
+                if correction.medical and not args.medical:
+                    skipped += 1
+                    continue
+                doc = metadata.get(correction.document_id)
+                if doc is None or not doc.pages:
+                    skipped += 1
+                    continue
+                out.write(json.dumps({"text": doc.text, "doc_type": correction.doc_type,
+                                      "fields": correction.values}, ensure_ascii=False) + "\n")
+                written += 1
+    finally:
+        store.close()
+        metadata.close()
+    print(f"{written} exemple(s) écrit(s) dans {args.file}, {skipped} écarté(s) "
+          f"(médical ou document absent) ; mailroom train --labels {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
 def print_weekly(settings: Settings, out: TextIO) -> None:
     """Corrections per week and how many later fields they served (``mailroom report``)."""
     from storage import build_correction_store
@@ -61,3 +94,10 @@ def add_corrections_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
         "--user", default="import", help="who made the corrections (recorded with them)"
     )
     importing.set_defaults(func=cmd_corrections_import)
+    exporting = corrections_sub.add_parser(
+        "export", help="the corrections as labelled examples for mailroom train --labels"
+    )
+    exporting.add_argument("file", type=Path, metavar="FILE.jsonl")
+    exporting.add_argument("--medical", action="store_true",
+                           help="include medical certificates' corrections")
+    exporting.set_defaults(func=cmd_corrections_export)

@@ -254,20 +254,20 @@ def family_curve(
                     if k == max(STEPS) and d.truth[name]:
                         curve.misses.append(f"k={k} {d.name} {name}: missing, truth "
                                             f"{d.truth[name]!r}")
-                for name, f in again.fields.items():
+                for name, got in again.fields.items():
                     truth = d.truth.get(name)
-                    if k == max(STEPS) and f.learned is None and truth and not same_value(
-                        name, format_value(f.value), truth
+                    if k == max(STEPS) and got.learned is None and truth and not same_value(
+                        name, format_value(got.value), truth
                     ):
                         curve.misses.append(f"k={k} {d.name} {name}: read "
-                                            f"{format_value(f.value)!r} ({f.confidence:.2f}), "
+                                            f"{format_value(got.value)!r} ({got.confidence:.2f}), "
                                             f"truth {truth!r}")
-                    if f.learned is not None and not (
-                        truth and same_value(name, format_value(f.value), truth)
+                    if got.learned is not None and not (
+                        truth and same_value(name, format_value(got.value), truth)
                     ):
                         curve.errors.append(
-                            f"k={k} {d.name} {name}: learned {format_value(f.value)!r}, "
-                            f"truth {truth!r} ({f.learned.record()})"
+                            f"k={k} {d.name} {name}: learned {format_value(got.value)!r}, "
+                            f"truth {truth!r} ({got.learned.record()})"
                         )
             pipeline.corrections = None
             store.close()
