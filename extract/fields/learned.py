@@ -182,8 +182,8 @@ def read_value(name: str, text: str) -> FieldValue | None:
         code = normalize_reference(raw)
         return code if code and any(ch.isdigit() for ch in code) else None
     if name in NAME_FIELDS:
-        if any(ch.isdigit() for ch in raw) or not raw[0].isalpha() or ":" in raw:
-            return None  # a colon ends a label ("Mode de paiement : …")
+        if any(ch.isdigit() for ch in raw) or not raw[0].isupper() or ":" in raw:
+            return None  # a colon ends a label ("Mode de paiement : …"); names are capitalised
         words = raw.split()
         while len(words) > 1 and words[0].casefold().rstrip(".") in _CIVILITIES:
             words = words[1:]  # "Mme Élodie KERVELLA" is Élodie KERVELLA
@@ -454,6 +454,14 @@ def read_at(
             continue
         anchored = label_box is not None
         ey = (expected.y0 + expected.y1) / 2
+        # a label printed twice (a form's two "Nom Prénom"): the printing nearer the taught
+        # one's place on the page counts first
+        away = 0.0
+        if label_box is not None and place.label_box is not None:
+            sx = page.width / max(place.page_width, 1.0)
+            sy = page.height / max(place.page_height, 1.0)
+            away = 0.5 * (abs(label_box.x0 - place.label_box.x0 * sx)
+                          + abs(label_box.y0 - place.label_box.y0 * sy))
         reach_x = (0.12 if anchored else 0.08) * page.width
         for row in rows:
             height = max(row.height, 1.0)
@@ -486,7 +494,7 @@ def read_at(
                     dy = abs((row.y0 + row.y1) / 2 - ey)
                     # of the runs starting at one word, the longest that reads as a value
                     # ("1 050,00", not "1"; a name's every word)
-                    score = dx + dy - 0.5 * len(run)
+                    score = dx + dy + away - 0.5 * len(run)
                     if best is None or score < best[0]:
                         best = (score, list(run), value)
     if best is None:
