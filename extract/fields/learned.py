@@ -293,8 +293,9 @@ def teach(
 ) -> dict[str, Place]:
     """Where each corrected value (the contract's text form) is printed. Of its printings, the
     one at ``hints`` (where the extractor read that same value) is taken, else one a label
-    introduces (an amount's last: totals close a page; any other value's first), else the
-    first. A value not found on the pages teaches no place."""
+    introduces (an amount's last: totals close a page; any other value's when all its labelled
+    printings have one label), else the first. A value not found on the pages, or printed
+    after several labels with no hint, teaches no place."""
     hints = hints or {}
     found: dict[str, list[Place]] = {}
     for page in pages:
@@ -325,8 +326,12 @@ def teach(
         labelled = [p for p in places if p.label]
         if at_hint:
             out[name] = at_hint[0]
+        elif name in AMOUNT_FIELDS and labelled:
+            out[name] = labelled[-1]
+        elif len({p.label for p in labelled}) > 1:
+            continue  # printed after several labels ("Admis le", "Arrêt du"): which one is it?
         elif labelled:
-            out[name] = labelled[-1] if name in AMOUNT_FIELDS else labelled[0]
+            out[name] = labelled[0]
         else:
             out[name] = places[0]
     return out
