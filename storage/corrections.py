@@ -15,6 +15,7 @@ returned for a medical certificate.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +30,7 @@ from storage.sql import SqlDatabase, UtcDateTime, metadata
 MEDICAL = "medical_certificate"
 CANDIDATES = 200  # corrections read at most per lookup (the newest): lookups stay flat
 RECENT = 50  # the newest corrections of the type, compared whatever their bands
+PER_BAND = 50  # rows read per equal band
 
 corrections = sa.Table(
     "corrections",
@@ -331,22 +333,24 @@ class SqlCorrectionStore:
         (a weaker likeness, which LSH bands seldom catch)."""
         if fingerprint.empty:
             return []
-        conditions = [
-            sa.and_(correction_bands.c.band == i, correction_bands.c.value == v)
-            for i, v in enumerate(fingerprint.bands[:BANDS])
-        ]
 
         def read() -> list[int]:
+            # each band's newest equal rows (an index range, LIMIT): the rows read stay the
+            # same however many corrections share a band
+            hits: Counter[int] = Counter()
             with self.db.connect() as conn:
-                rows = conn.execute(
-                    sa.select(correction_bands.c.correction_id)
-                    .where(sa.or_(*conditions))
-                    .where(correction_bands.c.doc_type == doc_type)
-                    .group_by(correction_bands.c.correction_id)
-                    .order_by(sa.func.count().desc(), correction_bands.c.correction_id.desc())
-                    .limit(CANDIDATES)
-                )
-                ids = [int(r[0]) for r in rows]
+                for i, v in enumerate(fingerprint.bands[:BANDS]):
+                    rows = conn.execute(
+                        sa.select(correction_bands.c.correction_id)
+                        .where(correction_bands.c.band == i)
+                        .where(correction_bands.c.value == v)
+                        .where(correction_bands.c.doc_type == doc_type)
+                        .order_by(correction_bands.c.correction_id.desc())
+                        .limit(PER_BAND)
+                    )
+                    hits.update(int(r[0]) for r in rows)
+                ranked = sorted(hits, key=lambda cid: (-hits[cid], -cid))[:CANDIDATES]
+                ids = list(ranked)
                 recent = conn.execute(
                     sa.select(corrections.c.correction_id)
                     .where(corrections.c.doc_type == doc_type)
