@@ -173,11 +173,6 @@ class LearningSettings(BaseModel):
     max_corrections: int = Field(
         default=5, description="Corrections read per document (the newest, the most alike)."
     )
-    refit_after: int = Field(
-        default=50,
-        description="Refit the field rankers and the classifier in the background after this "
-        "many new corrections (0: only with mailroom train).",
-    )
 
 
 class DossierSettings(BaseModel):
