@@ -59,3 +59,23 @@ class ExtractSettings(BaseModel):
         default=0.60,
         description="A required field below this confidence sends the document to review.",
     )
+
+
+class LearningSettings(BaseModel):
+    enabled: bool = Field(
+        default=True,
+        description="Read new documents with what corrections taught (docs/learning.md).",
+    )
+    min_layout_similarity: float = Field(
+        default=0.2,
+        description="A correction of another sender serves a document whose layout fingerprint "
+        "is at least this similar (0-1), where the new page prints the label it taught.",
+    )
+    strong_layout_similarity: float = Field(
+        default=0.75,
+        description="From this layout similarity on (and for the same sender), a value is read "
+        "at the taught place even where its label is not printed.",
+    )
+    max_corrections: int = Field(
+        default=5, description="Corrections read per document (the newest, the most alike)."
+    )

@@ -256,6 +256,14 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chart written to {out}", file=sys.stderr)
         return EXIT_OK
     text = report_csv(report) if args.format == "csv" else report_table(report)
+    if args.format == "table":
+        from io import StringIO
+
+        from mailroom.learning_cli import print_weekly
+
+        weekly = StringIO()
+        print_weekly(settings, weekly)
+        text = text.rstrip("\n") + "\n" + weekly.getvalue()
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:
@@ -351,6 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     from review.cli import add_review_commands
 
     add_review_commands(sub)
+    from mailroom.learning_cli import add_corrections_commands
+
+    add_corrections_commands(sub)
     from mailroom.worker import add_worker_commands
 
     add_worker_commands(sub)

@@ -704,7 +704,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "sets",
         nargs="*",
-        choices=[*SETS, *EXTRA_SETS, *GENERATED_SETS, "all", "lofo"],
+        choices=[*SETS, *EXTRA_SETS, *GENERATED_SETS, "all", "lofo", "learning"],
         default=["samples"],
         help="which sets to score (default: samples; 'all' is every set read from disk); "
         "lofo: the field rankers fitted on all generated layout families but one and measured "
@@ -714,6 +714,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="lofo: generated documents per layout family")
     parser.add_argument("--lofo-families", nargs="+", default=None,
                         help="lofo: only these layout families (default: all)")
+    parser.add_argument("--learning-tests", type=int, default=4,
+                        help="learning: documents measured per family (after 5 taught)")
+    parser.add_argument("--learning-families", nargs="+", default=None,
+                        help="learning: only the families whose name holds one of these")
     parser.add_argument(
         "--keep", type=Path, default=None, help="blind: generate the corpus here and keep it"
     )
@@ -730,7 +734,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     which = list(SETS) if "all" in args.sets else list(dict.fromkeys(args.sets))
-    which += [s for s in (*GENERATED_SETS, "lofo") if s in args.sets and s not in which]
+    which += [s for s in (*GENERATED_SETS, "lofo", "learning")
+              if s in args.sets and s not in which]
     lofo = None
     if "lofo" in which:
         from extract.fields.lofo import run_lofo
@@ -738,7 +743,14 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         lofo = run_lofo(per_family=args.lofo_docs, samples=args.samples,
                         families=args.lofo_families)
         lofo.render()
-    read = [s for s in which if s not in (*GENERATED_SETS, "lofo")]
+    learning = None
+    if "learning" in which:  # mailroom/learning_eval.py: the learning curve per family
+        from mailroom.learning_eval import run_learning
+
+        learning = run_learning(settings, seed=args.seed if args.seed is not None else 7,
+                                tests=args.learning_tests, families=args.learning_families)
+        learning.render()
+    read = [s for s in which if s not in (*GENERATED_SETS, "lofo", "learning")]
     scores = run(settings, read, samples=args.samples, eval_data=args.eval_data, limit=args.limit)
     if "blind" in which:
         started = time.monotonic()
@@ -749,5 +761,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         s.render(show_errors=args.errors)
     if args.json_out:
         out: list[Any] = [s.as_dict() for s in scores] + ([lofo.as_dict()] if lofo else [])
+        out += [learning.as_dict()] if learning else []
         args.json_out.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0

@@ -163,11 +163,30 @@ class Page(Frozen):
         return prints_as_till_roll((w.text, w.bbox.x0, w.bbox.x1) for w in self.words)
 
 
+class Learned(Frozen):
+    """Where a value learned from corrections came from: how many corrected documents taught
+    it, and whether they were found by the sender (``"SIRET 84212345600017"``) or by the
+    layout (the printed labels' fingerprint, with its similarity)."""
+
+    corrections: int
+    sender: str | None = None
+    layout: float | None = None  # fingerprint similarity (0-1) when found by layout
+
+    def record(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"corrections": self.corrections}
+        if self.sender is not None:
+            out["sender"] = self.sender
+        if self.layout is not None:
+            out["layout"] = round(self.layout, 3)
+        return out
+
+
 class ExtractedField(Frozen):
     """One field's value, how sure we are of it, and where it is on which page.
 
     ``kind`` says how ``value`` is typed so that a stored record reads back exactly (JSON has
-    no Decimal or date); it is inferred from the value when not given.
+    no Decimal or date); it is inferred from the value when not given. ``learned`` is set when
+    the value was read at the place corrections of the same sender or layout taught.
     """
 
     value: FieldValue
@@ -176,6 +195,7 @@ class ExtractedField(Frozen):
     bbox: BBox | None = None
     source: str = "text"  # "text", "facturx", "correction", ...
     kind: Literal["text", "amount", "date"] = "text"
+    learned: Learned | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -213,6 +233,8 @@ class ExtractedField(Frozen):
             out["page"] = self.page
         if self.bbox is not None:
             out["bbox"] = self.bbox.as_list()
+        if self.learned is not None:
+            out["learned"] = self.learned.record()
         return out
 
 

@@ -175,7 +175,7 @@ def resplit_batch(
 def _process(pipeline: Pipeline, batch: Document, segments: list[Segment]) -> list[Document]:
     """The documents of ``segments`` cut from the batch's original and processed on their
     own, their pages as the batch's reading gave them."""
-    from mailroom.pipeline import Work
+    from mailroom.stages import Work
 
     assert batch.original_key is not None and batch.media_type is not None
     created: list[Document] = []

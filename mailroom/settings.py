@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from classify.settings import ClassifySettings
-from extract.settings import ExtractSettings, OcrSettings
+from extract.settings import ExtractSettings, LearningSettings, OcrSettings
 from ingest.settings import FolderRoute, FolderWatchSettings, ImapSettings, SplitSettings
 from review.settings import ReviewSettings
 from storage.settings import StorageSettings
@@ -24,6 +24,7 @@ __all__ = [
     "FolderWatchSettings",
     "FraudSettings",
     "ImapSettings",
+    "LearningSettings",
     "LimitSettings",
     "OcrSettings",
     "QueueSettings",
@@ -78,6 +79,9 @@ class Settings(BaseSettings):
     classify: ClassifySettings = Field(default_factory=ClassifySettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     dossiers: DossierSettings = Field(default_factory=DossierSettings)
+    learning: LearningSettings = Field(
+        default_factory=LearningSettings, description="Learning from corrections."
+    )
     requests: RequestSettings = Field(default_factory=RequestSettings)
     split: SplitSettings = Field(
         default_factory=SplitSettings,

@@ -65,6 +65,7 @@ from review.web import (
     current_visitor,
 )
 from storage.base import MetadataStore, ObjectStore
+from storage.corrections import CorrectionStore
 from storage.dossiers import DossierRegistry
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def create_app(
     store: ReviewStore,
     rehash_passwords: bool = True,
     pipeline: Callable[[], Pipeline] | None = None,
+    corrections: CorrectionStore | None = None,
 ) -> FastAPI:
     """``pipeline``: the pipeline a batch cut again is processed with (on these stores);
     without one, the batch page shows the cut but cannot change it."""
@@ -142,7 +144,12 @@ def create_app(
         log.warning("no MAILROOM_REVIEW__SESSION_SECRET: sessions end when the server restarts")
     auth = Authenticator(store, secret, max_age_s=review.session_max_age_s, rehash=rehash_passwords)
     service = ReviewService(
-        settings, metadata=metadata, objects=objects, registry=registry, store=store
+        settings,
+        metadata=metadata,
+        objects=objects,
+        registry=registry,
+        store=store,
+        corrections=corrections,
     )
     throttle = _throttle(review)
     templates = _templates()
@@ -250,7 +257,7 @@ def _install_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
 
 def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
     """The application on the stores the settings name."""
-    from storage import build_metadata_store, build_object_store
+    from storage import build_correction_store, build_metadata_store, build_object_store
     from storage.dossiers import SqliteDossierRegistry
 
     metadata = build_metadata_store(settings.storage)
@@ -264,6 +271,7 @@ def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
         registry=registry,
         store=ReviewStore(settings.storage.sqlite_path),
         pipeline=_pipeline_on(settings, metadata, objects, registry),
+        corrections=build_correction_store(settings.storage),
     )
     service: ReviewService = app.state.service
     threading.Thread(target=_warm_up, args=(service,), name="review-warm-up", daemon=True).start()

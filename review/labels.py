@@ -9,9 +9,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from extract.corrected import AMOUNT_FIELDS, DATE_FIELDS
 from review.formats import (
-    AMOUNT_FIELDS,
-    DATE_FIELDS,
     FIELD_LABELS,
     PAYMENT_LABELS,
     french_amount,

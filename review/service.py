@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from extract.corrected import has_markup, parse_correction
 from ingest.email import parse_email
 from mailroom.errors import MailroomError
 from mailroom.models import (
@@ -47,9 +48,7 @@ from review.errors import ActionError, NeedsConfirmation, NeedsReason, NotFound,
 from review.formats import (
     display_value,
     fold,
-    has_markup,
     locate_value,
-    parse_correction,
     split_person_name,
 )
 from review.listing import (
@@ -65,6 +64,7 @@ from review.listing import (
 from review.page_images import image_media_type, screen_image
 from review.store import ReviewStore, User
 from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
+from storage.corrections import CorrectionStore
 from storage.dossiers import DossierRegistry
 from validate.checks import run_checks
 from validate.completeness import (
@@ -95,8 +95,10 @@ class ReviewService:
         objects: ObjectStore,
         registry: DossierRegistry,
         store: ReviewStore,
+        corrections: CorrectionStore | None = None,
     ) -> None:
         self.settings = settings
+        self.corrections = corrections  # where corrections are recorded to learn from
         self.metadata = metadata
         self.objects = objects
         self.registry = registry
@@ -402,6 +404,7 @@ class ReviewService:
             after={name: corrected.record()},
         )
         self._label(doc)
+        self._learn(user, doc)
         return doc
 
     def change_type(self, user: User, document_id: str, doc_type: str) -> Document:
@@ -438,6 +441,7 @@ class ReviewService:
             after=new_type.value,
         )
         self._label(doc)
+        self._learn(user, doc)
         return doc
 
     def choose_dossier(
@@ -672,7 +676,7 @@ class ReviewService:
         """Run the checks again, and say again why the document is in review (the pipeline's
         reasons): "dossier à choisir" goes once a dossier is chosen, a corrected field
         leaves "champs à vérifier"."""
-        from mailroom.pipeline import review_reasons
+        from mailroom.stages import review_reasons
 
         dossier = None
         if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
@@ -702,6 +706,17 @@ class ReviewService:
             doc.doc_type.value,
             {n: v for n, v in fields.items() if not has_markup(v)},
         )
+
+    def _learn(self, user: User, doc: Document) -> None:
+        """Record the document's corrections (every field corrected so far, its type) for the
+        next documents of its sender or layout. A medical certificate reaches this point only
+        for the medical team (``guard``), and its correction serves only medical certificates."""
+        if self.corrections is None or doc.doc_type is None:
+            return
+        from mailroom.learning import make_correction
+
+        values = {n: f.value for n, f in doc.fields.items() if f.source == "correction"}
+        self.corrections.add(make_correction(doc, values, user.username))
 
     def _searchable_copy(self, doc: Document) -> str | None:
         """The original when it is a PDF with its own text; else a PDF of the stored page

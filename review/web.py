@@ -16,10 +16,11 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from extract.corrected import InvalidCorrection, parse_correction
 from mailroom.models import FieldValue
 from mailroom.settings import Settings
 from review.auth import Authenticator, tokens_equal
-from review.formats import InvalidCorrection, display_value, parse_correction
+from review.formats import display_value
 from review.page_images import image_media_type
 from review.service import ReviewService
 from review.settings import ReviewSettings

@@ -23,6 +23,7 @@ from storage.base import (
 from storage.settings import StorageSettings
 
 if TYPE_CHECKING:
+    from storage.corrections import CorrectionStore
     from storage.dossiers import DossierRegistry
     from storage.fraud import FraudStore
     from storage.sql import SqlDatabase
@@ -34,6 +35,7 @@ __all__ = [
     "MetadataStore",
     "ObjectStore",
     "StorageConflict",
+    "build_correction_store",
     "build_dossier_registry",
     "build_fraud_store",
     "build_metadata_store",
@@ -102,6 +104,20 @@ def build_fraud_store(settings: StorageSettings) -> FraudStore:
         from storage.fraud_sql import SqlFraudStore
 
         return SqlFraudStore(_sql_database(settings))
+    raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+
+
+def build_correction_store(settings: StorageSettings) -> CorrectionStore:
+    """The corrections store in the metadata database the settings name; beside the embedded
+    SQLite metadata file, a SQLite file of its own (``learning.sqlite3``)."""
+    from storage.corrections import SqlCorrectionStore
+
+    if settings.metadata_backend == "sqlite":
+        from storage.sql import sqlite_url
+
+        return SqlCorrectionStore(sqlite_url(settings.data_dir / "learning.sqlite3"))
+    if settings.metadata_backend == "postgresql":
+        return SqlCorrectionStore(_sql_database(settings))
     raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
 
 

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from extract.corrected import InvalidCorrection
 from extract.fields.base import FIELDS_BY_TYPE
 from mailroom.models import DocType, Document
 from mailroom.records import Dossier
 from review.access import may_see_medical
 from review.errors import ActionError, NeedsConfirmation, NotFound
-from review.formats import FIELD_LABELS, InvalidCorrection
+from review.formats import FIELD_LABELS
 from review.labels import EVENT_TYPES
 from review.listing import QueueFilters, doc_title
 from review.web import (

@@ -37,6 +37,10 @@ RUNNERS = {
     "mailroom.fraud_eval",
     "mailroom.batches",
     "mailroom.resplit",
+    "mailroom.stages",
+    "mailroom.learning",
+    "mailroom.learning_eval",
+    "mailroom.learning_cli",
 }
 MAX_MODULE_LINES = 800
 MAX_FUNCTION_LINES = 100

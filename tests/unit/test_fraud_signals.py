@@ -13,9 +13,9 @@ from PIL import Image, ImageDraw, ImageFont
 from extract.page_hash import content_box, image_hashes, simhash, words_of
 from extract.pdf_forensics import PdfForensics, inspect_pdf, revision_ends
 from mailroom.models import BBox, DocType, Document, ExtractedField, Match, Page, Source, Word
-from mailroom.pipeline import review_reasons
 from mailroom.records import Dossier
 from mailroom.settings import Settings
+from mailroom.stages import review_reasons
 from samples.synth.tamper import invoice_pdf, rephotograph, swap_text_incrementally
 from storage.fraud import MemoryFraudStore, SupplierIban, hamming
 from storage.memory import MemoryMetadataStore

@@ -117,7 +117,9 @@ def test_a_read_document_gives_a_contract_record_with_fields(
     assert record["source"]["channel"] == "scan"
     assert record["status"] == "needs_review"  # no dossier in the registry: a person files
     assert record["match"] == {"status": "unmatched", "candidates": []}
-    assert set(doc.timings) == {"read", "classify", "extract", "match", "check", "fraud", "file"}
+    assert set(doc.timings) == {
+        "read", "classify", "extract", "learn", "match", "check", "fraud", "file"
+    }
 
 
 def test_original_is_stored_before_processing(pipeline: Pipeline, tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from review.formats import InvalidCorrection, parse_correction, split_person_name
+from extract.corrected import InvalidCorrection, parse_correction
+from review.formats import split_person_name
 
 
 @pytest.mark.parametrize(

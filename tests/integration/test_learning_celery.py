@@ -1,0 +1,69 @@
+"""A correction saved in the review application reaches a running Celery worker without a
+restart: the worker (real Redis, PostgreSQL, S3) reads the next invoice of the same
+invoicing program with what the correction taught. The review side is the application's
+service (the code behind its form), not a browser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mailroom.models import Status
+from mailroom.pipeline import build_pipeline
+from mailroom.settings import Settings
+from mailroom.worker import create_app, enqueue_paths
+from review.service import ReviewService
+from review.store import ReviewStore, User
+from storage import build_correction_store
+from tests.integration.test_celery_workers import (  # noqa: F401 - fixtures
+    Workers,
+    _wait_all,
+    backend,
+    broker,
+    pg_url,
+    s3,
+)
+from tests.integration.test_learning_cli import _pdf
+from tests.unit.learning_pages import SALES
+
+pytestmark = [pytest.mark.s3, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+CLERK = User("gest1", "gestionnaire", True, "", datetime(2026, 12, 7, tzinfo=UTC))
+
+
+def test_a_correction_in_review_changes_the_next_document_in_a_running_worker(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    found: tuple[Settings, Workers] = request.getfixturevalue("backend")
+    settings, workers = found
+    first_pdf = _pdf(SALES[0], tmp_path / "first.pdf")
+    next_pdf = _pdf(SALES[1], tmp_path / "next.pdf")
+    with build_pipeline(settings) as producer:
+        celery = create_app(settings)
+        workers.start("w1")
+        [[first_id]] = _wait_all(enqueue_paths(celery, producer.objects, [first_pdf]), workers,
+                                 timeout_s=600)
+        first = producer.metadata.get(first_id)
+        assert first is not None and first.status is Status.NEEDS_REVIEW
+        assert "invoice_number" not in first.fields or \
+            first.fields["invoice_number"].value != "PC-20931"
+
+        store = ReviewStore(tmp_path / "review.sqlite3")
+        corrections = build_correction_store(settings.storage)
+        review = ReviewService(settings, metadata=producer.metadata, objects=producer.objects,
+                               registry=producer.registry, store=store, corrections=corrections)
+        review.correct_field(CLERK, first_id, "invoice_number", "PC-20931")
+        store.close()
+        corrections.close()
+
+        # the same worker, never restarted
+        [[next_id]] = _wait_all(enqueue_paths(celery, producer.objects, [next_pdf]), workers,
+                                timeout_s=600)
+        read = producer.metadata.get(next_id)
+        assert read is not None
+        field = read.fields["invoice_number"]
+        assert field.value == "PC-77102"
+        assert field.learned is not None and field.learned.corrections == 1
+    workers.stop_all()

@@ -1,0 +1,102 @@
+"""The review application records what a gestionnaire corrects, to learn from it; a medical
+certificate's correction is the medical team's, and stays with medical certificates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mailroom.models import DocType, Document, Source, Status, document_id_for
+from mailroom.settings import Settings, StorageSettings
+from review.service import Refused, ReviewService
+from review.store import ReviewStore, User
+from storage.corrections import SqlCorrectionStore
+from storage.dossiers import MemoryDossierRegistry
+from storage.memory import MemoryMetadataStore, MemoryObjectStore
+from storage.sql import sqlite_url
+from tests.unit.laid_out import laid_out_page
+from tests.unit.learning_pages import SALES, atelier_invoice, luhn_complete
+
+RPPS = luhn_complete("1010101010")
+
+NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
+CLERK = User("gest1", "gestionnaire", True, "", NOW)
+DOCTOR = User("med1", "medical", True, "", NOW)
+
+
+def _doc(n: int, doc_type: DocType, page: object) -> Document:
+    sha = f"{n:02x}".ljust(64, "0")
+    return Document(
+        document_id=document_id_for(sha),
+        sha256=sha,
+        source=Source(channel="scan"),
+        pages=[page],  # type: ignore[list-item]
+        page_count=1,
+        doc_type=doc_type,
+        doc_type_confidence=0.95,
+        status=Status.NEEDS_REVIEW,
+    )
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[ReviewService, SqlCorrectionStore]]:
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
+    metadata = MemoryMetadataStore()
+    metadata.save(_doc(1, DocType.INVOICE, atelier_invoice(SALES[0])))
+    certificate = laid_out_page(
+        (40, 40, "Docteur Anselme Vidrac"),
+        (40, 55, f"RPPS {RPPS}"),
+        (40, 120, "Je soussigné certifie avoir examiné Mme Oriane Pelletaz"),
+    )
+    metadata.save(_doc(2, DocType.MEDICAL_CERTIFICATE, certificate))
+    corrections = SqlCorrectionStore(sqlite_url(tmp_path / "learning.sqlite3"))
+    store = ReviewStore(settings.storage.sqlite_path)
+    yield (
+        ReviewService(
+            settings,
+            metadata=metadata,
+            objects=MemoryObjectStore(),
+            registry=MemoryDossierRegistry(),
+            store=store,
+            corrections=corrections,
+        ),
+        corrections,
+    )
+    store.close()
+    corrections.close()
+
+
+def test_a_field_corrected_in_review_is_recorded_with_its_place_and_sender(
+    service: tuple[ReviewService, SqlCorrectionStore],
+) -> None:
+    review, corrections = service
+    doc_id = document_id_for(f"{1:02x}".ljust(64, "0"))
+    review.correct_field(CLERK, doc_id, "invoice_number", "PC-20931")
+    review.correct_field(CLERK, doc_id, "supplier_siret", SALES[0].siret)
+    saved = corrections.get(doc_id)
+    assert saved is not None and saved.username == "gest1" and saved.doc_type == "invoice"
+    assert saved.values == {"invoice_number": "PC-20931", "supplier_siret": SALES[0].siret}
+    place = next(p for p in saved.places if p.name == "invoice_number")
+    assert place.label == ("piece", "comptable") and place.words == ("PC-20931",)
+    assert f"siren:{SALES[0].siret[:9]}" in saved.sender_keys
+    assert corrections.count() == 1  # one correction per document, the latest
+
+
+def test_a_medical_correction_is_the_medical_teams_and_serves_only_certificates(
+    service: tuple[ReviewService, SqlCorrectionStore],
+) -> None:
+    review, corrections = service
+    doc_id = document_id_for(f"{2:02x}".ljust(64, "0"))
+    with pytest.raises(Refused):
+        review.correct_field(CLERK, doc_id, "patient_name", "Oriane Pelletaz")
+    assert corrections.count() == 0
+    review.correct_field(DOCTOR, doc_id, "practitioner_id", RPPS)
+    saved = corrections.get(doc_id)
+    assert saved is not None and saved.medical
+    assert corrections.by_keys("invoice", list(saved.sender_keys)) == []
+    assert [c.document_id for c, _ in corrections.by_keys(
+        "medical_certificate", list(saved.sender_keys)
+    )] == [doc_id]
