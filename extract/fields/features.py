@@ -38,7 +38,8 @@ from extract.fields import candidates as cands
 from extract.fields import spelling
 from extract.fields.candidates import Candidate
 from extract.fields.layout import Row, fold
-from extract.fields.layout_extractor import _CLOSING, _Doc
+from extract.fields.layout_doc import _Doc
+from extract.fields.layout_parties import _CLOSING
 from extract.fields.lexicon import AMOUNT, BY_KEY, DATE, NAME
 from extract.normalize import fold_name
 from mailroom.models import ExtractedField, FieldValue, format_value

@@ -393,7 +393,7 @@ SIREN_LABELS: tuple[str, ...] = (
 
 #: Words of a postal address, by what they name, in the languages the mailroom receives: a line
 #: holding one with a number, or opening with one, is an address, not a name
-#: (``layout_extractor._address_like``). Street types, then the areas a street sits in
+#: (``layout_parties._address_like``). Street types, then the areas a street sits in
 #: (housing estates, industrial zones, hamlets), then building parts.
 STREET_WORDS: tuple[str, ...] = (
     # fr

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from extract.fields import LayoutFieldExtractor
-from extract.fields.layout_extractor import _clean_company
+from extract.fields.layout_parties import _clean_company
 from mailroom.models import DocType, Page
 from tests.unit.laid_out import LINE_H, Piece, laid_out_page
 
