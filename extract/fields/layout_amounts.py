@@ -128,6 +128,7 @@ def _totals(doc: _Doc, doc_type: DocType) -> dict[str, ExtractedField]:
         return {k: v for k, v in out.items() if k == "total_incl_tax"}
     return out
 
+
 def _requested_amount(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     scored = [s for s in _amount_scores(doc, name) if s.label > 0]
     return _pick(scored)
@@ -167,6 +168,7 @@ def _currency(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     conf *= min(1.0, 0.5 + 0.5 * c.ocr / 90.0)
     return _field(c, round(min(conf, 0.99), 3))
 
+
 def _implied_currency(doc: _Doc) -> ExtractedField | None:
     """Euros for a French document with amounts and no currency mark, placed on its total
     (or its first amount)."""
@@ -176,6 +178,7 @@ def _implied_currency(doc: _Doc) -> ExtractedField | None:
     on_total = [c for c in doc.amounts if (c.row.page, c.row.index) in totals]
     c = (on_total or doc.amounts)[0]
     return _field(Candidate("EUR", "currency", c.row, c.start, c.end, c.words), 0.55)
+
 
 def _payment(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     """The means of payment: its words (on or under a payment label, beside an amount

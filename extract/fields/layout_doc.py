@@ -161,6 +161,7 @@ def _confidence(best: _Scored, runner_up: float, *, floor_label: bool = True) ->
         c = min(c, 0.3)
     return round(min(max(c, 0.01), 0.99), 3)
 
+
 def _pick(scored: list[_Scored], min_score: float = _MIN_SCORE) -> ExtractedField | None:
     scored = [s for s in scored if s.score >= min_score]
     if not scored:
@@ -183,6 +184,7 @@ def _field(c: Candidate, confidence: float, value: object | None = None) -> Extr
 def _of_kinds(kinds: set[str]) -> Callable[[LabelHit], bool]:
     """A label filter: the label announces one of these fields."""
     return lambda hit: bool(hit.kinds & kinds)
+
 
 def _top(scored: list[_Scored], n: int = 5) -> list[_Scored]:
     best: dict[object, _Scored] = {}

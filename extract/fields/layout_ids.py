@@ -48,6 +48,7 @@ def _siret(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
         scored.append(_Scored(c, score, lab))
     return _pick(scored)
 
+
 def _siren(doc: _Doc, name: str, t: DocType) -> ExtractedField | None:
     """The seller's SIREN, from every place it shows: printed as such ("SIREN ...",
     "RCS Lyon B 732 829 320"), as the first 9 digits of a SIRET (whose own key may be
@@ -91,6 +92,7 @@ def _siren(doc: _Doc, name: str, t: DocType) -> ExtractedField | None:
         totals.append(_Scored(replace(best.cand, value=value), total, best.label))
     return _pick(totals, 0.3)
 
+
 def _vat_number(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     pool = cands.vat_candidates(doc.rows)
     if not pool:
@@ -115,6 +117,7 @@ def _vat_number(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
         scored.append(_Scored(c, score, lab))
     return _pick(scored)
 
+
 def _iban(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     pool = cands.iban_candidates(doc.rows)
     scored = []
@@ -124,6 +127,7 @@ def _iban(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
             continue
         scored.append(_Scored(c, lab + (0.5 if c.valid else 0.0), lab))
     return _pick(scored)
+
 
 def _bic(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     pool = cands.bic_candidates(doc.rows)
@@ -137,6 +141,7 @@ def _bic(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
             scored.append(_Scored(c, lab, lab))
     return _pick(scored)
 
+
 def _practitioner_id(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     pool = cands.practitioner_id_candidates(doc.rows)
     scored = []
@@ -148,6 +153,7 @@ def _practitioner_id(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None
             continue
         scored.append(_Scored(c, lab + (0.3 if c.valid else 0.0), lab))
     return _pick(scored)
+
 
 def _plate(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     pool = cands.plate_candidates(doc.rows)
@@ -163,6 +169,7 @@ def _plate(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     return _pick(scored)
 
 # ------------------------------------------------------------------ label-anchored codes
+
 
 def _code(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     weights = FIELD_LABELS.get(name, {})
@@ -198,6 +205,7 @@ def _code(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
             scored += _numbered_below(doc, hit, w, name)
     return _pick(scored)
 
+
 def _code_next_line(doc: _Doc, hit: LabelHit, weight: float,
                     name: str) -> list[_Scored]:
     """In running text, a label that ends its line with its value at the start of the next
@@ -225,6 +233,7 @@ def _code_next_line(doc: _Doc, hit: LabelHit, weight: float,
     c = Candidate(value, CODE, nxt, start, start + len(core), (first,), via=hit)
     score = weight * hit.strength * _REL_FACTOR["right"]
     return [_Scored(c, score, score)]
+
 
 def _numbered_below(doc: _Doc, hit: LabelHit, weight: float,
                     name: str) -> list[_Scored]:
@@ -265,6 +274,7 @@ def _numbered_below(doc: _Doc, hit: LabelHit, weight: float,
             score = weight * hit.strength * _REL_FACTOR["below"]
             return [_Scored(c, score, score)]
     return []
+
 
 def _bare_number_below(doc: _Doc, hit: LabelHit, below: Row, i: int, weight: float,
                        name: str) -> _Scored | None:

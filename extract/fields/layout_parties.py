@@ -105,6 +105,7 @@ def _anchored_names(doc: _Doc, name: str) -> list[_Scored]:
             scored.append(_Scored(c, score, score))
     return scored
 
+
 def _person(doc: _Doc, name: str, doc_type: DocType) -> ExtractedField | None:
     scored = _anchored_names(doc, name)
     if name == "sender_name" and not scored:
@@ -114,6 +115,7 @@ def _person(doc: _Doc, name: str, doc_type: DocType) -> ExtractedField | None:
     if name == "customer_name":
         scored += [sc for sc, _ in _addressee_blocks(doc)]
     return _pick(scored)
+
 
 def _addressee_blocks(doc: _Doc) -> list[tuple[_Scored, set[tuple[int, int]]]]:
     """Unlabeled addressee blocks: the first line of a block of lines aligned on the right
@@ -179,6 +181,7 @@ def _addressee_blocks(doc: _Doc) -> list[tuple[_Scored, set[tuple[int, int]]]]:
             out.append((_Scored(c, 0.0 if delivery else 0.5, 0.0), block))
     return out
 
+
 def _signature(doc: _Doc) -> list[_Scored]:
     """A letter's signature: the name on the lines after its closing formula
     ("Cordialement,", "... mes salutations distinguées."), the surer when the letter's
@@ -212,6 +215,7 @@ def _signature(doc: _Doc) -> list[_Scored]:
         return [_Scored(Candidate(text, NAME, r, start, end, words), score, 0.0)]
     return []
 
+
 def _ner_people(doc: _Doc, name: str) -> list[_Scored]:
     """People named by NER where a letter's sender or a certificate's doctor stands."""
     first = min(p.number for p in doc.pages)
@@ -235,6 +239,7 @@ def _ner_people(doc: _Doc, name: str) -> list[_Scored]:
             score -= 0.02 * r.index if is_top else 0.0
             scored.append(_Scored(Candidate(text, NAME, r, s, e, words), score, 0.0))
     return scored
+
 
 def _company(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     anchored = _anchored_names(doc, name)
@@ -332,6 +337,7 @@ def _company(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
     ]
     return _pick(_party_blocks(doc, scored + anchored + mentions), 0.3)
 
+
 def _party_blocks(doc: _Doc, scored: list[_Scored]) -> list[_Scored]:
     """A "Name:" row under a seller's heading names the supplier over any other candidate;
     a candidate that is the name under a buyer's heading is the customer, not the
@@ -350,6 +356,7 @@ def _party_blocks(doc: _Doc, scored: list[_Scored]) -> list[_Scored]:
             out.append(_Scored(Candidate(text, NAME, p.row, p.start, p.end, p.words),
                                2.0, 1.0))
     return out
+
 
 def _legal_mentions(doc: _Doc) -> list[_Scored]:
     """The company named in the legal mentions ("Roche Automobiles - SARL au capital de
@@ -377,6 +384,7 @@ def _legal_mentions(doc: _Doc) -> list[_Scored]:
                 out.append(_Scored(Candidate(name, NAME, r, start, start + len(raw), words),
                                    0.75, 0.0))
     return out
+
 
 def _customer_zone(doc: _Doc, *, blocks: bool = False) -> dict[tuple[int, int], float]:
     """Where the addressee stands, as row -> the zone's left edge (a row's words from that
