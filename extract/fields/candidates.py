@@ -227,17 +227,22 @@ def boxed_dates(text: str) -> list[tuple[date, int, int]]:
                   if not any(s < d[2] and d[1] < e for _, s, e in out)]
 
 
+# "1er" read "ler" or "Ier" by OCR, before a month's name ("le ler novembre 2026")
+_FIRST_MISREAD_RE = re.compile(r"(?<![\w])[lI](?=er\s+[a-zéû]{3,}\.?\s+\d{4})", re.IGNORECASE)
+
+
 def date_candidates(rows: Sequence[Row], languages: Sequence[str]) -> list[Candidate]:
     out: list[Candidate] = []
     day_first = not document_is_month_first(rows)
     for row in rows:
-        found = find_dates(row.text, languages=languages, day_first=day_first)
-        if _NUMERIC_DATE_SHAPE.search(row.text):
+        text = _FIRST_MISREAD_RE.sub("1", row.text)  # one character for one: spans hold
+        found = find_dates(text, languages=languages, day_first=day_first)
+        if _NUMERIC_DATE_SHAPE.search(text):
             # a date impossible day first (03/20/2023) is month first
-            found += [d for d in find_dates(row.text, languages=languages, day_first=False)
+            found += [d for d in find_dates(text, languages=languages, day_first=False)
                       if not any(s < d[2] and d[1] < e for _, s, e in found)]
             found.sort(key=lambda d: d[1])
-        boxed = [d for d in boxed_dates(row.text)
+        boxed = [d for d in boxed_dates(text)
                  if not any(s < d[2] and d[1] < e for _, s, e in found)]
         if boxed:
             found = sorted(found + boxed, key=lambda d: d[1])

@@ -45,6 +45,11 @@ log = logging.getLogger(__name__)
 _SHIPPED: Any = object()  # the rankers shipped with the package, loaded on first use
 
 
+#: The field a party block's "Name:" row gives (``party_blocks``).
+_PARTY_FIELDS = (("buyer", "customer_name"), ("patient", "patient_name"),
+                 ("patient", "sender_name"), ("practitioner", "practitioner_name"),
+                 ("subject", "patient_name"), ("subject", "sender_name"))
+
 _GETTERS: dict[str, Callable[..., ExtractedField | None]] = {
     "supplier_name": _company,
     "merchant_name": _company,
@@ -129,15 +134,17 @@ class LayoutFieldExtractor:
             value = getter(doc, name, doc_type)
             if value is not None:
                 out[name] = value
-        if "customer_name" in wanted:
-            # a "Name:" row under the buyer's block heading ("Käufer", "Buyer") names the
-            # customer, whatever other name the page offers
-            buyer = next((p for p in doc.parties if p.party == "buyer"), None)
-            if buyer is not None and sum(ch.isalpha() for ch in buyer.text) >= 2:
-                c = Candidate(fold_name(buyer.text), NAME, buyer.row, buyer.start, buyer.end,
-                              buyer.words)
-                out["customer_name"] = _field(c, _confidence(_Scored(c, 1.0, 1.0), 0.0))
-                doc.decided.add("customer_name")
+        for party, name in _PARTY_FIELDS:
+            if name not in wanted or name in doc.decided:
+                continue
+            # a "Name:" row under the party's block heading ("Käufer", "Buyer",
+            # "Identification du praticien") names it, whatever other name the page offers
+            named = next((p for p in doc.parties if p.party == party), None)
+            if named is not None and sum(ch.isalpha() for ch in named.text) >= 2:
+                c = Candidate(fold_name(named.text), NAME, named.row, named.start, named.end,
+                              named.words)
+                out[name] = _field(c, _confidence(_Scored(c, 1.0, 1.0), 0.0))
+                doc.decided.add(name)
         for name in _REREAD_NAMES:
             if name in out:
                 out[name] = _reread_name(doc, out[name])

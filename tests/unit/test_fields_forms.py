@@ -76,3 +76,71 @@ def test_scanned_boxes_give_the_period(extractor: LayoutFieldExtractor) -> None:
     fields = extractor.extract([page], DocType.MEDICAL_CERTIFICATE)
     assert fields["incapacity_start"].value == date(2025, 11, 4)
     assert fields["incapacity_end"].value == date(2025, 11, 19)
+
+
+# ----------------------------------------------------------------------------- people
+
+
+def test_name_rows_under_the_practitioners_and_the_insureds_headings(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # the same "Nom Prénom" label twice, without its colon: the heading above says whose
+    page = _form(
+        "avis d'arrêt de travail",
+        "identification de l'assuré(e)",
+        "Nom Prénom BRAULT Anselme",
+        "Né(e) le 1 4 0 2 1 9 8 1",
+        "identification du praticien prescripteur",
+        "Nom Prénom VIGNAL Odile",
+        "Identifiant 1 0 0 0 0 0 0 0 0 0 9",
+        "arrêt de travail",
+        "du 0 4 1 1 2 0 2 5 au 1 9 1 1 2 0 2 5 inclus",
+    )
+    fields = extractor.extract([page], DocType.MEDICAL_CERTIFICATE)
+    assert fields["patient_name"].value == "BRAULT Anselme"
+    assert fields["practitioner_name"].value == "VIGNAL Odile"
+
+
+def test_surname_over_given_name_is_the_patient(extractor: LayoutFieldExtractor) -> None:
+    page = laid_out_page(
+        (40, 40, "CENTRE HOSPITALIER DE NULLEPART"),
+        (300, 60, "Dr Ysolde Karminski"),
+        (300, 75, "Praticien hospitalier"),
+        (200, 120, "CERTIFICAT MEDICAL"),
+        (50, 160, "Nom : TREMOULET"),
+        (50, 175, "Prénom : Baptistin"),
+        (50, 190, "DDN : 02/05/1961"),
+        (50, 230, "Je soussignée, Docteur Ysolde Karminski, certifie avoir examiné ce jour le"),
+        (50, 245, "patient susnommé. Arrêt de travail du 04/11/2025 au 19/11/2025 inclus."),
+        (300, 280, "Nullepart, le 04/11/2025"),
+    )
+    fields = extractor.extract([page], DocType.MEDICAL_CERTIFICATE)
+    assert fields["patient_name"].value == "Baptistin TREMOULET"
+
+
+def test_claim_form_surname_in_its_column_names_the_sender(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    page = laid_out_page(
+        (200, 40, "DEMANDE DE REMBOURSEMENT DE FRAIS"),
+        (48, 120, "Nom :"), (120, 120, "TREMOULET"),
+        (48, 140, "Prénom :"), (120, 140, "Baptistin"),
+        (48, 160, "N° de dossier : ZZ-2025-000017"),
+        (44, 200, "Nature de la dépense Date Montant"),
+        (44, 220, "Frais de remorquage 02/11/25 412,50 €"),
+        (44, 240, "Nuit d'hôtel 03/11/25 88,00 €"),
+        (284, 270, "TOTAL DEMANDÉ 500,50 €"),
+        (44, 310, "Fait à Nullepart, le 09/11/2025 Signature :"),
+    )
+    fields = extractor.extract([page], DocType.CLAIM_LETTER)
+    assert fields["sender_name"].value == "Baptistin TREMOULET"
+
+
+def test_first_of_the_month_misread_is_a_date(extractor: LayoutFieldExtractor) -> None:
+    from extract.fields.candidates import date_candidates
+    from extract.fields.layout import build_layout
+
+    page = laid_out_page((40, 40, "Nullepart, le ler novembre 2025"),
+                         (40, 60, "repos à compter du Ier mars 2026, soit"))
+    found = [c.value for c in date_candidates(build_layout([page]).rows, ["fr"])]
+    assert found == [date(2025, 11, 1), date(2026, 3, 1)]
