@@ -455,6 +455,9 @@ def owner_of(
     if same:
         return Ownership(max(same, key=lambda h: h.end), "right")
     page_rows = rows_by_page.get(row.page, [])
+    skewed = _skewed_label(cand, hits_by_row, page_rows)
+    if skewed is not None:
+        return Ownership(skewed, "right")
     h = max(row.height, 4.0)
     crossed_values = False
     for k in range(row.index - 1, max(-1, row.index - 12), -1):
@@ -483,6 +486,28 @@ def owner_of(
                 return Ownership(None, None)
             crossed_values = True
     return Ownership(None, None)
+
+
+def _skewed_label(cand: Candidate, hits_by_row: dict[tuple[int, int], list[LabelHit]],
+                  page_rows: Sequence[Row]) -> LabelHit | None:
+    """A label on the same printed line as the value but read as a row of its own (a skewed
+    scan, a till's label printed lower than its amount): it ends its row left of the value,
+    alone there, and the two rows' middles less than a line's height apart."""
+    row = cand.row
+    if any(w.bbox.x1 <= cand.x0 for w in row.words):
+        return None  # words left of the value: its own row's label, or none
+    for k in (row.index - 1, row.index + 1):
+        if not 0 <= k < len(page_rows):
+            continue
+        other = page_rows[k]
+        if abs((row.y0 + row.y1) - (other.y0 + other.y1)) / 2 > \
+                0.9 * max(row.height, other.height):
+            continue
+        for hit in hits_by_row.get((other.page, other.index), ()):
+            if hit.x1 <= cand.x0 and cand.shape in _accepts(hit) and \
+                    not other.text[hit.end:].strip(" :.*-="):
+                return hit
+    return None
 
 
 def _accepts(hit: LabelHit) -> frozenset[str]:

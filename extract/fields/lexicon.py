@@ -160,7 +160,7 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "total importe", "totale documento", "totale a pagare", "netto a pagare",
        "importo da pagare", "totale complessivo", "amount payable", "total to pay",
        "invoice amount", "total invoice amount", "amount to pay", "total amount due",
-       "total gross", "gross total", "gross amount"),
+       "total gross", "gross total", "gross amount", "à payer", "a payer", "montant débité"),
     _k("total_excl_tax", (AMOUNT,),
        "total ht", "montant ht", "total h.t.", "total h.t", "base ht", "total hors taxes",
        "montant hors taxes", "sous-total", "sous total", "subtotal", "sub total", "sub-total",
