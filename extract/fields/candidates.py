@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from extract import identifiers as ids
@@ -152,16 +153,99 @@ def document_is_month_first(rows: Sequence[Row]) -> bool:
     return only_month_first > 0 and only_day_first == 0
 
 
+# a run of digit groups apart by spaces or bars: a form's date in boxes ("2 6 0 3 2 0 2 6",
+# "26|03|2026", "2 6 | 0 3 | 2 0 2 6")
+_DIGIT_RUN_RE = re.compile(r"(?<![\w.,/|-])\d+(?:(?:\s*\|\s*|\s)\d+)+(?![\w.,/|-])")
+_BOXED_YEARS = (1900, 2099)
+
+
+# a scanned form's boxes: digits between the boxes' sides, which OCR reads as brackets, bars,
+# slashes or a "1" ("[0]710[3/2[0[2]6|", "[1[8[0]3[2]0[2[6]")
+_BOX_SIDES = frozenset("[]|/\\!(){}Il")
+_BOX_RUN_RE = re.compile(r"[\[\]|/\\!(){}Il\d](?:[\[\]|/\\!(){}Il\d ]*[\[\]|/\\!(){}Il\d])?")
+
+
+def _box_readings(s: str, i: int = 0, digits: str = "", side: bool = True) -> set[str]:
+    """The eight digits ``s[i:]`` may hold with a box's side between each two of them: a
+    side is one or more of ``_BOX_SIDES``, or one "1" alone; ``side``: one was just read."""
+    if len(digits) == 8:
+        return {digits} if all(ch in _BOX_SIDES or ch == "1" for ch in s[i:]) else set()
+    if i >= len(s):
+        return set()
+    out: set[str] = set()
+    ch = s[i]
+    if ch.isdigit() and side:
+        out |= _box_readings(s, i + 1, digits + ch, False)
+    if ch in _BOX_SIDES or (ch == "1" and (not side or not digits)):
+        out |= _box_readings(s, i + 1, digits, True)
+    return out
+
+
+def _scanned_boxes(text: str) -> list[tuple[date, int, int]]:
+    """Dates in a scanned form's one-digit boxes, the boxes' sides read among the digits:
+    the one reading of the run that gives a real date."""
+    out: list[tuple[date, int, int]] = []
+    for m in _BOX_RUN_RE.finditer(text):
+        raw = m.group(0).replace(" ", "")
+        if sum(ch.isdigit() for ch in raw) < 8 or len(raw) > 30 or \
+                not any(ch in _BOX_SIDES for ch in raw):
+            continue
+        found = set()
+        for digits in _box_readings(raw):
+            day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+            if _BOXED_YEARS[0] <= year <= _BOXED_YEARS[1]:
+                try:
+                    found.add(date(year, month, day))
+                except ValueError:
+                    continue
+        if len(found) == 1:
+            out.append((found.pop(), m.start(), m.end()))
+    return out
+
+
+def boxed_dates(text: str) -> list[tuple[date, int, int]]:
+    """Dates printed in a form's boxes, one digit a box or one field a box: eight digits, day,
+    month and year, split at least where the day and the month end ("1 2 0 3 2 0 2 6",
+    "12|03|2026"; "12032026" or "120 32026" are no such date)."""
+    out: list[tuple[date, int, int]] = []
+    for m in _DIGIT_RUN_RE.finditer(text):
+        groups = re.findall(r"\d+", m.group(0))
+        digits = "".join(groups)
+        if len(digits) != 8:
+            continue
+        cuts = {sum(len(g) for g in groups[:k]) for k in range(1, len(groups))}
+        if not {2, 4} <= cuts:
+            continue
+        day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+        if not _BOXED_YEARS[0] <= year <= _BOXED_YEARS[1]:
+            continue
+        try:
+            out.append((date(year, month, day), m.start(), m.end()))
+        except ValueError:
+            continue
+    return out + [d for d in _scanned_boxes(text)
+                  if not any(s < d[2] and d[1] < e for _, s, e in out)]
+
+
+# "1er" read "ler" or "Ier" by OCR, before a month's name ("le ler novembre 2026")
+_FIRST_MISREAD_RE = re.compile(r"(?<![\w])[lI](?=er\s+[a-zéû]{3,}\.?\s+\d{4})", re.IGNORECASE)
+
+
 def date_candidates(rows: Sequence[Row], languages: Sequence[str]) -> list[Candidate]:
     out: list[Candidate] = []
     day_first = not document_is_month_first(rows)
     for row in rows:
-        found = find_dates(row.text, languages=languages, day_first=day_first)
-        if _NUMERIC_DATE_SHAPE.search(row.text):
+        text = _FIRST_MISREAD_RE.sub("1", row.text)  # one character for one: spans hold
+        found = find_dates(text, languages=languages, day_first=day_first)
+        if _NUMERIC_DATE_SHAPE.search(text):
             # a date impossible day first (03/20/2023) is month first
-            found += [d for d in find_dates(row.text, languages=languages, day_first=False)
+            found += [d for d in find_dates(text, languages=languages, day_first=False)
                       if not any(s < d[2] and d[1] < e for _, s, e in found)]
             found.sort(key=lambda d: d[1])
+        boxed = [d for d in boxed_dates(text)
+                 if not any(s < d[2] and d[1] < e for _, s, e in found)]
+        if boxed:
+            found = sorted(found + boxed, key=lambda d: d[1])
         for value, s, e in found:
             words = row.span_words(s, e)
             if words:
@@ -371,6 +455,9 @@ def owner_of(
     if same:
         return Ownership(max(same, key=lambda h: h.end), "right")
     page_rows = rows_by_page.get(row.page, [])
+    skewed = _skewed_label(cand, hits_by_row, page_rows)
+    if skewed is not None:
+        return Ownership(skewed, "right")
     h = max(row.height, 4.0)
     crossed_values = False
     for k in range(row.index - 1, max(-1, row.index - 12), -1):
@@ -399,6 +486,28 @@ def owner_of(
                 return Ownership(None, None)
             crossed_values = True
     return Ownership(None, None)
+
+
+def _skewed_label(cand: Candidate, hits_by_row: dict[tuple[int, int], list[LabelHit]],
+                  page_rows: Sequence[Row]) -> LabelHit | None:
+    """A label on the same printed line as the value but read as a row of its own (a skewed
+    scan, a till's label printed lower than its amount): it ends its row left of the value,
+    alone there, and the two rows' middles less than a line's height apart."""
+    row = cand.row
+    if any(w.bbox.x1 <= cand.x0 for w in row.words):
+        return None  # words left of the value: its own row's label, or none
+    for k in (row.index - 1, row.index + 1):
+        if not 0 <= k < len(page_rows):
+            continue
+        other = page_rows[k]
+        if abs((row.y0 + row.y1) - (other.y0 + other.y1)) / 2 > \
+                0.9 * max(row.height, other.height):
+            continue
+        for hit in hits_by_row.get((other.page, other.index), ()):
+            if hit.x1 <= cand.x0 and cand.shape in _accepts(hit) and \
+                    not other.text[hit.end:].strip(" :.*-="):
+                return hit
+    return None
 
 
 def _accepts(hit: LabelHit) -> frozenset[str]:

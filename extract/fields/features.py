@@ -38,7 +38,8 @@ from extract.fields import candidates as cands
 from extract.fields import spelling
 from extract.fields.candidates import Candidate
 from extract.fields.layout import Row, fold
-from extract.fields.layout_extractor import _CLOSING, _Doc
+from extract.fields.layout_doc import _Doc
+from extract.fields.layout_parties import _CLOSING
 from extract.fields.lexicon import AMOUNT, BY_KEY, DATE, NAME
 from extract.normalize import fold_name
 from mailroom.models import ExtractedField, FieldValue, format_value
@@ -214,9 +215,13 @@ def _label_text(text: str) -> float:
     return best
 
 
-def _left_text(c: Candidate) -> str:
-    """The words before the candidate on its row, back to a column gap (six at most)."""
+def _left_text(c: Candidate, doc: _Doc | None = None) -> str:
+    """The words before the candidate on its row, back to a column gap (six at most); for a
+    candidate that opens its row, the end of the sentence it continues on the row above
+    ("Arrêt de travail du" / "07/02/2026 au 12/02/2026")."""
     row = c.row
+    if doc is not None and c.start == 0:
+        return _wrapped_text(doc, c)
     h = max(row.height, 4.0)
     i, _ = row.word_range(c.start, c.end)
     out: list[str] = []
@@ -234,6 +239,22 @@ def _left_text(c: Candidate) -> str:
         out.insert(0, w.text)
         prev_x0 = w.bbox.x0
     return fold(" ".join(out))
+
+
+def _wrapped_text(doc: _Doc, c: Candidate) -> str:
+    """The last words (six at most) of the row above when the candidate's row goes on with
+    its sentence: the row above ends without a stop, starts at the same margin and ends
+    right of the candidate's start, a line apart."""
+    row = c.row
+    page_rows = doc.rows_by_page.get(row.page, [])
+    h = max(row.height, 4.0)
+    if not 0 < row.index < len(page_rows) + 1:
+        return ""
+    above = page_rows[row.index - 1]
+    if row.y0 - above.y1 > 1.5 * h or abs(above.x0 - row.x0) > 2 * h or \
+            above.x1 < c.x1 or above.text.rstrip()[-1:] in (".", ":", "!", "?", ";"):
+        return ""
+    return fold(" ".join(w.text for w in above.words[-6:]))
 
 
 def _above_text(doc: _Doc, c: Candidate) -> str:
@@ -387,7 +408,7 @@ def _candidate_row(doc: _Doc, field_name: str, c: Candidate, run: tuple[bool, bo
     row = c.row
     key = (row.page, row.index)
     h = max(row.height, 4.0)
-    left = _likeness(_left_text(c))
+    left = _likeness(_left_text(c, doc))
     above = _likeness(_above_text(doc, c))
     own = cands.owner_of(c, doc.hits_by_row, doc.rows_by_page, by_row)
     own_w = max((weights.get(k, 0.0) for k in own.hit.kinds), default=0.0) \

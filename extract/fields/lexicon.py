@@ -122,6 +122,8 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "date début", "date fin", "période de facturation",
        "période de", "service period", "billing period", "leistungszeitraum",
        "leistungsdatum", "date de prestation", "date of supply", "date of service",
+       "ddn", "d.d.n.", "admis le", "admise le", "admis(e) le", "date d'admission",
+       "admission le", "entré le", "entrée le", "entré(e) le", "hospitalisé le",
        "accident le", "accident du", "survenu le", "survenue le", "sinistre du",
        "sinistre survenu le", "événement du", "incident du", "accident on", "intervention du",
        "intervention le"),
@@ -158,7 +160,7 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "total importe", "totale documento", "totale a pagare", "netto a pagare",
        "importo da pagare", "totale complessivo", "amount payable", "total to pay",
        "invoice amount", "total invoice amount", "amount to pay", "total amount due",
-       "total gross", "gross total", "gross amount"),
+       "total gross", "gross total", "gross amount", "à payer", "a payer", "montant débité"),
     _k("total_excl_tax", (AMOUNT,),
        "total ht", "montant ht", "total h.t.", "total h.t", "base ht", "total hors taxes",
        "montant hors taxes", "sous-total", "sous total", "subtotal", "sub total", "sub-total",
@@ -210,7 +212,11 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
     _k("requested_amount", (AMOUNT,),
        "montant de", "somme de", "remboursement de", "rembourser la somme de",
        "montant réclamé", "montant demandé", "s'élève à", "pour un montant de",
-       "d'un montant de", "montant total de", "total des frais", "amount of", "sum of"),
+       "d'un montant de", "montant total de", "total des frais", "amount of", "sum of",
+       "total demandé", "montant total demandé", "total réclamé", "somme demandée",
+       "somme réclamée", "total à rembourser", "montant à rembourser",
+       "remboursement demandé", "montant de la demande", "total de la demande",
+       "amount claimed", "claimed amount", "total claimed", "erstattungsbetrag"),
     # ---- identifiers
     _k("siret", (SIRET,), "siret", "n° siret", "siret n°", "numéro siret", "siret :"),
     _k("company_registration", (CODE,),
@@ -376,6 +382,41 @@ BUYER_HEADINGS: tuple[str, ...] = (
     "facturé à", "koper", "afnemer", "klant", "comprador", "cliente", "destinatario",
     "cessionario", "cessionario committente", "committente", "acquirente",
 )
+#: Headings of a certificate's or a claim form's people: the patient or insured person's
+#: block ("Identification de l'assuré(e)", "Patient", "Versicherte Person") and the
+#: practitioner's ("Identification du praticien prescripteur", "Médecin"), over rows of form
+#: labels ("Nom Prénom ...", "Né(e) le ..."). Matched as whole words in a short line.
+PATIENT_HEADINGS: tuple[str, ...] = (
+    "assuré", "assurée", "l'assuré", "l'assurée", "assuré(e)", "l'assuré(e)", "assuré social",
+    "patient", "patiente", "le patient", "la patiente", "bénéficiaire", "victime", "malade",
+    "personne concernée", "insured", "insured person", "policyholder", "versicherte",
+    "versicherter", "versicherte person", "asegurado", "assicurato", "verzekerde",
+)
+PRACTITIONER_HEADINGS: tuple[str, ...] = (
+    "praticien", "praticien prescripteur", "prescripteur", "médecin", "médecin prescripteur",
+    "médecin traitant", "docteur", "professionnel de santé", "physician", "doctor",
+    "practitioner", "prescriber", "arzt", "ärztin", "médico", "medico",
+)
+#: The form label of a person's name inside its block, with or without its colon ("Nom
+#: Prénom LECLERC Loïc", "Nom : ...").
+PERSON_NAME_LABELS: tuple[str, ...] = (
+    "nom prénom", "nom et prénom", "nom, prénom", "nom - prénom", "nom / prénom",
+    "nom prénoms", "nom et prénoms", "prénom nom", "prénom et nom", "nom", "nom usuel",
+    "nom d'usage", "name", "full name", "surname first name", "name vorname",
+    "name, vorname", "vorname name", "nombre y apellidos", "apellidos y nombre",
+    "nome e cognome", "cognome e nome", "naam",
+)
+#: A form's name in two rows, its surname's and its given name's ("Nom : ROUSSEL" over
+#: "Prénom : Sébastien"): the person the form is about (``party_blocks.split_names``).
+SURNAME_LABELS: tuple[str, ...] = (
+    "nom", "nom de famille", "nom de naissance", "nom d'usage", "nom usuel", "surname",
+    "last name", "family name", "nachname", "familienname", "apellidos", "apellido",
+    "cognome", "achternaam",
+)
+GIVEN_NAME_LABELS: tuple[str, ...] = (
+    "prénom", "prénoms", "first name", "first names", "given name", "given names",
+    "forename", "vorname", "vornamen", "nombre", "nome", "voornaam", "voornamen",
+)
 #: The form label of a party's name inside its block: "Name: Lieferant GmbH".
 PARTY_NAME_LABELS: tuple[str, ...] = (
     "name", "firmenname", "firma", "unternehmen", "company name", "company", "business name",
@@ -393,7 +434,7 @@ SIREN_LABELS: tuple[str, ...] = (
 
 #: Words of a postal address, by what they name, in the languages the mailroom receives: a line
 #: holding one with a number, or opening with one, is an address, not a name
-#: (``layout_extractor._address_like``). Street types, then the areas a street sits in
+#: (``layout_parties._address_like``). Street types, then the areas a street sits in
 #: (housing estates, industrial zones, hamlets), then building parts.
 STREET_WORDS: tuple[str, ...] = (
     # fr

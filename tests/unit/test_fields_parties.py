@@ -9,7 +9,7 @@ import pytest
 
 from extract.fields import LayoutFieldExtractor
 from extract.fields.layout import build_rows
-from extract.fields.layout_extractor import _clean_company
+from extract.fields.layout_parties import _clean_company
 from extract.identifiers import read_bic
 from mailroom.models import BBox, DocType, Page, Word
 from tests.unit.laid_out import LINE_H, Piece, laid_out_page

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from extract.fields import LayoutFieldExtractor
-from extract.fields.layout_extractor import _clean_company
+from extract.fields.layout_parties import _clean_company
 from mailroom.models import DocType, Page
 from tests.unit.laid_out import LINE_H, Piece, laid_out_page
 
@@ -369,3 +369,30 @@ def test_a_bare_invoice_title_still_owns_nothing_below_it() -> None:
     fields = LayoutFieldExtractor().extract([page], DocType.INVOICE)
     assert "invoice_number" not in fields
 
+
+
+def test_total_label_on_its_own_skewed_row_owns_the_amount_beside_it(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # the till printed "TOTAL" a little lower than its amount: two rows, one printed line
+    p = laid_out_page(
+        (120, 90, "STATION DU PLATEAU"),
+        (96, 146, "09/11/2025 18:02"),
+        (90, 168, "GAZOLE 31,20 L x 1,79"),
+        (252, 204, "55,85 €"),
+        (95, 211, "TOTAL"),
+        (96, 230, "CARTE BANCAIRE"),
+        line_height=8.6,
+    )
+    fields = extractor.extract([p], DocType.RECEIPT)
+    assert fields["total_incl_tax"].value == Decimal("55.85")
+
+
+def test_a_payer_labels_a_receipts_total(extractor: LayoutFieldExtractor) -> None:
+    from extract.fields.layout import build_layout
+    from extract.fields.nlp import SpacyNlp
+
+    p = page((60, 14, "RELAIS DU COL"), (14, 155, "A PAYER 81,20 EUR"),
+             (14, 170, "Montant débité 81,20"))
+    hits = SpacyNlp().find_labels(build_layout([p]).rows)
+    assert [h.row.index for h in hits if "total_incl_tax" in h.kinds] == [1, 2]

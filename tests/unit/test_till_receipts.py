@@ -389,7 +389,7 @@ def test_a_receipt_date_cut_by_ocr_spaces_is_still_read(extractor: LayoutFieldEx
 
 
 def _spaced_dates_of(text: str) -> list[object]:
-    from extract.fields.layout_extractor import _spaced_dates
+    from extract.fields.layout_dates import _spaced_dates
 
     p = _laid_out((20, 20, text))
     from extract.fields.layout import build_layout
