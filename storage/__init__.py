@@ -94,13 +94,13 @@ def build_dossier_registry(settings: StorageSettings) -> DossierRegistry:
 
 def build_fraud_store(settings: StorageSettings) -> FraudStore:
     """The fraud index beside the metadata store the settings name."""
+    from storage.fraud_sql import SqlFraudStore
+
     if settings.metadata_backend == "sqlite":
-        from storage.fraud import SqliteFraudStore
+        from storage.sql import sqlite_url
 
-        return SqliteFraudStore(settings.sqlite_path)
+        return SqlFraudStore(sqlite_url(settings.fraud_sqlite_path))
     if settings.metadata_backend == "postgresql":
-        from storage.fraud_sql import SqlFraudStore
-
         return SqlFraudStore(_sql_database(settings))
     raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
 
