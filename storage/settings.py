@@ -58,10 +58,3 @@ class StorageSettings(BaseModel):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "mailroom.sqlite3"
-
-    @property
-    def fraud_sqlite_path(self) -> Path:
-        """The fraud index's SQLite file, kept through the SQLAlchemy store (its Alembic
-        migrations cannot run in ``mailroom.sqlite3`` while the hand-written SQLite stores own
-        the same table names there)."""
-        return self.data_dir / "fraud.sqlite3"
