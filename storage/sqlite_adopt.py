@@ -47,6 +47,9 @@ def adopt_hand_written_tables(conn: Connection) -> str | None:
         if table in names:
             for column in columns:
                 conn.execute(sa.text(_utc_text_to_sqlalchemy(table, column)))
+    # a part never used (a registry never opened) has no tables yet: they are created as
+    # declared today, which is their shape at 0001 (a migration that changes one of them
+    # must create it here as 0001 did)
     missing = [metadata.tables[t] for t in REVISION_0001 if t not in names]
     metadata.create_all(conn, tables=missing)
     # the old fraud index created its four tables together: all there, or none
