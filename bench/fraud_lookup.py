@@ -29,7 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from storage.fraud import FraudStore, PageHash, SqliteFraudStore  # noqa: E402
+from storage.fraud import FraudStore, PageHash  # noqa: E402
+from storage.fraud_sql import SqlFraudStore  # noqa: E402
+from storage.sql import sqlite_url  # noqa: E402
 
 BATCH = 20_000
 FORMS = 2_000
@@ -111,14 +113,12 @@ def main() -> None:
     for kind in args.kinds:
         if not args.skip_sqlite:
             with tempfile.TemporaryDirectory(prefix="mailroom-bench-fraud-") as tmp:
-                path = Path(tmp) / "mailroom.sqlite3"
-                store = SqliteFraudStore(path)
+                path = Path(tmp) / "fraud.sqlite3"
+                store = SqlFraudStore(sqlite_url(path))
                 report("SQLite", store, kind, args.rows, partial(_files_size, path.parent))
                 store.close()
         if args.postgres_url:
             import sqlalchemy as sa
-
-            from storage.fraud_sql import SqlFraudStore
 
             sql_store = SqlFraudStore(args.postgres_url)
 

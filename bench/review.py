@@ -115,10 +115,10 @@ def browser_timings(url: str, doc_ids: dict[str, str], shots: Path | None) -> No
 
 def fill_queue(settings: Settings, docs: list[Document], size: int) -> int:
     """Copies of the documents in review under new ids until the queue holds ``size``."""
-    from storage.sqlite import SqliteMetadataStore
+    from storage import build_metadata_store
 
     models = [d for d in docs if d.status is Status.NEEDS_REVIEW]
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    metadata = build_metadata_store(settings.storage)
     added = 0
     try:
         for i in range(max(0, size - len(models))):

@@ -185,9 +185,9 @@ def cmd_dossiers_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ged_list(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.dossiers import SqliteDossierRegistry
+    from storage import build_dossier_registry
 
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
+    registry = build_dossier_registry(settings.storage)
     try:
         entries = registry.ged_entries(args.dossier)
     finally:
@@ -227,12 +227,11 @@ def cmd_requests(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(settings: Settings) -> Report:
-    from storage import build_metadata_store
-    from storage.dossiers import SqliteDossierRegistry
+    from storage import build_dossier_registry, build_metadata_store
     from validate.report import build_report
 
     metadata = build_metadata_store(settings.storage)
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
+    registry = build_dossier_registry(settings.storage)
     try:
         return build_report(metadata.list_documents(), registry.ged_entries(), registry.requests())
     finally:

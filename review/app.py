@@ -257,12 +257,16 @@ def _install_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
 
 def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
     """The application on the stores the settings name."""
-    from storage import build_correction_store, build_metadata_store, build_object_store
-    from storage.dossiers import SqliteDossierRegistry
+    from storage import (
+        build_correction_store,
+        build_dossier_registry,
+        build_metadata_store,
+        build_object_store,
+    )
 
     metadata = build_metadata_store(settings.storage)
     objects = build_object_store(settings.storage)
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
+    registry = build_dossier_registry(settings.storage)
     app = create_app(
         settings,
         review,

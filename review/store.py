@@ -2,8 +2,8 @@
 and the messages a session is to show on its next page (flash messages).
 
 They live in the metadata store's SQLite file (``<data_dir>/mailroom.sqlite3``) with their
-own schema version (``review_schema_version``), WAL mode and one connection per thread, in
-the style of :mod:`storage.sqlite`. sqlite3 errors become
+own schema version (``review_schema_version``), WAL mode and one connection per thread
+(:mod:`storage.sqlite_file`), beside the SQL store's tables. sqlite3 errors become
 :class:`~mailroom.errors.StorageError`. Labelled examples (corrections) are appended to a
 JSON Lines file beside it (:meth:`ReviewStore.append_labelled_example`).
 """

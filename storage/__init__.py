@@ -70,55 +70,31 @@ def build_object_store(settings: StorageSettings) -> ObjectStore:
 
 def build_metadata_store(settings: StorageSettings) -> MetadataStore:
     """The metadata store the settings name."""
-    if settings.metadata_backend == "sqlite":
-        from storage.sqlite import SqliteMetadataStore
+    from storage.sql import SqlMetadataStore
 
-        return SqliteMetadataStore(settings.sqlite_path)
-    if settings.metadata_backend == "postgresql":
-        from storage.sql import SqlMetadataStore
-
-        return SqlMetadataStore(_sql_database(settings))
-    raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+    return SqlMetadataStore(_sql_database(settings))
 
 
 def build_dossier_registry(settings: StorageSettings) -> DossierRegistry:
     """The dossier registry beside the metadata store the settings name."""
-    if settings.metadata_backend == "sqlite":
-        from storage.dossiers import SqliteDossierRegistry
+    from storage.sql import SqlDossierRegistry
 
-        return SqliteDossierRegistry(settings.sqlite_path)
-    if settings.metadata_backend == "postgresql":
-        from storage.sql import SqlDossierRegistry
-
-        return SqlDossierRegistry(_sql_database(settings))
-    raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+    return SqlDossierRegistry(_sql_database(settings))
 
 
 def build_fraud_store(settings: StorageSettings) -> FraudStore:
     """The fraud index beside the metadata store the settings name."""
-    if settings.metadata_backend == "sqlite":
-        from storage.fraud import SqliteFraudStore
+    from storage.fraud_sql import SqlFraudStore
 
-        return SqliteFraudStore(settings.sqlite_path)
-    if settings.metadata_backend == "postgresql":
-        from storage.fraud_sql import SqlFraudStore
-
-        return SqlFraudStore(_sql_database(settings))
-    raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+    return SqlFraudStore(_sql_database(settings))
 
 
 def build_correction_store(settings: StorageSettings) -> CorrectionStore:
-    """The corrections store in the metadata database the settings name; beside the embedded
-    SQLite metadata file, a SQLite file of its own (``learning.sqlite3``)."""
+    """The corrections store in the metadata database the settings name (``mailroom.sqlite3``
+    or PostgreSQL), beside the records, dossiers and fraud index."""
     from storage.corrections import SqlCorrectionStore
 
-    if settings.metadata_backend == "sqlite":
-        from storage.sql import sqlite_url
-
-        return SqlCorrectionStore(sqlite_url(settings.data_dir / "learning.sqlite3"))
-    if settings.metadata_backend == "postgresql":
-        return SqlCorrectionStore(_sql_database(settings))
-    raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
+    return SqlCorrectionStore(_sql_database(settings))
 
 
 def _secret(value: object) -> str | None:
@@ -126,8 +102,14 @@ def _secret(value: object) -> str | None:
 
 
 def _sql_database(settings: StorageSettings) -> SqlDatabase:
-    from storage.sql import SqlDatabase
+    """The SQL database the settings name: ``mailroom.sqlite3`` in the data folder, or the
+    PostgreSQL server of ``database_url``."""
+    from storage.sql import SqlDatabase, sqlite_url
 
+    if settings.metadata_backend == "sqlite":
+        return SqlDatabase(sqlite_url(settings.sqlite_path))
+    if settings.metadata_backend != "postgresql":
+        raise ConfigurationError(f"unknown metadata store backend: {settings.metadata_backend!r}")
     url = _secret(settings.database_url)
     if not url:
         raise ConfigurationError(

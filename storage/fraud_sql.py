@@ -6,6 +6,7 @@ The tables are declared on :data:`storage.sql.metadata` and created by the Alemb
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import BIT
 
 from storage.fraud import (
+    BANDS,
     Evidence,
     HashKind,
     PageHash,
@@ -81,6 +83,27 @@ evidence_table = sa.Table(
 )
 
 
+@functools.cache
+def _near_query(dialect: str) -> sa.CompoundSelect:
+    """The banded lookup, built once: the union of one indexed select a band, its values
+    bound at each call (``kind``, ``b0``…``b3`` the probes, ``value``, ``most``)."""
+    c = page_hashes.c
+    columns = (c.document_id, c.page, c.kind, c.value, c.suspect)
+    near: list[Any] = []
+    if dialect == "postgresql":  # the distance measured by the server
+        xor = c.value.op("#")(sa.bindparam("value", type_=sa.BigInteger()))
+        near.append(sa.func.bit_count(sa.cast(xor, BIT(64))) <= sa.bindparam("most"))
+    selects = [
+        sa.select(*columns).where(
+            c.kind == sa.bindparam("kind"),
+            getattr(c, f"b{i}").in_(sa.bindparam(f"b{i}", expanding=True)),
+            *near,
+        )
+        for i in range(BANDS)
+    ]
+    return sa.union(*selects)
+
+
 class SqlFraudStore:
     """The fraud index on a :class:`~storage.sql.SqlDatabase`; safe to share between threads."""
 
@@ -90,10 +113,10 @@ class SqlFraudStore:
     def __repr__(self) -> str:
         return f"SqlFraudStore({self.db!r})"
 
-    def _read(self, what: str, query: Any) -> list[Any]:
+    def _read(self, what: str, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
         def read() -> list[Any]:
             with self.db.connect() as conn:
-                return list(conn.execute(query))
+                return list(conn.execute(query, params or {}))
 
         return self.db.run(what, read)
 
@@ -123,19 +146,10 @@ class SqlFraudStore:
     def near_hashes(
         self, kind: HashKind, value: int, max_distance: int, *, probe_bits: int = 1
     ) -> list[tuple[PageHash, int]]:
-        c = page_hashes.c
-        columns = (c.document_id, c.page, c.kind, c.value, c.suspect)
-        near: list[Any] = []
-        if self.db.dialect == "postgresql":  # the distance measured by the server
-            xor = c.value.op("#")(sa.literal(to_signed(value), sa.BigInteger()))
-            near.append(sa.func.bit_count(sa.cast(xor, BIT(64))) <= max_distance)
-        selects = [
-            sa.select(*columns).where(
-                c.kind == kind, getattr(c, f"b{i}").in_(band_probes(b, probe_bits)), *near
-            )
-            for i, b in enumerate(bands(value))
-        ]
-        rows = self._read("reading page hashes", sa.union(*selects))
+        params: dict[str, Any] = {"kind": kind, "value": to_signed(value), "most": max_distance}
+        for i, band in enumerate(bands(value)):
+            params[f"b{i}"] = band_probes(band, probe_bits)
+        rows = self._read("reading page hashes", _near_query(self.db.dialect), params)
         found = [PageHash(d, p, k, to_unsigned(v), bool(s)) for d, p, k, v, s in rows]
         return _nearest(found, value, max_distance)
 

@@ -232,6 +232,10 @@ class SqlDatabase:
             with engine.begin() as conn:
                 if self.dialect == "postgresql":
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_ID)))
+                if self.dialect == "sqlite":
+                    from storage.sqlite_adopt import adopt_hand_written_tables
+
+                    adopt_hand_written_tables(conn)
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
         except CommandError as e:

@@ -1,10 +1,10 @@
-"""What every embedded SQLite store shares: one connection per thread, WAL, numbered migrations.
+"""A hand-written SQLite store: one connection per thread, WAL, numbered migrations.
 
-The metadata store, the dossier registry and the review application's tables live in the same
-``mailroom.sqlite3`` file, each with its own schema-version table so that each part migrates on
-its own. A subclass names its migrations, its version table and what it is (for messages);
-the file and its schema are created on first use, never in the constructor. sqlite3 errors
-become :class:`~mailroom.errors.StorageError` (an integrity error becomes ``conflict``).
+The review application's tables (:mod:`review.store`) live this way in ``mailroom.sqlite3``,
+beside the SQL store's (:mod:`storage.sql`, Alembic), with their own schema-version table. A
+subclass names its migrations, its version table and what it is (for messages); the file and
+its schema are created on first use, never in the constructor. sqlite3 errors become
+:class:`~mailroom.errors.StorageError` (an integrity error becomes ``conflict``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from storage.dossiers import SqliteDossierRegistry
+from storage.sql import SqlDossierRegistry, sqlite_url
 from validate.checks import run_checks
 from validate.completeness import Outbox, run_completeness
 from validate.dossiers import load_dossiers
@@ -30,7 +30,7 @@ def _overbilled() -> set[str]:
 
 
 def test_samples_batch_files_checks_and_requests(tmp_path: Path) -> None:
-    registry = SqliteDossierRegistry(tmp_path / "mailroom.sqlite3")
+    registry = SqlDossierRegistry(sqlite_url(tmp_path / "mailroom.sqlite3"))
     dossiers, errors = load_dossiers(SAMPLES / "dossiers.json")
     assert errors == []
     assert {registry.upsert(d) for d in dossiers} == {"created"}

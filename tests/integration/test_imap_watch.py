@@ -37,7 +37,7 @@ from storage.base import MetadataStore, original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.settings import StorageSettings
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlMetadataStore, sqlite_url
 from tests.integration.dovecot import Dovecot, start_dovecot
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -95,7 +95,7 @@ def pipeline(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
     with Pipeline(
         settings,
         objects=FilesystemObjectStore(settings.storage.objects_dir),
-        metadata=SqliteMetadataStore(settings.storage.sqlite_path),
+        metadata=SqlMetadataStore(sqlite_url(settings.storage.sqlite_path)),
         reader=TextReader(),  # type: ignore[arg-type]
         classifier=FixedClassifier(DocType.INVOICE, 0.95),
         registry=MemoryDossierRegistry(),

@@ -20,7 +20,7 @@ import pytest
 from mailroom.models import Document, Status
 from mailroom.settings import StorageSettings
 from review.sample_data import seed
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlMetadataStore, sqlite_url
 from tests.integration.review_browser import log_in, served
 from tests.unit.test_review_batches import SHEET, build_stack
 
@@ -100,7 +100,7 @@ def test_a_gestionnaire_moves_a_boundary_on_the_strip_and_sees_the_new_documents
     # the queue holds the new documents, not the replaced ones
     page.goto(f"{site.url}/")
     storage = StorageSettings(data_dir=site.data_dir)
-    metadata = SqliteMetadataStore(storage.sqlite_path)
+    metadata = SqlMetadataStore(sqlite_url(storage.sqlite_path))
     try:
         replaced = [metadata.get(d.document_id) for d in site.docs[:2]]
     finally:

@@ -21,9 +21,8 @@ from review.app import build_app
 from review.sample_data import SAMPLE_FILES, running_server, seed
 from review.settings import ReviewSettings
 from review.store import ReviewStore
-from storage.dossiers import SqliteDossierRegistry
 from storage.settings import StorageSettings
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlDossierRegistry, SqlMetadataStore, sqlite_url
 from tests.integration.review_browser import log_in
 
 if TYPE_CHECKING:
@@ -126,8 +125,8 @@ def test_gestionnaire_corrects_chooses_dossier_approves_and_finds_the_ged_entry(
     assert "Océane MARTIN" in entries
 
     settings = Settings(storage=StorageSettings(data_dir=site.data_dir))
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    registry = SqlDossierRegistry(sqlite_url(settings.storage.sqlite_path))
+    metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
     try:
         [entry] = [
             e for e in registry.ged_entries("AST-2026-003634") if e.document_id == doc.document_id

@@ -38,9 +38,8 @@ from mailroom.models import (
 )
 from mailroom.records import Beneficiary, Dossier
 from mailroom.settings import Settings, StorageSettings
-from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlDossierRegistry, SqlMetadataStore, sqlite_url
 from tests.integration.review_browser import add_users, audit_of, invoice, log_in, page_png, served
 
 if TYPE_CHECKING:
@@ -103,9 +102,9 @@ def _site(
     """The dossiers and the documents ``build`` makes in the stores of ``data_dir``, a
     gestionnaire's account, the application served."""
     settings = Settings(storage=StorageSettings(data_dir=data_dir))
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
     objects = FilesystemObjectStore(settings.storage.objects_dir)
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
+    registry = SqlDossierRegistry(sqlite_url(settings.storage.sqlite_path))
     try:
         for dossier in DOSSIERS:
             registry.upsert(dossier)
@@ -124,7 +123,7 @@ def _site(
 
 
 def _record(data_dir: Path, document_id: str) -> Document:
-    metadata = SqliteMetadataStore(data_dir / "mailroom.sqlite3")
+    metadata = SqlMetadataStore(sqlite_url(data_dir / "mailroom.sqlite3"))
     try:
         doc = metadata.get(document_id)
     finally:

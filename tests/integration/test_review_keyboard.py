@@ -20,10 +20,9 @@ from mailroom.models import Check, Document, Status
 from mailroom.records import Beneficiary, Dossier
 from mailroom.settings import Settings
 from review.store import ReviewStore
-from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.settings import StorageSettings
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlDossierRegistry, SqlMetadataStore, sqlite_url
 from tests.integration.review_browser import add_users, invoice, served
 
 if TYPE_CHECKING:
@@ -69,9 +68,9 @@ def _invoice(objects: FilesystemObjectStore, n: int) -> Document:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("review-keyboard")
     settings = Settings(storage=StorageSettings(data_dir=data_dir))
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
     objects = FilesystemObjectStore(settings.storage.objects_dir)
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
+    registry = SqlDossierRegistry(sqlite_url(settings.storage.sqlite_path))
     try:
         registry.upsert(
             Dossier(
@@ -155,8 +154,8 @@ def test_gestionnaire_handles_five_queued_documents_with_the_keyboard_alone(
         context.close()
 
     settings = Settings(storage=StorageSettings(data_dir=site.data_dir))
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
+    metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
+    registry = SqlDossierRegistry(sqlite_url(settings.storage.sqlite_path))
     store = ReviewStore(settings.storage.sqlite_path)
     try:
         statuses = [metadata.get(i).status for i in site.ids]  # type: ignore[union-attr]

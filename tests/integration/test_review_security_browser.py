@@ -32,9 +32,8 @@ from mailroom.models import BBox, Check, DocType, Document, Status, Word
 from mailroom.records import Beneficiary, Dossier
 from mailroom.settings import Settings, StorageSettings
 from review.sample_data import seed
-from storage.dossiers import SqliteDossierRegistry
 from storage.filesystem import FilesystemObjectStore
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlDossierRegistry, SqlMetadataStore, sqlite_url
 from tests.integration.review_browser import add_users, audit_of, invoice, log_in, served
 
 if TYPE_CHECKING:
@@ -239,8 +238,8 @@ def _documents(objects: FilesystemObjectStore) -> dict[str, Document]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("review-security")
     settings = Settings(storage=StorageSettings(data_dir=data_dir))
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
-    registry = SqliteDossierRegistry(settings.storage.sqlite_path)
+    metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
+    registry = SqlDossierRegistry(sqlite_url(settings.storage.sqlite_path))
     try:
         registry.upsert(
             Dossier(
@@ -264,7 +263,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def _status(site: Site, key: str) -> Status:
-    metadata = SqliteMetadataStore(site.data_dir / "mailroom.sqlite3")
+    metadata = SqlMetadataStore(sqlite_url(site.data_dir / "mailroom.sqlite3"))
     try:
         doc = metadata.get(site.ids[key])
         assert doc is not None
@@ -345,7 +344,7 @@ def test_the_same_invoice_cannot_be_filed_twice_in_one_dossier(page: Page, site:
     )
     assert answer.ok  # the document page again, with its error
     assert _status(site, "copy") is Status.NEEDS_REVIEW
-    registry = SqliteDossierRegistry(site.data_dir / "mailroom.sqlite3")
+    registry = SqlDossierRegistry(sqlite_url(site.data_dir / "mailroom.sqlite3"))
     try:
         pair = {site.ids["first"], site.ids["copy"]}
         filed = [e for e in registry.ged_entries(DOSSIER) if e.document_id in pair]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from mailroom.models import FINAL_STATUSES, Status
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlMetadataStore, sqlite_url
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -182,7 +182,7 @@ def test_sigkill_mid_batch_then_restart_processes_every_file_exactly_once(tmp_pa
         second.wait(timeout=30)
     assert second.returncode == 0, log.read_text()[-3000:]
 
-    store = SqliteMetadataStore(data_dir / "mailroom.sqlite3")
+    store = SqlMetadataStore(sqlite_url(data_dir / "mailroom.sqlite3"))
     try:
         arrivals = store.arrivals()
         assert not [a for a in arrivals if a.status is Status.DUPLICATE]

@@ -16,7 +16,6 @@ from storage.fraud import (
     MemoryFraudStore,
     PageHash,
     PieceKey,
-    SqliteFraudStore,
     SupplierIban,
     bands,
     hamming,
@@ -25,8 +24,7 @@ from storage.sql import sqlite_url
 
 BACKENDS: dict[str, Callable[[Path], FraudStore]] = {
     "memory": lambda tmp: MemoryFraudStore(),
-    "sqlite": lambda tmp: SqliteFraudStore(tmp / "mailroom.sqlite3"),
-    "sql-sqlite": lambda tmp: _sql(sqlite_url(tmp / "sql.sqlite3")),
+    "sqlite": lambda tmp: _sql(sqlite_url(tmp / "fraud.sqlite3")),
 }
 
 

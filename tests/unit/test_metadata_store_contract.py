@@ -32,20 +32,16 @@ from storage import build_metadata_store
 from storage.base import Arrival, MetadataStore, StorageConflict
 from storage.memory import MemoryMetadataStore
 from storage.settings import StorageSettings
-from storage.sql import sqlite_url
-from storage.sqlite import SCHEMA_VERSION, SqliteMetadataStore
+from storage.sql import SqlMetadataStore, sqlite_url
 
 BACKENDS: dict[str, Callable[[Path], MetadataStore]] = {
     "memory": lambda tmp: MemoryMetadataStore(),
-    "sqlite": lambda tmp: SqliteMetadataStore(tmp / "db" / "mailroom.sqlite3"),
-    "sql-sqlite": lambda tmp: _sql_store(sqlite_url(tmp / "db" / "sql.sqlite3")),
+    "sqlite": lambda tmp: _sql_store(sqlite_url(tmp / "db" / "mailroom.sqlite3")),
 }
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _sql_store(url: str) -> MetadataStore:
-    from storage.sql import SqlMetadataStore
-
     return SqlMetadataStore(url)
 
 
@@ -289,38 +285,40 @@ def test_arrivals_are_recorded_per_receipt_oldest_first(store: MetadataStore) ->
 
 
 def test_sqlite_constructor_touches_nothing(tmp_path: Path) -> None:
-    SqliteMetadataStore(tmp_path / "later" / "db.sqlite3")
+    SqlMetadataStore(sqlite_url(tmp_path / "later" / "db.sqlite3"))
     assert not (tmp_path / "later").exists()
 
 
 def test_sqlite_schema_is_migrated_once_and_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "m.sqlite3"
-    store = SqliteMetadataStore(path)
+    store = SqlMetadataStore(sqlite_url(path))
     doc = _full_doc()
     store.save(doc)
-    assert store.schema_version() == SCHEMA_VERSION
+    head = store.schema_revision()
+    assert head is not None
     store.close()
-    reopened = SqliteMetadataStore(path)
+    reopened = SqlMetadataStore(sqlite_url(path))
     assert reopened.get(doc.document_id) == doc
+    assert reopened.schema_revision() == head
     reopened.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        versions = conn.execute("SELECT version FROM schema_version").fetchall()
-        assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert {"documents_status", "arrivals_sha256"} <= indexes
         row = conn.execute("SELECT status, doc_type FROM documents").fetchone()
         assert row == ("needs_review", "invoice")
+    conn.close()
 
 
 def test_sqlite_refuses_a_database_from_a_newer_version(tmp_path: Path) -> None:
     path = tmp_path / "m.sqlite3"
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION + 1,))
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999')")
     conn.close()
     with pytest.raises(StorageError, match="newer"):
-        SqliteMetadataStore(path).get("doc-x")
+        SqlMetadataStore(sqlite_url(path)).get("doc-x")
 
 
 def test_concurrent_writers_lose_nothing(store: MetadataStore) -> None:
@@ -347,7 +345,7 @@ def test_concurrent_writers_lose_nothing(store: MetadataStore) -> None:
 
 
 def test_sqlite_closed_store_raises_storage_error(tmp_path: Path) -> None:
-    store = SqliteMetadataStore(tmp_path / "m.sqlite3")
+    store = SqlMetadataStore(sqlite_url(tmp_path / "m.sqlite3"))
     store.close()
     with pytest.raises(StorageError):
         store.get("doc-x")
@@ -357,13 +355,13 @@ def test_sqlite_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(StorageError):
-        SqliteMetadataStore(blocker / "m.sqlite3").get("doc-x")
+        SqlMetadataStore(sqlite_url(blocker / "m.sqlite3")).get("doc-x")
 
 
 def test_build_metadata_store_follows_the_settings(tmp_path: Path) -> None:
     store = build_metadata_store(StorageSettings(data_dir=tmp_path))
-    assert isinstance(store, SqliteMetadataStore)
-    assert store.path == tmp_path / "mailroom.sqlite3"
+    assert isinstance(store, SqlMetadataStore)
+    assert store.db.url.database == str((tmp_path / "mailroom.sqlite3").resolve())
 
 
 def test_document_versions_tell_which_records_changed(store: MetadataStore) -> None:

@@ -332,13 +332,13 @@ def test_a_running_pipeline_sees_dossiers_closed_or_created_after_its_first_docu
 ) -> None:
     """A worker or a watcher runs for days while gestionnaires import dossiers: its index of
     the dossiers must follow the registry, whoever writes to it."""
-    from storage.dossiers import SqliteDossierRegistry
+    from storage.sql import SqlDossierRegistry, sqlite_url
 
     if registry_kind == "memory":
         other = pipeline.registry
     else:
-        pipeline.registry = SqliteDossierRegistry(tmp_path / "dossiers.sqlite3")
-        other = SqliteDossierRegistry(tmp_path / "dossiers.sqlite3")  # another process's
+        pipeline.registry = SqlDossierRegistry(sqlite_url(tmp_path / "dossiers.sqlite3"))
+        other = SqlDossierRegistry(sqlite_url(tmp_path / "dossiers.sqlite3"))  # another process's
     # no dossier yet: the first document is indexed against an empty registry
     [first] = pipeline.process_file(_cited_file(tmp_path, reader, "a.png"))
     assert first.match is not None and first.match.status != "matched"

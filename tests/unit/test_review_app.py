@@ -48,7 +48,7 @@ from storage.base import original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.settings import StorageSettings
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlMetadataStore, sqlite_url
 from validate.report import Report
 
 PASSWORD = "correct horse battery"
@@ -60,7 +60,7 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 class World:
     client: TestClient
     store: ReviewStore
-    metadata: SqliteMetadataStore
+    metadata: SqlMetadataStore
     registry: MemoryDossierRegistry
     objects: FilesystemObjectStore
     data_dir: Path
@@ -122,7 +122,7 @@ def _document(objects: FilesystemObjectStore, n: int, doc_type: DocType, **kw: o
 def world(tmp_path: Path) -> Iterator[World]:
     data_dir = tmp_path / "data"
     settings = Settings(storage=StorageSettings(data_dir=data_dir))
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
     objects = FilesystemObjectStore(settings.storage.objects_dir)
     registry = MemoryDossierRegistry()
     registry.upsert(_dossier("AST-2026-000001", "MARTIN", (DocType.INVOICE, DocType.BANK_DETAILS)))

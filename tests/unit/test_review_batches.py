@@ -37,7 +37,7 @@ from review.settings import ReviewSettings
 from review.store import ReviewStore
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlMetadataStore, sqlite_url
 from tests.unit.test_review_app import CHEAP, PASSWORD, login
 
 SHEET = "PATCHT"
@@ -151,7 +151,7 @@ class Batch:
 def _world(tmp_path: Path, texts: Sequence[str]) -> Iterator[Batch]:
     settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
     settings.ocr.workers = 1
-    metadata = SqliteMetadataStore(settings.storage.sqlite_path)
+    metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
     objects = FilesystemObjectStore(settings.storage.objects_dir)
     registry = MemoryDossierRegistry()
     pipeline = Pipeline(

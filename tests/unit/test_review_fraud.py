@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mailroom.models import Check
-from storage.fraud import Evidence, SqliteFraudStore, SupplierIban
+from storage import StorageSettings, build_fraud_store
+from storage.fraud import Evidence, FraudStore, SupplierIban
 from tests.unit.test_review_app import INVOICE, World, login, world  # noqa: F401
 
 SUPPLIER = "siren:732829320"
@@ -13,8 +14,8 @@ KNOWN = "FR7630006000011234567890189"
 NEW = "FR7610278060410002058790128"
 
 
-def _flag(world: World) -> SqliteFraudStore:  # noqa: F811
-    store = SqliteFraudStore(world.data_dir / "mailroom.sqlite3")
+def _flag(world: World) -> FraudStore:  # noqa: F811
+    store = build_fraud_store(StorageSettings(data_dir=world.data_dir))
     store.add_iban(SupplierIban(SUPPLIER, KNOWN, "doc-earlier", "seen", datetime.now(UTC)))
     store.add_iban(SupplierIban(SUPPLIER, NEW, INVOICE, "pending", datetime.now(UTC)))
     store.add_evidence(

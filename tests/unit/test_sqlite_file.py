@@ -1,4 +1,5 @@
-"""The embedded SQLite stores share one file; opening them at once from threads must work."""
+"""The stores on SQLite share one file (the SQL store's tables and the review application's);
+opening them at once from threads must work."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from pathlib import Path
 
 from mailroom.models import Document, Source, document_id_for
 from review.store import ReviewStore
-from storage.dossiers import SqliteDossierRegistry
-from storage.sqlite import SqliteMetadataStore
+from storage.sql import SqlDossierRegistry, SqlMetadataStore, sqlite_url
 
 
 def test_three_stores_on_one_new_file_open_concurrently_from_many_threads(
@@ -16,7 +16,9 @@ def test_three_stores_on_one_new_file_open_concurrently_from_many_threads(
 ) -> None:
     path = tmp_path / "mailroom.sqlite3"
     metadata, registry, review = (
-        SqliteMetadataStore(path), SqliteDossierRegistry(path), ReviewStore(path)
+        SqlMetadataStore(sqlite_url(path)),
+        SqlDossierRegistry(sqlite_url(path)),
+        ReviewStore(path),
     )
     errors: list[BaseException] = []
     start = threading.Barrier(12)
@@ -39,4 +41,4 @@ def test_three_stores_on_one_new_file_open_concurrently_from_many_threads(
     for store in (metadata, registry, review):
         store.close()
     assert not errors, errors
-    assert len(SqliteMetadataStore(path).list_documents()) == 12
+    assert len(SqlMetadataStore(sqlite_url(path)).list_documents()) == 12

@@ -1,4 +1,5 @@
-"""One contract test for the DossierRegistry Protocol, run against the fake and SQLite."""
+"""One contract test for the DossierRegistry Protocol, run against the fake and the SQL store on
+SQLite (PostgreSQL: tests/integration/test_postgres_store.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from mailroom.models import DocType
 from mailroom.records import Beneficiary, Dossier, GedEntry, supplier_key
-from storage.dossiers import DossierRegistry, MemoryDossierRegistry, SqliteDossierRegistry
+from storage.dossiers import DossierRegistry, MemoryDossierRegistry
+from storage.sql import SqlDossierRegistry, sqlite_url
 from validate.completeness import new_request
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -49,7 +51,7 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dossier
     reg: DossierRegistry = (
         MemoryDossierRegistry()
         if request.param == "memory"
-        else SqliteDossierRegistry(tmp_path / "mailroom.sqlite3")
+        else SqlDossierRegistry(sqlite_url(tmp_path / "mailroom.sqlite3"))
     )
     yield reg
     reg.close()
@@ -124,39 +126,9 @@ def test_requests_are_saved_updated_and_filtered(registry: DossierRegistry) -> N
 
 def test_sqlite_registry_persists_across_instances(tmp_path: Path) -> None:
     path = tmp_path / "mailroom.sqlite3"
-    reg = SqliteDossierRegistry(path)
+    reg = SqlDossierRegistry(sqlite_url(path))
     reg.upsert(_dossier())
     reg.close()
-    again = SqliteDossierRegistry(path)
+    again = SqlDossierRegistry(sqlite_url(path))
     assert again.upsert(_dossier()) == "unchanged"
     again.close()
-
-
-def test_a_registry_file_from_before_the_revision_counter_migrates(tmp_path: Path) -> None:
-    from storage import dossiers as dossiers_module
-
-    class FirstSchema(SqliteDossierRegistry):
-        MIGRATIONS = dossiers_module.MIGRATIONS[:1]
-
-        def upsert(self, dossier: Dossier) -> str:  # the first schema had no counter
-            def write() -> str:
-                with self._transaction() as conn:
-                    conn.execute(
-                        "INSERT INTO dossiers (dossier_id, status, record) VALUES (?, ?, ?)",
-                        (dossier.dossier_id, dossier.status, dossier.model_dump_json()),
-                    )
-                return "created"
-
-            return self._run("saving", write)
-
-    old = FirstSchema(tmp_path / "mailroom.sqlite3")
-    old.upsert(_dossier())
-    old.upsert(_dossier("AST-2026-000002"))
-    old.close()
-    registry = SqliteDossierRegistry(tmp_path / "mailroom.sqlite3")
-    assert registry.schema_version() == dossiers_module.SCHEMA_VERSION
-    before = registry.revision()
-    assert before == "2"
-    registry.upsert(_dossier(status="closed"))
-    assert registry.revision() != before
-    registry.close()
