@@ -61,7 +61,7 @@ from mailroom.models import (
     document_id_for,
 )
 from mailroom.settings import Settings
-from mailroom.stages import STAGES, Stage, Work, read_text, review_reasons
+from mailroom.stages import STAGES, Stage, Work, read_text, recheck
 from storage.base import Arrival, MetadataStore, ObjectStore, original_key
 from storage.dossiers import DossierRegistry
 from storage.fraud import FraudStore, MemoryFraudStore
@@ -80,7 +80,6 @@ log = logging.getLogger(__name__)
 _CHUNK = 1024 * 1024
 # a superseded batch document whose pages a new cut gives again comes back to life
 _REPROCESSED = frozenset({Status.RECEIVED, Status.QUARANTINED, Status.SUPERSEDED})
-INPUT_CHECK_PREFIXES = ("facturx.", "email.", "classify.", "fraud.")  # kept by a recheck
 BATCH_TYPES = frozenset({"application/pdf", "image/tiff"})  # what a scanner writes a stack as
 
 
@@ -158,25 +157,8 @@ class Pipeline:
         )
 
     def recheck(self, doc: Document) -> None:
-        """Run a corrected document's checks again and say again why it is in review; the
-        checks made on its input (Factur-X, e-mail, type, fraud) stay."""
-        dossier = None
-        if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
-            dossier = self.registry.get(doc.match.dossier_id)
-        kept = [c for c in doc.checks if c.code.startswith(INPUT_CHECK_PREFIXES)]
-        if doc.doc_type is not None:
-            doc.checks = [
-                *kept,
-                *run_checks(
-                    doc,
-                    dossier,
-                    registry=self.registry,
-                    settings=self.settings.dossiers,
-                    today=datetime.now(UTC).date(),
-                ),
-            ]
-        if doc.status is Status.NEEDS_REVIEW:
-            doc.reason = " ; ".join(review_reasons(doc, self.settings)) or None
+        """Run a corrected document's checks again (:func:`mailroom.stages.recheck`)."""
+        recheck(doc, self.registry, self.settings, self.checks)
 
     def __enter__(self) -> Pipeline:
         return self

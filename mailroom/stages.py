@@ -27,11 +27,14 @@ from mailroom.models import (
 from mailroom.records import Dossier
 from mailroom.settings import Settings
 from storage.base import derived_key
+from validate.base import DocumentChecks
+from validate.checks import run_checks
 from validate.fraud import FraudInputs
 from validate.ged import make_ged_entry, make_searchable_pdf
 
 if TYPE_CHECKING:
     from mailroom.pipeline import Pipeline
+    from storage.dossiers import DossierRegistry
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +225,31 @@ def review_reasons(doc: Document, settings: Settings) -> list[str]:
         ranked = ", ".join(c.dossier_id for c in match.candidates[:3])
         reasons.append(f"dossier à choisir parmi : {ranked}")
     return reasons
+
+
+# checks made on a document's input (Factur-X, e-mail, type, fraud): kept when it is checked again
+INPUT_CHECK_PREFIXES = ("facturx.", "email.", "classify.", "fraud.")
+
+
+def recheck(
+    doc: Document,
+    registry: DossierRegistry,
+    settings: Settings,
+    checks: DocumentChecks = run_checks,
+) -> None:
+    """Run a corrected document's checks again and say again why it is in review ("dossier à
+    choisir" goes once a dossier is chosen, a corrected field leaves "champs à vérifier"); the
+    checks made on its input stay."""
+    dossier = None
+    if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
+        dossier = registry.get(doc.match.dossier_id)
+    kept = [c for c in doc.checks if c.code.startswith(INPUT_CHECK_PREFIXES)]
+    if doc.doc_type is not None:
+        today = datetime.now(UTC).date()
+        found = checks(doc, dossier, registry=registry, settings=settings.dossiers, today=today)
+        doc.checks = [*kept, *found]
+    if doc.status is Status.NEEDS_REVIEW:
+        doc.reason = " ; ".join(review_reasons(doc, settings)) or None
 
 
 def file_document(doc: Document, work: Work, pipeline: Pipeline) -> None:

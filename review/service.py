@@ -66,7 +66,6 @@ from review.store import ReviewStore, User
 from storage.base import KeyNotFound, MetadataStore, ObjectStore, derived_key
 from storage.corrections import CorrectionStore
 from storage.dossiers import DossierRegistry
-from validate.checks import run_checks
 from validate.completeness import (
     RenderedRequest,
     make_sender,
@@ -80,7 +79,6 @@ log = logging.getLogger(__name__)
 
 # Checks that come from reading the input (or from the fraud stage), not from
 # validate.checks: kept when the checks are run again.
-_INPUT_CHECK_PREFIXES = ("facturx.", "email.", "classify.", "fraud.")
 
 
 _PERSON_FIELDS = ("customer_name", "sender_name", "account_holder", "patient_name")
@@ -673,28 +671,10 @@ class ReviewService:
         return doc
 
     def _recheck(self, doc: Document) -> None:
-        """Run the checks again, and say again why the document is in review (the pipeline's
-        reasons): "dossier à choisir" goes once a dossier is chosen, a corrected field
-        leaves "champs à vérifier"."""
-        from mailroom.stages import review_reasons
+        """The checks run again and the reasons said again (:func:`mailroom.stages.recheck`)."""
+        from mailroom.stages import recheck
 
-        dossier = None
-        if doc.match is not None and doc.match.status == "matched" and doc.match.dossier_id:
-            dossier = self.registry.get(doc.match.dossier_id)
-        kept = [c for c in doc.checks if c.code.startswith(_INPUT_CHECK_PREFIXES)]
-        if doc.doc_type is not None:
-            doc.checks = [
-                *kept,
-                *run_checks(
-                    doc,
-                    dossier,
-                    registry=self.registry,
-                    settings=self.settings.dossiers,
-                    today=datetime.now(UTC).date(),
-                ),
-            ]
-        if doc.status is Status.NEEDS_REVIEW:
-            doc.reason = " ; ".join(review_reasons(doc, self.settings)) or None
+        recheck(doc, self.registry, self.settings)
 
     def _label(self, doc: Document) -> None:
         """A labelled example for training; a value carrying markup is never a label."""
