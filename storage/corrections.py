@@ -173,6 +173,41 @@ def _correction(row: Any) -> Correction:
     )
 
 
+def _insert(conn: sa.Connection, correction: Correction) -> int:
+    """One correction's rows (the correction, its sender keys, its layout bands); its id."""
+    result = conn.execute(
+        corrections.insert().values(
+            document_id=correction.document_id,
+            sha256=correction.sha256,
+            doc_type=correction.doc_type,
+            username=correction.username,
+            created_at=correction.created_at,
+            medical=correction.medical,
+            signature=json.dumps(list(correction.signature)),
+            record=correction.record(),
+        )
+    )
+    assert result.inserted_primary_key is not None
+    new_id = int(result.inserted_primary_key[0])
+    kind = correction.doc_type
+    keys = sorted(set(correction.sender_keys))
+    if keys:
+        conn.execute(
+            correction_keys.insert(),
+            [{"key": k, "correction_id": new_id, "doc_type": kind} for k in keys],
+        )
+    bands = band_hashes(correction.signature) if correction.signature else ()
+    if bands:
+        conn.execute(
+            correction_bands.insert(),
+            [
+                {"band": i, "value": v, "correction_id": new_id, "doc_type": kind}
+                for i, v in enumerate(bands)
+            ],
+        )
+    return new_id
+
+
 class SqlCorrectionStore:
     """Corrections in the SQLAlchemy metadata database (SQLite or PostgreSQL)."""
 
@@ -184,7 +219,6 @@ class SqlCorrectionStore:
 
     def add(self, correction: Correction) -> int:
         """Save a document's correction (replacing an earlier one of the same document)."""
-        bands = band_hashes(correction.signature) if correction.signature else ()
 
         def write() -> int:
             with self.db.transaction() as conn:
@@ -204,39 +238,7 @@ class SqlCorrectionStore:
                         correction_bands.delete().where(correction_bands.c.correction_id.in_(old))
                     )
                     conn.execute(corrections.delete().where(corrections.c.correction_id.in_(old)))
-                result = conn.execute(
-                    corrections.insert().values(
-                        document_id=correction.document_id,
-                        sha256=correction.sha256,
-                        doc_type=correction.doc_type,
-                        username=correction.username,
-                        created_at=correction.created_at,
-                        medical=correction.medical,
-                        signature=json.dumps(list(correction.signature)),
-                        record=correction.record(),
-                    )
-                )
-                assert result.inserted_primary_key is not None
-                new_id = int(result.inserted_primary_key[0])
-                keys = sorted(set(correction.sender_keys))
-                if keys:
-                    conn.execute(
-                        correction_keys.insert(),
-                        [
-                            {"key": k, "correction_id": new_id, "doc_type": correction.doc_type}
-                            for k in keys
-                        ],
-                    )
-                if bands:
-                    conn.execute(
-                        correction_bands.insert(),
-                        [
-                            {"band": i, "value": v, "correction_id": new_id,
-                             "doc_type": correction.doc_type}
-                            for i, v in enumerate(bands)
-                        ],
-                    )
-                return new_id
+                return _insert(conn, correction)
 
         return self.db.run(f"saving the correction of {correction.document_id}", write)
 
@@ -247,28 +249,7 @@ class SqlCorrectionStore:
         def write() -> None:
             with self.db.transaction() as conn:
                 for correction in batch:
-                    result = conn.execute(corrections.insert().values(
-                        document_id=correction.document_id,
-                        sha256=correction.sha256,
-                        doc_type=correction.doc_type,
-                        username=correction.username,
-                        created_at=correction.created_at,
-                        medical=correction.medical,
-                        signature=json.dumps(list(correction.signature)),
-                        record=correction.record(),
-                    ))
-                    assert result.inserted_primary_key is not None
-                    new_id = int(result.inserted_primary_key[0])
-                    keys = [{"key": k, "correction_id": new_id, "doc_type": correction.doc_type}
-                            for k in sorted(set(correction.sender_keys))]
-                    if keys:
-                        conn.execute(correction_keys.insert(), keys)
-                    if correction.signature:
-                        conn.execute(correction_bands.insert(), [
-                            {"band": i, "value": v, "correction_id": new_id,
-                             "doc_type": correction.doc_type}
-                            for i, v in enumerate(band_hashes(correction.signature))
-                        ])
+                    _insert(conn, correction)
 
         self.db.run(f"saving {len(batch)} corrections", write)
 
