@@ -78,7 +78,14 @@ def add_users(data_dir: Path, users: Iterable[tuple[str, str, Role]]) -> None:
 def served(data_dir: Path, secret: str = "s" * 40, **review: object) -> Iterator[str]:
     """A review application on ``data_dir`` served in a thread (its own log-in throttle);
     yields its base URL."""
-    settings = Settings(storage=StorageSettings(data_dir=data_dir))
+    with served_on(Settings(storage=StorageSettings(data_dir=data_dir)), secret, **review) as url:
+        yield url
+
+
+@contextmanager
+def served_on(settings: Settings, secret: str = "s" * 40, **review: object) -> Iterator[str]:
+    """A review application on the stores ``settings`` name (PostgreSQL and S3 as well as a
+    data directory) served in a thread; yields its base URL."""
     app = build_app(settings, ReviewSettings(session_secret=secret, **review))  # type: ignore[arg-type]
     with running_server(app) as url:
         yield url
