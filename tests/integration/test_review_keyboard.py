@@ -100,6 +100,8 @@ def test_gestionnaire_handles_five_queued_documents_with_the_keyboard_alone(
     page = context.new_page()
     try:
         page.goto(f"{site.url}/login")
+        # the form puts the cursor in the user name (autofocus): type only once it is there
+        page.wait_for_function("document.activeElement?.name === 'username'")
         page.keyboard.type("alice")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
