@@ -307,8 +307,9 @@ def _company(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
             if digits > 0.25 * len(text.replace(" ", "")) or "@" in text or "www" in low \
                     or "http" in low or _address_like(low, toks, digits):
                 score -= 0.7
-            if any(a < e and s < b for a, b in cands.phone_or_postcode_spans(r)):
-                score -= 0.7
+            if any(a < e and s < b for a, b in cands.phone_or_postcode_spans(r)) or (
+                    not _has_legal_form(low) and _inside_address(rows, rank)):
+                score -= 0.7  # its postcode or telephone, or the area line of an address
             row_hits = doc.hits_by_row.get((r.page, r.index), [])
             if any(hh.start < e and s < hh.end and (hh.strength >= 1.0 or (
                     hh.start <= s and hh.end >= e))  # a bare word that is only a label
@@ -432,6 +433,27 @@ def _address_like(low: str, toks: set[str], digits: int) -> bool:
     words = low.split()
     # a street type opens its line ("Rue ..."); an area word may close it ("Riverside Estate")
     return digits > 0 or words[0] in _ADDRESS_WORDS or words[-1] in _AREA_WORDS
+
+
+_NUMBERED = re.compile(r"^\s*\d{1,5}[a-z]?\b[\s,]+\D")
+
+
+def _street_row(row: Row) -> bool:
+    """A street line: a number with an address word, or a line opened by a house number
+    ("12 Hillside Road", "No. 4, Lorong ...")."""
+    low = fold(row.text)
+    toks = set(re.split(r"[\s,]+", low))
+    digits = sum(ch.isdigit() for ch in low)
+    return digits > 0 and (_address_like(low, toks, digits) or bool(_NUMBERED.match(low)))
+
+
+def _inside_address(rows: list[Row], rank: int) -> bool:
+    """A line between a street line above and the postcode-and-town or telephone line below
+    is part of the address (a housing estate, a district, a village), whatever its words and
+    its language, where the shop's name above may be a logo nobody read."""
+    if rank == 0 or rank + 1 >= len(rows):
+        return False
+    return _street_row(rows[rank - 1]) and bool(cands.phone_or_postcode_spans(rows[rank + 1]))
 
 
 def _has_legal_form(low: str) -> bool:
@@ -592,7 +614,7 @@ def _join_above(above: Row, above_segs: list[tuple[int, int, tuple]], row: Row, 
                 words: tuple) -> tuple[str, tuple] | None:
     """The name line above joined to this one, when it is a short upper-case line right
     above it, centred with it, without digits (a rule read as "|" inside it, and a logo's
-    specks read as small letters at its ends, "Fe POPULAR BOOK à", left out)."""
+    specks read as small letters at its ends, "Fe MERIDIAN BOOKS à", left out)."""
     if row.y0 - above.y1 > 1.0 * max(row.height, 4.0):
         return None
     up_words = [w for _, _, ws in above_segs for w in ws if any(ch.isalnum() for ch in w.text)]

@@ -456,9 +456,9 @@ AREA_WORDS: tuple[str, ...] = (
     "estate",
     # de, es, it
     "gewerbegebiet", "industriegebiet", "urbanización", "polígono", "località", "frazione",
-    # ms: housing estate, village, town centre
-    "taman", "kampung", "bandar",
 )
+# An area named in a language without a word here is still address by its place: between a
+# street line and the postcode or telephone line (layout_parties._inside_address).
 BUILDING_WORDS: tuple[str, ...] = ("no.", "no", "lot", "floor", "building", "étage", "bâtiment")
 
 #: Legal forms that mark a line as a company name.
