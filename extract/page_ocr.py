@@ -166,7 +166,7 @@ def with_missed_words(kept: list[OcrWord], other: list[OcrWord]) -> list[OcrWord
     amounts under a dotted rule: "Net Total (MYR) :" and no 19.01; the shop's name in tall
     print over its registration number), which the other reading of the page has. A line of
     ``other`` that ``kept`` lacks altogether comes whole once one of its words is sure
-    ("TEO HENG STATIONERY & BOOKS", its first and last words read with less confidence than
+    ("TAN WEI PAPER & BOOKS", its first and last words read with less confidence than
     the middle ones); elsewhere only sure words are taken. The added words keep their lines,
     numbered apart."""
     if not kept:

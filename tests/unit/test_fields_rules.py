@@ -40,7 +40,7 @@ def test_total_qualified_by_its_tax_is_the_total_not_the_tax(
 def test_receipt_total_is_tendered_less_change_not_the_tax_summary(
     extractor: LayoutFieldExtractor,
 ) -> None:
-    p = page((60, 80, "PASAR MINI SDN BHD"),
+    p = page((60, 80, "KEDAI RIANG SDN BHD"),
              (40, 400, "SUB-TOTAL 17.70"),
              (40, 415, "TOTAL SALES 17.70"),
              (40, 430, "CASH 50.70"),
@@ -252,10 +252,10 @@ def test_merchant_is_in_the_header_above_its_phone_not_the_billed_shop(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = page((40, 70, "VELMONT BAKERIES (NF) SDN BHD (139386 X)"),
-             (170, 95, "LOT 3, JALAN PELABUR 23/1,"),
+             (170, 95, "LOT 3, JALAN MERBAU 14/2,"),
              (120, 140, "TEL: 03- 55423228 FAX:03- 55423213"),
              (140, 208, "TAX INVOICE / ADJUSTMENT NOTE"),
-             (26, 334, "MAKASSAR FRESH MARKET SDN BHD", ),
+             (26, 334, "SERAYU FRESH GROCER SDN BHD", ),
              (30, 375, "GROUND FLOOR, NO. 4 & 6,"),
              (190, 608, "TOTAL : 53.14"))
     fields = extractor.extract([p], DocType.RECEIPT)

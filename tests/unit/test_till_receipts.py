@@ -214,7 +214,7 @@ def test_a_receipt_date_under_the_shops_phone_line_is_its_date(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
-        (20, 20, "ENW HARDWARE CENTRE (M) SDN BHD"),
+        (20, 20, "KBW TOOL CENTRE (M) SDN BHD"),
         (20, 35, "Petaling Jaya, Selangor"),
         (20, 50, "TEL. 03-7832 6929"),
         (20, 62, "14/04/2018 Tax Invoice"),
@@ -246,11 +246,11 @@ def test_the_merchant_is_the_top_name_not_the_customer_under_the_header(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
-        (20, 20, "VELMONT BAKERIES (NF) SDN BHD (139386 X)"),
-        (20, 35, "Lot 3, Jalan Pelabur 23/1,"),
-        (20, 50, "Tel: 03-55423228"),
+        (20, 20, "VELMONT BAKERIES (NF) SDN BHD (204517 K)"),
+        (20, 35, "Lot 3, Jalan Merbau 14/2,"),
+        (20, 50, "Tel: 03-41235567"),
         (20, 65, "TAX INVOICE"),
-        (20, 80, "MAKASSAR FRESH MARKET SDN BHD"),
+        (20, 80, "SERAYU FRESH GROCER SDN BHD"),
         (20, 95, "GROUND FLOOR, NO. 4 & 6"),
         (20, 300, "Total Payable: 36.36"),
     )
@@ -264,13 +264,13 @@ def test_the_slips_number_ends_the_merchants_header_when_its_tax_id_is_misread(
     # "GST ID" read as "GST LD": the slip's number is then where the shop's header ends, and
     # the company named under it, in taller print, is the customer
     p = _laid_out(
-        (20, 20, "VELMONT BAKERIES (NF) SDN BHD (139386 X)"),
-        (20, 35, "Lot 3, Jalan Pelabur 23/1,"),
-        (20, 50, "GST LD (0048 1399040"),
+        (20, 20, "VELMONT BAKERIES (NF) SDN BHD (204517 K)"),
+        (20, 35, "Lot 3, Jalan Merbau 14/2,"),
+        (20, 50, "GST LD (0071 2283615"),
         (20, 65, "TAX INVOICE / ADJUSTMENT NOTE"),
-        (20, 80, "Cash Inv No.: 7903F711"),
+        (20, 80, "Cash Inv No.: 5512A408"),
         (20, 95, "VE05 14 Date: 03/09/2017"),
-        (20, 110, "MAKASSAR FRESH MARKET SDN BHD"),
+        (20, 110, "SERAYU FRESH GROCER SDN BHD"),
         (20, 128, "GROUND FLOOR, NO. 4 & 6,"),
         (20, 300, "Total Payable: 36.36"),
     )
@@ -401,9 +401,9 @@ def test_a_total_whose_decimal_point_ocr_read_apart_is_still_the_total(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
-        (20, 20, "TONYMOLY VIVA CITY"),
-        (20, 40, "SALES DATE : 29/03/2018 20:19:38"),
-        (20, 60, "PURE ECO SNAIL GEL 1 * 39.90 39.90"),
+        (20, 20, "LUMIERE COSMETIQUES"),
+        (20, 40, "SALES DATE : 14/02/2026 18:42:05"),
+        (20, 60, "HAND CREAM LAVENDER 1 * 39.90 39.90"),
         (20, 80, "Rounding Adjustment 0.00"),
         (20, 95, "Total After Rounding 39. 90"),
         (20, 110, "Item Count 1"),
@@ -416,7 +416,7 @@ def test_a_receipt_paid_exactly_has_the_paid_amount_for_total(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
-        (20, 20, "ONE ONE THREE SEAFOOD RESTAURANT SDN BHD"),
+        (20, 20, "FOUR WINDS HARBOUR RESTAURANT SDN BHD"),
         (20, 40, "28-05-2018 20:11"),
         (20, 60, "Total (Inclusive of GST): 112,36"),
         (20, 75, "Rounding Adj: -0,01"),
@@ -477,7 +477,7 @@ def test_an_italian_street_line_is_not_the_merchant(extractor: LayoutFieldExtrac
 
 
 @pytest.mark.parametrize("area", ["Lotissement Les Pins", "RIVERSIDE ESTATE",
-                                  "Poligono Las Arenas", "KAMPUNG BARU INDAH"])
+                                  "Poligono Las Arenas"])
 def test_the_area_line_of_an_address_is_never_the_merchant(
     extractor: LayoutFieldExtractor, area: str,
 ) -> None:
@@ -492,6 +492,40 @@ def test_the_area_line_of_an_address_is_never_the_merchant(
     )
     merchant = extractor.extract([p], DocType.RECEIPT).get("merchant_name")
     assert merchant is None or area.split()[0] not in str(merchant.value)
+
+
+@pytest.mark.parametrize("area", ["HILLCREST GARDENS", "Les Hauts de Kerlann",
+                                  "Quartier Sainte-Odile", "VALE OF ORCHARDS"])
+def test_a_line_between_the_street_and_the_postcode_is_address_in_any_language(
+    extractor: LayoutFieldExtractor, area: str,
+) -> None:
+    """No word list names every district or estate: a line between a street line and the
+    postcode-and-town line is part of the address by its place, whatever its words, and is
+    not taken for the shop when the shop's name is a logo nobody read."""
+    p = _laid_out(
+        (20, 20, "14 Hawthorn Row"),
+        (20, 35, area),
+        (20, 50, "29200 Newford"),
+        (20, 65, "Tel 04 12 34 56 78"),
+        (20, 200, "TOTAL 5.00"),
+    )
+    merchant = extractor.extract([p], DocType.RECEIPT).get("merchant_name")
+    assert merchant is None or area.split()[0] not in str(merchant.value)
+
+
+def test_a_shop_name_above_its_street_and_postcode_stays_the_merchant(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    """The place that makes an area line address does not take the name printed above the
+    street line."""
+    p = _laid_out(
+        (20, 20, "LA FROMAGERIE DU PORT"),
+        (20, 35, "14 Hawthorn Row"),
+        (20, 50, "29200 Newford"),
+        (20, 200, "TOTAL 5.00"),
+    )
+    assert extractor.extract([p], DocType.RECEIPT)["merchant_name"].value == \
+        "LA FROMAGERIE DU PORT"
 
 
 def test_a_total_read_with_one_digit_wrong_is_put_right_by_cash_less_change(
@@ -649,7 +683,7 @@ def test_payment_less_change_is_the_total_when_the_totals_label_is_misread(
 ) -> None:
     """"Payment" labels a payment method for the lexicon, yet opens a payment line."""
     p = _laid_out(
-        (20, 20, "LIM SENG THO HARDWARE TRADING"),
+        (20, 20, "ONG KAH WEE TOOLS TRADING"),
         (20, 40, "Date 29/12/2017 1141"),
         (20, 60, "3 00 x 2.00 6.00 SR"),
         (20, 75, "Total ! of GST 6 0O"),
@@ -664,7 +698,7 @@ def test_a_misread_payment_gives_way_to_the_subtotal_printed_twice(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
-        (20, 20, "GL HANDICRAFT & TAILORING"),
+        (20, 20, "RM CRAFTWORK & SEWING"),
         (20, 40, "1000PKTS x 1300 130.00 SR"),
         (20, 55, "Subtotal : 130.00"),
         (20, 70, "Total Incl. of GST 86"),
@@ -740,7 +774,7 @@ def test_paid_less_change_is_the_total_where_subtotal_tax_and_rounding_agree(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
-        (20, 20, "KHOO HARDWARE SDN BHD"),
+        (20, 20, "LEONG TOOLS SDN BHD"),
         (20, 40, "Date : 04-05-18 12:50:51 PM"),
         (20, 60, "1 11.53 11.53 SR"),
         (20, 75, "2 Item(s) Total (MYR): 17.93"),
@@ -771,21 +805,21 @@ def test_a_name_over_its_legal_form_is_joined_without_the_logos_specks(
     extractor: LayoutFieldExtractor,
 ) -> None:
     p = _laid_out(
-        (20, 10, "Fe POPULAR BOOK à"),
+        (20, 10, "Fe MERIDIAN BOOKS à"),
         (20, 25, "CO. (M) SDN BHD"),
-        (20, 40, "(Co. No. 113825-W)"),
-        (20, 55, "Tel : 03-80709188"),
+        (20, 40, "(Co. No. 524117-P)"),
+        (20, 55, "Tel : 03-61234570"),
         (20, 300, "Total 12.00"),
         low={"Fe": 40.0, "à": 30.0},
     )
     p2 = _laid_out(
-        (20, 10, "POPULAR | BOOK"),
+        (20, 10, "MERIDIAN | BOOKS"),
         (20, 25, "CO. (M) SDN BHD"),
-        (20, 55, "Tel : 03-80709188"),
+        (20, 55, "Tel : 03-61234570"),
     )
     for page in (p, p2):
         fields = extractor.extract([page], DocType.RECEIPT)
-        assert fields["merchant_name"].value == "POPULAR BOOK CO. (M) SDN BHD"
+        assert fields["merchant_name"].value == "MERIDIAN BOOKS CO. (M) SDN BHD"
 
 
 def test_a_lower_case_legal_form_misread_is_put_right(extractor: LayoutFieldExtractor) -> None:
