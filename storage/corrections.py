@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from extract.fields.fingerprint import BANDS, Fingerprint, band_hashes
 from extract.fields.learned import Place
-from storage.sql import SqlDatabase, UtcDateTime, metadata
+from storage.sql import SqlDatabase, UtcDateTime, metadata, serial_column
 
 MEDICAL = "medical_certificate"
 CANDIDATES = 200  # corrections read at most per lookup (the newest): lookups stay flat
@@ -35,12 +35,7 @@ PER_BAND = 50  # rows read per equal band
 corrections = sa.Table(
     "corrections",
     metadata,
-    sa.Column(
-        "correction_id",
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    serial_column("correction_id"),
     sa.Column("document_id", sa.String(128), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("doc_type", sa.String(32), nullable=False),

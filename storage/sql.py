@@ -62,6 +62,16 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
 
 metadata = sa.MetaData()
 
+def serial_column(name: str) -> sa.Column[int]:
+    """An ever-growing 64-bit key (SQLite's integer rowid there): the order rows came in."""
+    return sa.Column(
+        name,
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+
+
 documents = sa.Table(
     "documents",
     metadata,
@@ -80,12 +90,7 @@ documents = sa.Table(
 arrivals = sa.Table(
     "arrivals",
     metadata,
-    sa.Column(
-        "seq",
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    serial_column("seq"),
     sa.Column("arrival_id", sa.String(128), nullable=False),
     sa.Column("document_id", sa.String(128), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
