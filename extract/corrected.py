@@ -9,6 +9,7 @@ normalised value, or raises :class:`InvalidCorrection` with a sentence in French
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -72,6 +73,19 @@ class InvalidCorrection(ValueError):
     """A corrected value that does not fit its field's format; the message is for the user."""
 
 
+def _siren(raw: str) -> str:
+    return "".join(raw.replace(".", " ").split())
+
+
+# an identifier typed by a person: how it is normalised, how it is checked, what it is
+_IDENTIFIERS: dict[str, tuple[Callable[[str], str | None], Callable[[str], bool], str]] = {
+    "supplier_siret": (normalize_siret, siret_valid, "un SIRET valide (14 chiffres, clé)"),
+    "supplier_siren": (_siren, siren_valid, "un SIREN valide (9 chiffres, clé)"),
+    "supplier_vat_number": (normalize_vat, vat_valid, "un numéro de TVA valide"),
+    "iban": (normalize_iban, iban_valid, "un IBAN valide"),
+}
+
+
 def parse_correction(name: str, text: str) -> FieldValue:
     """The value of field ``name`` typed as ``text``, in the contract's format."""
     raw = " ".join((text or "").split())
@@ -96,26 +110,12 @@ def parse_correction(name: str, text: str) -> FieldValue:
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise InvalidCorrection(f"« {raw} » n'est pas un code de devise ISO 4217")
         return code
-    if name == "supplier_siret":
-        siret = normalize_siret(raw)
-        if siret is None or not siret_valid(siret):
-            raise InvalidCorrection(f"« {raw} » n'est pas un SIRET valide (14 chiffres, clé)")
-        return siret
-    if name == "supplier_siren":
-        siren = "".join(raw.replace(".", " ").split())
-        if not siren_valid(siren):
-            raise InvalidCorrection(f"« {raw} » n'est pas un SIREN valide (9 chiffres, clé)")
-        return siren
-    if name == "supplier_vat_number":
-        vat = normalize_vat(raw)
-        if vat is None or not vat_valid(vat):
-            raise InvalidCorrection(f"« {raw} » n'est pas un numéro de TVA valide")
-        return vat
-    if name == "iban":
-        iban = normalize_iban(raw)
-        if iban is None or not iban_valid(iban):
-            raise InvalidCorrection(f"« {raw} » n'est pas un IBAN valide")
-        return iban
+    if name in _IDENTIFIERS:
+        normalise, valid, what = _IDENTIFIERS[name]
+        value = normalise(raw)
+        if value is None or not valid(value):
+            raise InvalidCorrection(f"« {raw} » n'est pas {what}")
+        return value
     if name == "bic":
         bic = "".join(raw.split()).upper()
         if not bic_valid(bic):
