@@ -180,6 +180,10 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "totale imponibile", "imponibile totale", "totale netto", "total without vat",
        "total net amount", "net value", "total net value", "taxable amount",
        "sum of line net amounts",
+       # the tax base of a VAT breakdown's row, by language
+       "grondslag", "btw grondslag", "bemessungsgrundlage", "steuerbemessungsgrundlage",
+       "base imposable", "base taxable", "taxable value", "tax base", "base de cálculo",
+       "base di calcolo",
        # "Net total" is the total before tax on an invoice, the total paid on a till
        # receipt: the phrase is both, the sum HT + TVA = TTC decides
        "net total"),
@@ -230,6 +234,8 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        "tva intracom", "tva intra", "n° de tva", "identifiant tva", "n° identification tva",
        "vat number", "vat no", "vat reg", "vat id", "vat registration", "ust-idnr",
        "ust-id", "ust.-id", "ust-id-nr", "umsatzsteuer-id", "steuernummer", "nif", "cif",
+       "ustid", "ustidnr", "ust id", "ust-idnr.", "umsatzsteuer-identifikationsnummer",
+       "btw-id", "btw id", "btw-nr", "vat reg no", "vat reg. no",
        "partita iva", "p. iva", "p.iva", "btw-nummer", "btw nr", "btw nummer",
        "vat", "tva", "btw", "ust"),
     _k("customer_ids", (VAT, SIRET),

@@ -185,9 +185,11 @@ def merge_qualified_totals(hits: list[LabelHit]) -> list[LabelHit]:
         merged: list[LabelHit] = []
         for h in row_hits:
             prev = merged[-1] if merged else None
-            if prev is not None and h.kinds <= _TAX_KINDS and prev.kinds & {
-                "total_incl_tax", "total_excl_tax"
-            }:
+            # a bare tax word ("GST", "TVA") qualifies the total before it; a tax label of
+            # several words ("Montant TVA", "VAT amount") is a label of its own, the next
+            # cell of a VAT breakdown's header
+            if prev is not None and h.kinds <= _TAX_KINDS and len(_tokens(h.phrase)) == 1 \
+                    and prev.kinds & {"total_incl_tax", "total_excl_tax"}:
                 text = fold(h.row.text)
                 between = text[prev.end:h.start]
                 after = _qualifier_tail(text, h.end)

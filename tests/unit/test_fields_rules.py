@@ -396,3 +396,37 @@ def test_a_payer_labels_a_receipts_total(extractor: LayoutFieldExtractor) -> Non
              (14, 170, "Montant débité 81,20"))
     hits = SpacyNlp().find_labels(build_layout([p]).rows)
     assert [h.row.index for h in hits if "total_incl_tax" in h.kinds] == [1, 2]
+
+
+def test_a_tax_amount_column_beside_the_tax_base_column_stays_the_tax(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # a VAT breakdown's header cells, close together: "Montant TVA" is a label of its own
+    # (the tax), not a word qualifying the base's label, and the base is the total HT
+    p = page((60, 80, "ATELIER VERNIER SARL"),
+             (40, 120, "Facture F-2291 du 12/03/2026"),
+             (40, 400, "Désignation"), (330, 400, "Montant"),
+             (40, 415, "Remorquage véhicule"), (330, 415, "120,00"),
+             (250, 470, "Taux"), (290, 470, "Base HT"), (331, 470, "Montant TVA"),
+             (392, 470, "Total"),
+             (250, 485, "20 %"), (295, 485, "120,00"), (350, 485, "24,00"), (395, 485, "144,00"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["vat_amount"].value == Decimal("24.00")
+    assert fields["total_excl_tax"].value == Decimal("120.00")
+    assert fields["total_incl_tax"].value == Decimal("144.00")
+
+
+@pytest.mark.parametrize("line", [
+    "UStId DE 232 446 240",
+    "Steuer-Nr. 044 241 601 03   UStId DE 232 446 240",
+    "BTW-id DE 232 446 240",
+])
+def test_a_vat_number_in_groups_after_its_label_written_as_one_word(
+    extractor: LayoutFieldExtractor, line: str,
+) -> None:
+    p = page((60, 80, "ATELIER VERNIER GMBH"),
+             (40, 120, "Rechnung R-2291 vom 12.03.2026"),
+             (40, 400, "Gesamtbetrag 144,00 EUR"),
+             (40, 700, line))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["supplier_vat_number"].value == "DE232446240"
