@@ -19,8 +19,12 @@ runs it. Running it again is harmless: the pipeline takes a document whose recor
 a marker (``derived/<sha256>/tasks/<task id>.json``) that answers its re-run without touching
 anything. Storage that is unreachable is retried with back-off, never quarantined.
 
-The Celery app is configured lazily from :class:`~mailroom.settings.Settings` (environment
-``MAILROOM_QUEUE__BROKER_URL`` ...), so ``celery -A mailroom.worker worker`` also works.
+The Celery app (:class:`MailroomCelery`) holds its settings and, in a worker process, the one
+pipeline built from them on the first task (or before the worker says it is ready), closed at
+the process's shutdown; the tasks reach it as ``self.pipeline`` (:class:`PipelineTask`).
+``create_app(settings)`` configures it from those settings; the module's ``app`` (what
+``celery -A mailroom.worker worker`` finds) reads :class:`~mailroom.settings.Settings` from
+the environment (``MAILROOM_QUEUE__BROKER_URL`` ...) when first used.
 """
 
 from __future__ import annotations
@@ -34,9 +38,9 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
 from celery.result import AsyncResult
 from kombu import Queue
 
@@ -44,6 +48,9 @@ from mailroom.errors import ConfigurationError, MailroomError, StorageError
 from mailroom.models import DocType, Document, Source, SplitMode
 from mailroom.settings import Settings
 from storage.base import MetadataStore, ObjectStore, derived_key, original_key
+
+if TYPE_CHECKING:
+    from mailroom.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -100,23 +107,108 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings | None = None) -> Celery:
+class PipelineTask(Task):
+    """The base of mailroom's tasks: ``self.pipeline`` is the pipeline of the application the
+    task belongs to (Celery's pattern for a resource built once per worker process)."""
+
+    @property
+    def pipeline(self) -> Pipeline:
+        app: MailroomCelery = self.app
+        return app.worker_pipeline()
+
+
+class MailroomCelery(Celery):
+    """mailroom's Celery application: the settings it was created with, and the one pipeline
+    each worker process builds from them on first use, closed at the process's shutdown.
+
+    Without settings (``celery -A mailroom.worker``) the settings are read from the
+    environment once, when the configuration or the pipeline is first needed.
+    """
+
+    def __init__(
+        self, main: str | None = "mailroom", *, settings: Settings | None = None, **kw: Any
+    ) -> None:
+        kw.setdefault("set_as_current", False)
+        kw.setdefault("task_cls", PipelineTask)
+        super().__init__(main, **kw)
+        self._mailroom_settings = settings
+        self._pipeline: Pipeline | None = None
+        self._pipeline_lock = threading.Lock()
+        if settings is not None:
+            self.conf.update(celery_config(settings))
+        else:
+            self.add_defaults(lambda: celery_config(self.mailroom_settings))
+        # weak references to the bound methods: an application dropped takes them along
+        signals.worker_ready.connect(self._build_pipeline_early)
+        signals.worker_process_shutdown.connect(self._close_pipeline)
+        signals.worker_shutdown.connect(self._close_pipeline)
+
+    @property
+    def mailroom_settings(self) -> Settings:
+        """The settings this application was created with (read once from the environment
+        when it was created without)."""
+        with self._pipeline_lock:
+            if self._mailroom_settings is None:
+                self._mailroom_settings = Settings()
+            return self._mailroom_settings
+
+    def worker_pipeline(self) -> Pipeline:
+        """This process's pipeline on the stores the application's settings name, built on
+        first use and kept until :meth:`close_pipeline`."""
+        settings = self.mailroom_settings
+        with self._pipeline_lock:
+            if self._pipeline is None:
+                from mailroom.pipeline import build_pipeline
+
+                self._pipeline = build_pipeline(settings)
+            return self._pipeline
+
+    def close_pipeline(self) -> None:
+        """Close the pipeline if one was built (its OCR pool, its stores); the next task
+        builds a new one."""
+        with self._pipeline_lock:
+            pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.close()
+
+    def _build_pipeline_early(self, sender: Any = None, **_: Any) -> None:
+        """Build and warm the pipeline before the worker says it is ready, so that no task's
+        time (measured against the broker's visibility timeout) includes loading the models,
+        and so that N workers started together do not each load them while the first
+        documents wait.
+
+        Only for the worker of this application, and only where tasks run in this process
+        (``threads``, ``solo``): a ``prefork`` parent runs no task, and its children build
+        their pipeline on their first task. A worker that serves neither ``mail`` nor ``ocr``
+        reads no document: it starts no OCR process.
+        """
+        if sender is None or getattr(sender, "app", None) is not self:
+            return
+        if "prefork" in type(getattr(sender, "pool", None)).__module__:
+            return
+        pipeline = self.worker_pipeline()
+        served = set(self.amqp.queues.consume_from or ())
+        if not served & {MAIL_QUEUE, OCR_QUEUE}:
+            return
+        try:
+            warm_up(pipeline)
+        except MailroomError as e:  # a server still starting: the first task retries it
+            log.warning("could not warm the pipeline up: %s", e)
+
+    def _close_pipeline(self, **_: Any) -> None:
+        self.close_pipeline()
+
+
+def create_app(settings: Settings | None = None) -> MailroomCelery:
     """A Celery app with mailroom's tasks; configured from ``settings`` now, or from
-    ``Settings()`` when first used."""
-    celery = Celery("mailroom", set_as_current=False)
-    if settings is not None:
-        celery.conf.update(celery_config(settings))
-    else:
-        celery.add_defaults(lambda: celery_config(Settings()))
+    ``Settings()`` when first used. Its worker processes build their pipeline from the same
+    settings."""
+    celery = MailroomCelery(settings=settings)
     _register_tasks(celery)
     return celery
 
 
 # --------------------------------------------------------------------------- worker side
-
-_pipeline_lock = threading.Lock()
-_pipeline: Any = None
-
 
 _WARM_UP_TEXT = (
     "FACTURE N° F2026-0001 du 02/03/2026\n"
@@ -147,52 +239,6 @@ def warm_up(pipeline: Any) -> None:
     pipeline.metadata.find_by_sha256("0" * 64)
     pipeline.registry.get("")
     log.info("pipeline warmed up in %.1f s", time.perf_counter() - started)
-
-
-def worker_pipeline() -> Any:
-    """This worker process's pipeline, built once on first use."""
-    global _pipeline
-    with _pipeline_lock:
-        if _pipeline is None:
-            # the embedded mode's pipeline, on the stores the settings name
-            from mailroom.pipeline import build_pipeline
-
-            _pipeline = build_pipeline(Settings())
-        return _pipeline
-
-
-@signals.worker_ready.connect
-def _build_pipeline_early(sender: Any = None, **_: Any) -> None:
-    """Build and warm the pipeline before the worker says it is ready, so that no task's time
-    (measured against the broker's visibility timeout) includes loading the models, and so
-    that N workers started together do not each load them while the first documents wait.
-
-    Only where tasks run in this process (``threads``, ``solo``): a ``prefork`` parent runs
-    no task, and its children build their pipeline on their first task. A worker that
-    serves neither ``mail`` nor ``ocr`` reads no document: it starts no OCR process.
-    """
-    if sender is None or sender.app.main != "mailroom":
-        return
-    if "prefork" in type(getattr(sender, "pool", None)).__module__:
-        return
-    pipeline = worker_pipeline()
-    served = set(sender.app.amqp.queues.consume_from or ())
-    if not served & {MAIL_QUEUE, OCR_QUEUE}:
-        return
-    try:
-        warm_up(pipeline)
-    except MailroomError as e:  # a server still starting: the first task retries it
-        log.warning("could not warm the pipeline up: %s", e)
-
-
-@signals.worker_process_shutdown.connect
-@signals.worker_shutdown.connect
-def _close_pipeline(**_: Any) -> None:
-    global _pipeline
-    with _pipeline_lock:
-        pipeline, _pipeline = _pipeline, None
-    if pipeline is not None:
-        pipeline.close()
 
 
 def task_marker_key(sha256: str, task_id: str) -> str:
@@ -237,14 +283,16 @@ def _register_tasks(celery: Celery) -> None:
         retry_backoff_max=300,
         max_retries=20,
     )
-    def process_document(self: Any, sha256: str, source: dict[str, Any]) -> list[str]:
+    def process_document(self: PipelineTask, sha256: str, source: dict[str, Any]) -> list[str]:
         return run_document(
-            worker_pipeline(), sha256, Source.model_validate(source), str(self.request.id)
+            self.pipeline, sha256, Source.model_validate(source), str(self.request.id)
         )
 
-    @celery.task(name=REQUESTS_TASK, shared=False, acks_late=True, reject_on_worker_lost=True)
-    def request_missing_pieces() -> int:
-        return len(worker_pipeline().request_missing_pieces())
+    @celery.task(
+        name=REQUESTS_TASK, shared=False, bind=True, acks_late=True, reject_on_worker_lost=True
+    )
+    def request_missing_pieces(self: PipelineTask) -> int:
+        return len(self.pipeline.request_missing_pieces())
 
 
 # --------------------------------------------------------------------------- producer side
@@ -440,6 +488,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - thin w
 
 __all__ = [
     "QUEUES",
+    "MailroomCelery",
+    "PipelineTask",
     "QueueSink",
     "add_worker_commands",
     "app",

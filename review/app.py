@@ -48,7 +48,7 @@ from review.routes import auth as auth_routes
 from review.routes import batches, documents, dossiers, queue, summary
 from review.service import ReviewService
 from review.settings import ReviewSettings
-from review.store import ReviewStore
+from review.store import ReviewStore, open_review_store
 from review.throttle import LoginThrottle, Policy
 from review.web import (
     LOGIN_COOKIE,
@@ -256,26 +256,29 @@ def _install_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
 
 
 def build_app(settings: Settings, review: ReviewSettings) -> FastAPI:
-    """The application on the stores the settings name."""
+    """The application on the stores the settings name; the SQL ones (records, dossiers,
+    corrections, the review tables) share one database engine."""
     from storage import (
         build_correction_store,
         build_dossier_registry,
         build_metadata_store,
         build_object_store,
+        sql_database,
     )
 
-    metadata = build_metadata_store(settings.storage)
+    database = sql_database(settings.storage)
+    metadata = build_metadata_store(settings.storage, database)
     objects = build_object_store(settings.storage)
-    registry = build_dossier_registry(settings.storage)
+    registry = build_dossier_registry(settings.storage, database)
     app = create_app(
         settings,
         review,
         metadata=metadata,
         objects=objects,
         registry=registry,
-        store=ReviewStore(settings.storage.sqlite_path),
+        store=open_review_store(settings.storage, database),
         pipeline=_pipeline_on(settings, metadata, objects, registry),
-        corrections=build_correction_store(settings.storage),
+        corrections=build_correction_store(settings.storage, database),
     )
     service: ReviewService = app.state.service
     threading.Thread(target=_warm_up, args=(service,), name="review-warm-up", daemon=True).start()

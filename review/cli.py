@@ -13,14 +13,14 @@ from typing import Any
 
 from mailroom.settings import Settings
 from review.auth import WeakPassword, hash_password
-from review.store import ROLES, ReviewStore, UnknownUser, UserExists
+from review.store import ROLES, ReviewStore, UnknownUser, UserExists, open_review_store
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 
 
 def _store(settings: Settings) -> ReviewStore:
-    return ReviewStore(settings.storage.sqlite_path)
+    return open_review_store(settings.storage)
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from mailroom.models import Document
 from mailroom.settings import Settings
 from review.auth import hash_password
-from review.store import ReviewStore, Role
+from review.store import Role, open_review_store
 from storage.settings import StorageSettings
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def seed(
             pipeline.import_dossiers(dossiers)
         for found in pipeline.process_paths(list(files)):
             docs.append(found)
-    store = ReviewStore(settings.storage.sqlite_path)
+    store = open_review_store(settings.storage)
     try:
         for username, password, role in users:
             if store.get_user(username) is None:

@@ -1,11 +1,13 @@
 """The review application's own tables: users, sessions, audit trail, documents set aside,
 and the messages a session is to show on its next page (flash messages).
 
-They live in the metadata store's SQLite file (``<data_dir>/mailroom.sqlite3``) with their
-own schema version (``review_schema_version``), WAL mode and one connection per thread
-(:mod:`storage.sqlite_file`), beside the SQL store's tables. sqlite3 errors become
+They live in the SQL store (:mod:`storage.sql`), beside the records and dossiers: in
+``<data_dir>/mailroom.sqlite3`` or on the PostgreSQL server, whichever the storage settings
+name, created by the Alembic migration ``0004`` (which keeps the rows of the tables an older
+``mailroom.sqlite3`` held by hand). :func:`open_review_store` opens them on the database the
+settings name, or on one already open, sharing its engine. SQLAlchemy errors become
 :class:`~mailroom.errors.StorageError`. Labelled examples (corrections) are appended to a
-JSON Lines file beside it (:meth:`ReviewStore.append_labelled_example`).
+JSON Lines file in the data folder (:meth:`ReviewStore.append_labelled_example`).
 """
 
 from __future__ import annotations
@@ -16,72 +18,74 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
+
+import sqlalchemy as sa
 
 from mailroom.errors import MailroomError, StorageError
-from storage.sqlite_file import SqliteFile
+from storage import sql_database
+from storage.settings import StorageSettings
+from storage.sql import SqlDatabase, UtcDateTime, metadata, serial_column
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 Role = Literal["gestionnaire", "medical", "admin"]
 ROLES: tuple[Role, ...] = ("gestionnaire", "medical", "admin")
 
-MIGRATIONS: tuple[tuple[int, str], ...] = (
-    (
-        1,
-        """
-        CREATE TABLE review_users (
-            username TEXT PRIMARY KEY,
-            password_hash TEXT NOT NULL,
-            role TEXT NOT NULL,
-            active INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE review_sessions (
-            session_id TEXT PRIMARY KEY,
-            username TEXT NOT NULL,
-            csrf_token TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL
-        );
-        CREATE INDEX review_sessions_username ON review_sessions (username);
-        CREATE TABLE review_audit (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            at TEXT NOT NULL,
-            username TEXT NOT NULL,
-            action TEXT NOT NULL,
-            document_id TEXT,
-            dossier_id TEXT,
-            allowed INTEGER NOT NULL DEFAULT 1,
-            before TEXT,
-            after TEXT,
-            detail TEXT
-        );
-        CREATE INDEX review_audit_document ON review_audit (document_id);
-        CREATE INDEX review_audit_dossier ON review_audit (dossier_id);
-        CREATE TABLE review_set_aside (
-            document_id TEXT PRIMARY KEY,
-            username TEXT NOT NULL,
-            at TEXT NOT NULL,
-            note TEXT
-        );
-        """,
-    ),
-    (
-        2,
-        """
-        CREATE TABLE review_flash (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            session_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            text TEXT NOT NULL
-        );
-        CREATE INDEX review_flash_session ON review_flash (session_id);
-        """,
-    ),
+review_users = sa.Table(
+    "review_users",
+    metadata,
+    sa.Column("username", sa.Text(), primary_key=True),
+    sa.Column("password_hash", sa.Text(), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
 )
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+review_sessions = sa.Table(
+    "review_sessions",
+    metadata,
+    sa.Column("session_id", sa.String(128), primary_key=True),
+    sa.Column("username", sa.Text(), nullable=False),
+    sa.Column("csrf_token", sa.String(128), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Index("review_sessions_username", "username"),
+)
+review_audit = sa.Table(
+    "review_audit",
+    metadata,
+    serial_column("seq"),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("username", sa.Text(), nullable=False),
+    sa.Column("action", sa.Text(), nullable=False),
+    sa.Column("document_id", sa.String(128)),
+    sa.Column("dossier_id", sa.String(128)),
+    sa.Column("allowed", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("before", sa.Text()),
+    sa.Column("after", sa.Text()),
+    sa.Column("detail", sa.Text()),
+    sa.Index("review_audit_document", "document_id"),
+    sa.Index("review_audit_dossier", "dossier_id"),
+    sqlite_autoincrement=True,
+)
+review_set_aside = sa.Table(
+    "review_set_aside",
+    metadata,
+    sa.Column("document_id", sa.String(128), primary_key=True),
+    sa.Column("username", sa.Text(), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("note", sa.Text()),
+)
+review_flash = sa.Table(
+    "review_flash",
+    metadata,
+    serial_column("seq"),
+    sa.Column("session_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Index("review_flash_session", "session_id"),
+    sqlite_autoincrement=True,
+)
 
 
 class UserExists(MailroomError, ValueError):
@@ -133,46 +137,48 @@ class AuditEvent:
     detail: str | None
 
 
-def _utc_text(value: datetime) -> str:
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
 def _json_or_none(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-class ReviewStore(SqliteFile):
-    """Users, sessions, audit and set-aside documents in one SQLite file; thread-safe."""
+def open_review_store(
+    settings: StorageSettings, database: SqlDatabase | None = None
+) -> ReviewStore:
+    """The review tables in the SQL database the settings name (or ``database``, one already
+    open: its engine is shared), the labelled examples in the data folder."""
+    return ReviewStore(
+        database if database is not None else sql_database(settings),
+        labels_path=settings.data_dir / "labelled-examples.jsonl",
+    )
 
-    MIGRATIONS = MIGRATIONS
-    VERSION_TABLE = "review_schema_version"
-    WHAT = "the review tables"
-    CONFLICT = UserExists
 
-    def __init__(
-        self, path: Path, *, labels_path: Path | None = None, timeout_s: float = 30.0
-    ) -> None:
-        self.path = Path(path)
-        self.labels_path = (
-            Path(labels_path) if labels_path else self.path.parent / "labelled-examples.jsonl"
-        )
-        super().__init__(path, timeout_s=timeout_s)
+class ReviewStore:
+    """Users, sessions, audit and set-aside documents in the SQL store; thread-safe."""
+
+    def __init__(self, database: SqlDatabase | str, *, labels_path: Path) -> None:
+        self.db = SqlDatabase.held(database)
+        self.labels_path = Path(labels_path)
         self._labels_lock = threading.Lock()
 
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self._run("reading", lambda: self._connection().execute(sql, params).fetchall())
+    def __repr__(self) -> str:
+        return f"ReviewStore({self.db!r})"
 
-    def _write(self, what: str, sql: str, params: tuple[Any, ...]) -> int:
+    def _rows(self, query: sa.Select[Any]) -> list[sa.Row[Any]]:
+        def read() -> list[sa.Row[Any]]:
+            with self.db.connect() as conn:
+                return list(conn.execute(query))
+
+        return self.db.run("reading the review tables", read)
+
+    def _write(self, what: str, *statements: sa.Executable) -> int:
+        """Run the statements in one transaction; the rows the first one touched."""
+
         def write() -> int:
-            with self._transaction() as conn:
-                return conn.execute(sql, params).rowcount
+            with self.db.transaction() as conn:
+                counts = [conn.execute(s).rowcount for s in statements]
+            return counts[0]
 
-        return self._run(what, write)
+        return self.db.run(what, write)
 
     # --- users ---------------------------------------------------------------------------
 
@@ -180,94 +186,86 @@ class ReviewStore(SqliteFile):
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
         now = datetime.now(UTC)
-        self._write(
-            f"adding user {username}",
-            "INSERT INTO review_users (username, password_hash, role, active, created_at) "
-            "VALUES (?, ?, ?, 1, ?)",
-            (username, password_hash, role, _utc_text(now)),
+        insert = review_users.insert().values(
+            username=username, password_hash=password_hash, role=role, active=True, created_at=now
         )
+
+        def write() -> None:
+            try:
+                with self.db.transaction() as conn:
+                    conn.execute(insert)
+            except sa.exc.IntegrityError as e:
+                raise UserExists(f"the account {username} already exists") from e
+
+        self.db.run(f"adding user {username}", write)
         return User(username, role, True, password_hash, now)
 
     def get_user(self, username: str) -> User | None:
-        rows = self._rows(
-            "SELECT username, role, active, password_hash, created_at FROM review_users "
-            "WHERE username = ?",
-            (username,),
-        )
+        rows = self._rows(sa.select(review_users).where(review_users.c.username == username))
         return self._user(rows[0]) if rows else None
 
     def users(self) -> list[User]:
-        rows = self._rows(
-            "SELECT username, role, active, password_hash, created_at FROM review_users "
-            "ORDER BY username"
-        )
+        rows = self._rows(sa.select(review_users).order_by(review_users.c.username))
         return [self._user(r) for r in rows]
 
     @staticmethod
-    def _user(row: tuple[Any, ...]) -> User:
-        username, role, active, password_hash, created_at = row
-        return User(username, role, bool(active), password_hash, _parse_utc(created_at))
+    def _user(row: sa.Row[Any]) -> User:
+        return User(row.username, row.role, bool(row.active), row.password_hash, row.created_at)
 
     def set_password_hash(self, username: str, password_hash: str) -> None:
         if not self._write(
             f"changing the password of {username}",
-            "UPDATE review_users SET password_hash = ? WHERE username = ?",
-            (password_hash, username),
+            review_users.update()
+            .where(review_users.c.username == username)
+            .values(password_hash=password_hash),
+            self._end_sessions(username),
         ):
             raise UnknownUser(username)
-        self.end_sessions(username)
 
     def set_active(self, username: str, active: bool) -> None:
-        if not self._write(
-            f"updating {username}",
-            "UPDATE review_users SET active = ? WHERE username = ?",
-            (1 if active else 0, username),
-        ):
+        update = review_users.update().where(review_users.c.username == username)
+        ends = () if active else (self._end_sessions(username),)
+        if not self._write(f"updating {username}", update.values(active=active), *ends):
             raise UnknownUser(username)
-        if not active:
-            self.end_sessions(username)
 
     # --- sessions ------------------------------------------------------------------------
 
     def add_session(self, session: Session) -> None:
         self._write(
             "opening a session",
-            "INSERT INTO review_sessions (session_id, username, csrf_token, created_at, "
-            "expires_at) VALUES (?, ?, ?, ?, ?)",
-            (
-                session.session_id,
-                session.username,
-                session.csrf_token,
-                _utc_text(session.created_at),
-                _utc_text(session.expires_at),
+            review_sessions.insert().values(
+                session_id=session.session_id,
+                username=session.username,
+                csrf_token=session.csrf_token,
+                created_at=session.created_at,
+                expires_at=session.expires_at,
             ),
         )
 
     def get_session(self, session_id: str, *, now: datetime) -> Session | None:
         rows = self._rows(
-            "SELECT session_id, username, csrf_token, created_at, expires_at "
-            "FROM review_sessions WHERE session_id = ? AND expires_at > ?",
-            (session_id, _utc_text(now)),
+            sa.select(review_sessions)
+            .where(review_sessions.c.session_id == session_id)
+            .where(review_sessions.c.expires_at > now)
         )
         if not rows:
             return None
-        sid, username, csrf, created, expires = rows[0]
-        return Session(sid, username, csrf, _parse_utc(created), _parse_utc(expires))
+        r = rows[0]
+        return Session(r.session_id, r.username, r.csrf_token, r.created_at, r.expires_at)
 
     def end_session(self, session_id: str) -> None:
         self._write(
-            "closing a session", "DELETE FROM review_sessions WHERE session_id = ?", (session_id,)
-        )
-        self._write(
-            "dropping messages", "DELETE FROM review_flash WHERE session_id = ?", (session_id,)
+            "closing a session",
+            review_sessions.delete().where(review_sessions.c.session_id == session_id),
+            review_flash.delete().where(review_flash.c.session_id == session_id),
         )
 
     def end_sessions(self, username: str) -> None:
-        self._write(
-            f"closing the sessions of {username}",
-            "DELETE FROM review_sessions WHERE username = ?",
-            (username,),
-        )
+        self._write(f"closing the sessions of {username}", self._end_sessions(username))
+
+    @staticmethod
+    def _end_sessions(username: str) -> sa.Delete:
+        return review_sessions.delete().where(review_sessions.c.username == username)
 
     # --- flash messages ------------------------------------------------------------------
 
@@ -276,27 +274,24 @@ class ReviewStore(SqliteFile):
         never text from a link)."""
         self._write(
             "keeping a message",
-            "INSERT INTO review_flash (session_id, kind, text) VALUES (?, ?, ?)",
-            (session_id, kind, text),
+            review_flash.insert().values(session_id=session_id, kind=kind, text=text),
         )
 
     def pop_flashes(self, session_id: str) -> list[Flash]:
-        """This session's waiting messages, oldest first; they are shown once."""
+        """This session's waiting messages, oldest first; they are shown once (deleted and
+        returned by one statement: two pages asking at once never both show one)."""
+        delete = (
+            review_flash.delete()
+            .where(review_flash.c.session_id == session_id)
+            .returning(review_flash.c.seq, review_flash.c.kind, review_flash.c.text)
+        )
 
         def pop() -> list[Flash]:
-            with self._transaction() as conn:
-                rows = conn.execute(
-                    "SELECT seq, kind, text FROM review_flash WHERE session_id = ? ORDER BY seq",
-                    (session_id,),
-                ).fetchall()
-                if rows:
-                    conn.execute(
-                        "DELETE FROM review_flash WHERE session_id = ? AND seq <= ?",
-                        (session_id, rows[-1][0]),
-                    )
-                return [Flash(kind=kind, text=text) for _, kind, text in rows]
+            with self.db.transaction() as conn:
+                rows = sorted(conn.execute(delete))
+            return [Flash(kind=kind, text=text) for _, kind, text in rows]
 
-        return self._run("reading messages", pop)
+        return self.db.run("reading messages", pop)
 
     # --- audit ---------------------------------------------------------------------------
 
@@ -315,18 +310,16 @@ class ReviewStore(SqliteFile):
         """Record who did (or tried) what, when, with the values before and after."""
         self._write(
             f"auditing {action}",
-            "INSERT INTO review_audit (at, username, action, document_id, dossier_id, allowed, "
-            "before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _utc_text(datetime.now(UTC)),
-                username,
-                action,
-                document_id,
-                dossier_id,
-                1 if allowed else 0,
-                _json_or_none(before),
-                _json_or_none(after),
-                detail,
+            review_audit.insert().values(
+                at=datetime.now(UTC),
+                username=username,
+                action=action,
+                document_id=document_id,
+                dossier_id=dossier_id,
+                allowed=allowed,
+                before=_json_or_none(before),
+                after=_json_or_none(after),
+                detail=detail,
             ),
         )
 
@@ -338,69 +331,66 @@ class ReviewStore(SqliteFile):
         limit: int | None = None,
     ) -> list[AuditEvent]:
         """Events, oldest first; all of them, or one document's, or one dossier's."""
-        clauses: list[str] = []
-        params: list[Any] = []
+        query = sa.select(review_audit).order_by(review_audit.c.seq)
         if document_id is not None:
-            clauses.append("document_id = ?")
-            params.append(document_id)
+            query = query.where(review_audit.c.document_id == document_id)
         if dossier_id is not None:
-            clauses.append("dossier_id = ?")
-            params.append(dossier_id)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = (
-            "SELECT seq, at, username, action, document_id, dossier_id, allowed, before, after, "
-            f"detail FROM review_audit{where} ORDER BY seq"
-        )
+            query = query.where(review_audit.c.dossier_id == dossier_id)
         if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
+            query = query.limit(int(limit))
         return [
             AuditEvent(
-                seq=seq,
-                at=_parse_utc(at),
-                username=user,
-                action=action,
-                document_id=doc,
-                dossier_id=dossier,
-                allowed=bool(allowed),
-                before=json.loads(before) if before is not None else None,
-                after=json.loads(after) if after is not None else None,
-                detail=detail,
+                seq=r.seq,
+                at=r.at,
+                username=r.username,
+                action=r.action,
+                document_id=r.document_id,
+                dossier_id=r.dossier_id,
+                allowed=bool(r.allowed),
+                before=json.loads(r.before) if r.before is not None else None,
+                after=json.loads(r.after) if r.after is not None else None,
+                detail=r.detail,
             )
-            for seq, at, user, action, doc, dossier, allowed, before, after, detail in self._rows(
-                sql, tuple(params)
-            )
+            for r in self._rows(query)
         ]
 
     # --- set aside -----------------------------------------------------------------------
 
     def set_aside(self, document_id: str, username: str, note: str | None = None) -> None:
+        values = {
+            "document_id": document_id,
+            "username": username,
+            "at": datetime.now(UTC),
+            "note": note,
+        }
+        stmt = self.db.insert(review_set_aside).values(**values)
         self._write(
             f"setting {document_id} aside",
-            "INSERT INTO review_set_aside (document_id, username, at, note) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (document_id) DO UPDATE SET username = excluded.username, "
-            "at = excluded.at, note = excluded.note",
-            (document_id, username, _utc_text(datetime.now(UTC)), note),
+            stmt.on_conflict_do_update(
+                index_elements=[review_set_aside.c.document_id],
+                set_={k: stmt.excluded[k] for k in values if k != "document_id"},
+            ),
         )
 
     def take_back(self, document_id: str) -> None:
         self._write(
             f"taking {document_id} back",
-            "DELETE FROM review_set_aside WHERE document_id = ?",
-            (document_id,),
+            review_set_aside.delete().where(review_set_aside.c.document_id == document_id),
         )
 
     def set_aside_ids(self) -> set[str]:
-        return {r[0] for r in self._rows("SELECT document_id FROM review_set_aside")}
+        return {r.document_id for r in self._rows(sa.select(review_set_aside.c.document_id))}
 
     def set_aside_notes(self) -> dict[str, str | None]:
         """The note left on each document set aside, by document id."""
-        return {r[0]: r[1] for r in self._rows("SELECT document_id, note FROM review_set_aside")}
+        query = sa.select(review_set_aside.c.document_id, review_set_aside.c.note)
+        return {r.document_id: r.note for r in self._rows(query)}
 
     # --- labelled examples ---------------------------------------------------------------
 
     def append_labelled_example(self, text: str, doc_type: str, fields: dict[str, str]) -> None:
-        """One ``{"text", "doc_type", "fields"}`` line for ``mailroom train --labels``."""
+        """One ``{"text", "doc_type", "fields"}`` line for ``mailroom train --labels``, in a
+        JSON Lines file (not a table: the training command reads it as it is)."""
         line = json.dumps(
             {"text": text, "doc_type": doc_type, "fields": fields}, ensure_ascii=False
         )
@@ -411,3 +401,6 @@ class ReviewStore(SqliteFile):
                     fh.write(line + "\n")
         except OSError as e:
             raise StorageError(f"cannot append to {self.labels_path}: {e}") from e
+
+    def close(self) -> None:
+        self.db.release()

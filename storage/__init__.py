@@ -2,6 +2,9 @@
 
 ``build_object_store`` and ``build_metadata_store`` choose the backend from the ``Literal``
 settings in :class:`mailroom.settings.StorageSettings`; neither touches the disk until used.
+The SQL stores (metadata, dossiers, fraud index, corrections, and the review application's
+tables) take the :class:`~storage.sql.SqlDatabase` of :func:`sql_database`: stores built with
+the same one share its engine and connection pool.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ __all__ = [
     "build_object_store",
     "derived_key",
     "original_key",
+    "sql_database",
     "validate_key",
 ]
 
@@ -68,42 +72,51 @@ def build_object_store(settings: StorageSettings) -> ObjectStore:
     raise ConfigurationError(f"unknown object store backend: {settings.object_backend!r}")
 
 
-def build_metadata_store(settings: StorageSettings) -> MetadataStore:
+def build_metadata_store(
+    settings: StorageSettings, database: SqlDatabase | None = None
+) -> MetadataStore:
     """The metadata store the settings name."""
     from storage.sql import SqlMetadataStore
 
-    return SqlMetadataStore(_sql_database(settings))
+    return SqlMetadataStore(database or sql_database(settings))
 
 
-def build_dossier_registry(settings: StorageSettings) -> DossierRegistry:
+def build_dossier_registry(
+    settings: StorageSettings, database: SqlDatabase | None = None
+) -> DossierRegistry:
     """The dossier registry beside the metadata store the settings name."""
     from storage.sql import SqlDossierRegistry
 
-    return SqlDossierRegistry(_sql_database(settings))
+    return SqlDossierRegistry(database or sql_database(settings))
 
 
-def build_fraud_store(settings: StorageSettings) -> FraudStore:
+def build_fraud_store(
+    settings: StorageSettings, database: SqlDatabase | None = None
+) -> FraudStore:
     """The fraud index beside the metadata store the settings name."""
     from storage.fraud_sql import SqlFraudStore
 
-    return SqlFraudStore(_sql_database(settings))
+    return SqlFraudStore(database or sql_database(settings))
 
 
-def build_correction_store(settings: StorageSettings) -> CorrectionStore:
+def build_correction_store(
+    settings: StorageSettings, database: SqlDatabase | None = None
+) -> CorrectionStore:
     """The corrections store in the metadata database the settings name (``mailroom.sqlite3``
     or PostgreSQL), beside the records, dossiers and fraud index."""
     from storage.corrections import SqlCorrectionStore
 
-    return SqlCorrectionStore(_sql_database(settings))
+    return SqlCorrectionStore(database or sql_database(settings))
 
 
 def _secret(value: object) -> str | None:
     return None if value is None else value.get_secret_value()  # type: ignore[attr-defined]
 
 
-def _sql_database(settings: StorageSettings) -> SqlDatabase:
+def sql_database(settings: StorageSettings) -> SqlDatabase:
     """The SQL database the settings name: ``mailroom.sqlite3`` in the data folder, or the
-    PostgreSQL server of ``database_url``."""
+    PostgreSQL server of ``database_url``. Nothing connects before a store's first use; pass
+    it to several ``build_*`` functions (``database=``) for them to share one engine."""
     from storage.sql import SqlDatabase, sqlite_url
 
     if settings.metadata_backend == "sqlite":

@@ -9,8 +9,12 @@ the names and columns of the Alembic migrations ``0001`` and ``0002``; only the 
 :func:`adopt_hand_written_tables` runs inside the migration's transaction, before
 ``alembic upgrade``: it rewrites the times, creates whatever tables of ``0001`` the old file
 lacks, marks the file at ``0001`` (or ``0002`` when the fraud tables are there) and drops the
-old version tables. The review application's tables (``review_*``) are left as they are.
-A file already under Alembic, or a new one, is not touched.
+old version tables. A file already under Alembic, or a new one, is not touched.
+
+The review application's tables (``review_*``, with ``review_schema_version``) were written
+by hand until ``0004``, which moved them into the SQL store: that migration calls
+:func:`adopt_review_tables`, which keeps their rows (times rewritten the same way) and drops
+their version table, whether the file reached ``0003`` by adoption or under Alembic.
 """
 
 from __future__ import annotations
@@ -25,6 +29,19 @@ log = logging.getLogger(__name__)
 OLD_VERSION_TABLES = ("schema_version", "dossier_schema_version", "fraud_schema_version")
 REVISION_0001 = ("documents", "arrivals", "dossiers", "ged_entries", "completeness_requests")
 REVISION_0002 = ("fraud_page_hashes", "fraud_piece_keys", "fraud_supplier_ibans", "fraud_evidence")
+REVIEW_TABLES = (
+    "review_users",
+    "review_sessions",
+    "review_audit",
+    "review_set_aside",
+    "review_flash",
+)
+REVIEW_TIMES = {
+    "review_users": ("created_at",),
+    "review_sessions": ("created_at", "expires_at"),
+    "review_audit": ("at",),
+    "review_set_aside": ("at",),
+}
 TIMES = {
     "documents": ("received_at", "updated_at"),
     "arrivals": ("received_at",),
@@ -61,6 +78,25 @@ def adopt_hand_written_tables(conn: Connection) -> str | None:
             conn.execute(sa.text(f"DROP TABLE {table}"))
     log.info("the hand-written SQLite tables were brought under Alembic at %s", revision)
     return revision
+
+
+def adopt_review_tables(conn: Connection) -> set[str]:
+    """Keep the review tables an SQLite file holds from before ``0004``: their times are
+    rewritten to SQLAlchemy's form and ``review_schema_version`` is dropped. The names of the
+    tables kept (``0004`` creates the others); none on PostgreSQL or a file without them."""
+    if conn.dialect.name != "sqlite":
+        return set()
+    names = set(sa.inspect(conn).get_table_names())
+    if "review_schema_version" not in names:
+        return set()
+    kept = {t for t in REVIEW_TABLES if t in names}
+    for table, columns in REVIEW_TIMES.items():
+        if table in kept:
+            for column in columns:
+                conn.execute(sa.text(_utc_text_to_sqlalchemy(table, column)))
+    conn.execute(sa.text("DROP TABLE review_schema_version"))
+    log.info("the review tables %s were kept under Alembic", ", ".join(sorted(kept)))
+    return kept
 
 
 def _utc_text_to_sqlalchemy(table: str, column: str) -> str:

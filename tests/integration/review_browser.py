@@ -36,7 +36,7 @@ from review.app import build_app
 from review.auth import hash_password
 from review.sample_data import running_server
 from review.settings import ReviewSettings
-from review.store import AuditEvent, ReviewStore, Role
+from review.store import AuditEvent, ReviewStore, Role, open_review_store
 from storage.base import original_key
 from storage.filesystem import FilesystemObjectStore
 
@@ -63,10 +63,18 @@ def log_in(page: BrowserPage, url: str, username: str, password: str) -> None:
     page.wait_for_url(f"{url}/")
 
 
-def add_users(data_dir: Path, users: Iterable[tuple[str, str, Role]]) -> None:
-    """Accounts hashed with a cheap argon2 (a test needs no slow hash)."""
+def review_store(where: Path | Settings) -> ReviewStore:
+    """The review tables of a data directory's ``mailroom.sqlite3``, or of the SQL store the
+    settings name (PostgreSQL too)."""
+    storage = where.storage if isinstance(where, Settings) else StorageSettings(data_dir=where)
+    return open_review_store(storage)
+
+
+def add_users(where: Path | Settings, users: Iterable[tuple[str, str, Role]]) -> None:
+    """Accounts hashed with a cheap argon2 (a test needs no slow hash), in the review tables
+    of a data directory or of the settings' SQL store."""
     cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    store = ReviewStore(data_dir / "mailroom.sqlite3")
+    store = review_store(where)
     try:
         for username, password, role in users:
             store.add_user(username, hash_password(password, hasher=cheap), role)
@@ -91,8 +99,8 @@ def served_on(settings: Settings, secret: str = "s" * 40, **review: object) -> I
         yield url
 
 
-def audit_of(data_dir: Path, document_id: str) -> list[AuditEvent]:
-    store = ReviewStore(data_dir / "mailroom.sqlite3")
+def audit_of(where: Path | Settings, document_id: str) -> list[AuditEvent]:
+    store = review_store(where)
     try:
         return store.audit_events(document_id=document_id)
     finally:

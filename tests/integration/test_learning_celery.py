@@ -17,7 +17,7 @@ from mailroom.pipeline import build_pipeline
 from mailroom.settings import Settings
 from mailroom.worker import create_app, enqueue_paths
 from review.service import ReviewService
-from review.store import ReviewStore, User
+from review.store import User, open_review_store
 from storage import build_correction_store
 from tests.integration.review_browser import add_users, log_in, served_on
 from tests.integration.test_celery_workers import (  # noqa: F401 - fixtures
@@ -56,7 +56,7 @@ def test_a_correction_in_review_changes_the_next_document_in_a_running_worker(
         assert "invoice_number" not in first.fields or \
             first.fields["invoice_number"].value != "PC-20931"
 
-        store = ReviewStore(tmp_path / "review.sqlite3")
+        store = open_review_store(settings.storage)
         corrections = build_correction_store(settings.storage)
         review = ReviewService(settings, metadata=producer.metadata, objects=producer.objects,
                                registry=producer.registry, store=store, corrections=corrections)
@@ -84,7 +84,7 @@ def test_a_correction_typed_in_chromium_changes_the_next_document_in_a_running_w
     first_pdf = _pdf(SALES[0], tmp_path / "first.pdf")
     next_pdf = _pdf(SALES[1], tmp_path / "next.pdf")
     settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
-    add_users(settings.storage.data_dir, [("gest1", "gest1-mot-de-passe", "gestionnaire")])
+    add_users(settings, [("gest1", "gest1-mot-de-passe", "gestionnaire")])
     with build_pipeline(settings) as producer, served_on(settings) as url:
         celery = create_app(settings)
         workers.start("w1")

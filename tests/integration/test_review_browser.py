@@ -20,7 +20,7 @@ from mailroom.settings import Settings
 from review.app import build_app
 from review.sample_data import SAMPLE_FILES, running_server, seed
 from review.settings import ReviewSettings
-from review.store import ReviewStore
+from review.store import open_review_store
 from storage.settings import StorageSettings
 from storage.sql import SqlDossierRegistry, SqlMetadataStore, sqlite_url
 from tests.integration.review_browser import log_in
@@ -154,7 +154,7 @@ def test_gestionnaire_opening_a_medical_certificate_by_url_is_refused_and_audite
     image = page.goto(f"{site.url}/documents/{medical.document_id}/pages/1.png")
     assert image is not None and image.status == 403
 
-    store = ReviewStore(site.data_dir / "mailroom.sqlite3")
+    store = open_review_store(StorageSettings(data_dir=site.data_dir))
     try:
         refused = [
             (e.username, e.action)

@@ -19,7 +19,7 @@ import pytest
 from mailroom.models import Check, Document, Status
 from mailroom.records import Beneficiary, Dossier
 from mailroom.settings import Settings
-from review.store import ReviewStore
+from review.store import open_review_store
 from storage.filesystem import FilesystemObjectStore
 from storage.settings import StorageSettings
 from storage.sql import SqlDossierRegistry, SqlMetadataStore, sqlite_url
@@ -158,7 +158,7 @@ def test_gestionnaire_handles_five_queued_documents_with_the_keyboard_alone(
     settings = Settings(storage=StorageSettings(data_dir=site.data_dir))
     metadata = SqlMetadataStore(sqlite_url(settings.storage.sqlite_path))
     registry = SqlDossierRegistry(sqlite_url(settings.storage.sqlite_path))
-    store = ReviewStore(settings.storage.sqlite_path)
+    store = open_review_store(settings.storage)
     try:
         statuses = [metadata.get(i).status for i in site.ids]  # type: ignore[union-attr]
         assert statuses == [Status.FILED, Status.NEEDS_REVIEW, *[Status.FILED] * 3]

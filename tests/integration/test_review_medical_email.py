@@ -17,7 +17,7 @@ from mailroom.settings import Settings
 from review.app import build_app
 from review.sample_data import seed
 from review.settings import ReviewSettings
-from review.store import ReviewStore
+from review.store import open_review_store
 from storage.settings import StorageSettings
 
 pytestmark = [pytest.mark.slow]
@@ -82,7 +82,7 @@ def test_gestionnaire_gets_the_emails_original_and_record_refused_and_audited(
         r = client.get(path)
         assert r.status_code == 403, path
         assert b"%PDF" not in r.content
-    store = ReviewStore(data_dir / "mailroom.sqlite3")
+    store = open_review_store(StorageSettings(data_dir=data_dir))
     try:
         refused = [e for e in store.audit_events(document_id=email_id) if not e.allowed]
     finally:

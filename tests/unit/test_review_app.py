@@ -43,7 +43,7 @@ from mailroom.settings import Settings
 from review.app import SESSION_COOKIE, create_app
 from review.auth import hash_password
 from review.settings import ReviewSettings
-from review.store import ReviewStore
+from review.store import ReviewStore, open_review_store
 from storage.base import original_key
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
@@ -127,7 +127,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     registry = MemoryDossierRegistry()
     registry.upsert(_dossier("AST-2026-000001", "MARTIN", (DocType.INVOICE, DocType.BANK_DETAILS)))
     registry.upsert(_dossier("AST-2026-000002", "DURAND"))
-    store = ReviewStore(settings.storage.sqlite_path)
+    store = open_review_store(settings.storage)
     for name, role in (("alice", "gestionnaire"), ("marie", "medical"), ("root", "admin")):
         store.add_user(name, hash_password(PASSWORD, hasher=CHEAP), role)  # type: ignore[arg-type]
     invoice = _document(

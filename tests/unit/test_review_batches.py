@@ -34,7 +34,7 @@ from mailroom.settings import Settings, StorageSettings
 from review.app import create_app
 from review.auth import hash_password
 from review.settings import ReviewSettings
-from review.store import ReviewStore
+from review.store import ReviewStore, open_review_store
 from storage.dossiers import MemoryDossierRegistry
 from storage.filesystem import FilesystemObjectStore
 from storage.sql import SqlMetadataStore, sqlite_url
@@ -164,7 +164,7 @@ def _world(tmp_path: Path, texts: Sequence[str]) -> Iterator[Batch]:
     docs = pipeline.process_file(stack, channel="scan")
     batch_id = docs[0].parent_id
     assert batch_id is not None
-    store = ReviewStore(settings.storage.sqlite_path)
+    store = open_review_store(settings.storage)
     for name, role in (("alice", "gestionnaire"), ("marie", "medical")):
         store.add_user(name, hash_password(PASSWORD, hasher=CHEAP), role)  # type: ignore[arg-type]
     app = create_app(

@@ -12,7 +12,7 @@ import pytest
 from mailroom.models import DocType, Document, Source, Status, document_id_for
 from mailroom.settings import Settings, StorageSettings
 from review.service import Refused, ReviewService
-from review.store import ReviewStore, User
+from review.store import User, open_review_store
 from storage.corrections import SqlCorrectionStore
 from storage.dossiers import MemoryDossierRegistry
 from storage.memory import MemoryMetadataStore, MemoryObjectStore
@@ -53,7 +53,7 @@ def service(tmp_path: Path) -> Iterator[tuple[ReviewService, SqlCorrectionStore]
     )
     metadata.save(_doc(2, DocType.MEDICAL_CERTIFICATE, certificate))
     corrections = SqlCorrectionStore(sqlite_url(tmp_path / "learning.sqlite3"))
-    store = ReviewStore(settings.storage.sqlite_path)
+    store = open_review_store(settings.storage)
     yield (
         ReviewService(
             settings,

@@ -1,5 +1,6 @@
 """A ``mailroom.sqlite3`` written by the hand-written SQLite stores (before #24) is read by the
-SQL store: its records, dossiers, GED entries, requests, fraud index and review tables stay."""
+SQL store: its records, dossiers, GED entries, requests and fraud index stay (its review
+tables: ``tests/unit/test_review_adopt.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 
 from mailroom.models import Document, Source, Status, document_id_for
 from mailroom.records import Beneficiary, Dossier
-from review.store import ReviewStore
 from storage import build_dossier_registry, build_fraud_store, build_metadata_store
 from storage.settings import StorageSettings
 
@@ -108,9 +108,6 @@ def _old_file(path: Path) -> tuple[Document, Dossier]:
 def test_an_old_file_is_brought_under_alembic_and_read_whole(tmp_path: Path) -> None:
     settings = StorageSettings(data_dir=tmp_path / "data")
     doc, dossier = _old_file(settings.sqlite_path)
-    review = ReviewStore(settings.sqlite_path)
-    review.add_user("gestion", "not-a-real-hash", "gestionnaire")
-    review.close()
 
     metadata = build_metadata_store(settings)
     registry = build_dossier_registry(settings)
@@ -132,11 +129,10 @@ def test_an_old_file_is_brought_under_alembic_and_read_whole(tmp_path: Path) -> 
         times = conn.execute("SELECT received_at, updated_at FROM documents").fetchone()
         updated = conn.execute("SELECT updated_at FROM dossiers").fetchone()[0]
     conn.close()
-    assert "alembic_version" in tables and "review_users" in tables
+    assert "alembic_version" in tables and "review_users" in tables  # created by 0004
     assert not tables & {"schema_version", "dossier_schema_version", "fraud_schema_version"}
     assert times == ("2026-02-03 08:30:15.123456", "2026-02-03 08:31:00.000001")
     assert not updated.endswith("Z")
-    assert [u.username for u in ReviewStore(settings.sqlite_path).users()] == ["gestion"]
 
 
 def test_a_new_file_and_an_adopted_one_end_at_the_same_revision(tmp_path: Path) -> None:
