@@ -5,9 +5,11 @@ They live in the SQL store (:mod:`storage.sql`), beside the records and dossiers
 ``<data_dir>/mailroom.sqlite3`` or on the PostgreSQL server, whichever the storage settings
 name, created by the Alembic migration ``0004`` (which keeps the rows of the tables an older
 ``mailroom.sqlite3`` held by hand). :func:`open_review_store` opens them on the database the
-settings name, or on one already open, sharing its engine. SQLAlchemy errors become
-:class:`~mailroom.errors.StorageError`. Labelled examples (corrections) are appended to a
-JSON Lines file in the data folder (:meth:`ReviewStore.append_labelled_example`).
+settings name, or on one already open, sharing its engine; on PostgreSQL, the rows an older
+``mailroom.sqlite3`` kept by hand are carried over once (:mod:`review.store_carry`).
+SQLAlchemy errors become :class:`~mailroom.errors.StorageError`. Labelled examples
+(corrections) are appended to a JSON Lines file in the data folder
+(:meth:`ReviewStore.append_labelled_example`).
 """
 
 from __future__ import annotations
@@ -146,10 +148,16 @@ def open_review_store(
 ) -> ReviewStore:
     """The review tables in the SQL database the settings name (or ``database``, one already
     open: its engine is shared), the labelled examples in the data folder."""
-    return ReviewStore(
+    store = ReviewStore(
         database if database is not None else sql_database(settings),
         labels_path=settings.data_dir / "labelled-examples.jsonl",
     )
+    if store.db.dialect == "postgresql":
+        from review.store_carry import carry_over_review_tables
+
+        # the rows an older mailroom.sqlite3 kept by hand, copied once to an empty server
+        carry_over_review_tables(settings.sqlite_path, store)
+    return store
 
 
 class ReviewStore:

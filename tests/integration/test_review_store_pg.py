@@ -125,3 +125,44 @@ def test_with_postgresql_settings_the_review_tables_are_on_the_server_only(
         assert not [n for n in names if n.startswith("review_")], names
     for name in ("metadata", "registry", "store", "corrections"):
         getattr(service, name).close()
+
+
+def test_an_older_files_review_rows_are_carried_over_to_an_empty_server_once(
+    pg_settings: StorageSettings,
+) -> None:
+    """A deployment on PostgreSQL whose review application kept its tables in
+    ``mailroom.sqlite3`` by hand (before ``0004``): the first open copies its users, sessions,
+    audit trail, set-aside documents and messages to the server, the audit numbers kept and
+    the next event numbered after them; the file keeps its rows; a second open copies
+    nothing again."""
+    from datetime import UTC, datetime
+
+    from review.store_carry import carry_over_review_tables
+    from tests.unit.test_review_adopt import _write_old_review_tables
+
+    _write_old_review_tables(pg_settings.sqlite_path)
+    store = open_review_store(pg_settings)
+    try:
+        users = {u.username: u for u in store.users()}
+        assert set(users) == {"gestion", "ancien"}
+        assert users["gestion"].password_hash == "hash-g" and users["gestion"].active
+        assert not users["ancien"].active
+        now = datetime(2026, 2, 3, 12, 0, tzinfo=UTC)
+        live = store.get_session("live", now=now)
+        assert live is not None and live.username == "gestion"
+        assert store.get_session("gone", now=now) is None  # ended at 11:00 that day
+        events = store.audit_events()
+        assert sorted((e.seq, e.action, e.allowed) for e in events) == [
+            (1, "correct_field", True), (2, "view", False)]
+        assert store.set_aside_notes() == {"doc-3": "attendre le courrier"}
+        assert [f.text for f in store.pop_flashes("live")] == ["enregistré"]
+        store.audit("gestion", "approve", document_id="doc-4")
+        assert max(e.seq for e in store.audit_events()) == 3
+        # opened again (another process, a restart): nothing copied twice
+        assert carry_over_review_tables(pg_settings.sqlite_path, store) == {}
+        assert len(store.audit_events()) == 3
+    finally:
+        store.close()
+    with sqlite3.connect(pg_settings.sqlite_path) as conn:
+        assert conn.execute("SELECT count(*) FROM review_audit").fetchone() == (2,)
+    conn.close()
