@@ -43,6 +43,7 @@ _TABLES: tuple[tuple[sa.Table, tuple[str, ...]], ...] = (
 _TIMES = frozenset({"created_at", "expires_at", "at"})
 _FLAGS = frozenset({"active", "allowed"})
 _SERIAL = (review_audit, review_flash)
+_CARRY_LOCK_ID = 0x6D61696C_72657631  # "mailrev1": one copy at a time across processes
 
 
 def _old_rows(path: Path) -> dict[str, list[dict[str, Any]]] | None:
@@ -91,6 +92,8 @@ def carry_over_review_tables(old: Path, store: ReviewStore) -> dict[str, int]:
 
     def copy() -> dict[str, int]:
         with store.db.transaction() as conn:
+            # two processes starting at once: the second waits here, then finds rows
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_CARRY_LOCK_ID)))
             for table, _ in _TABLES:
                 if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar():
                     return {}
