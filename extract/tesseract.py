@@ -33,16 +33,6 @@ _ROTATE = re.compile(r"Rotate:\s*(\d+)")
 _ORIENT_CONF = re.compile(r"Orientation confidence:\s*([\d.]+)")
 
 
-def write_pgm(image: np.ndarray, path: Path) -> None:
-    """Write a 2-D uint8 array as a binary PGM (P5): fast, lossless, read by Leptonica."""
-    if image.ndim != 2 or image.dtype != np.uint8:
-        raise ValueError("write_pgm expects a 2-D uint8 array")
-    h, w = image.shape
-    with open(path, "wb") as f:
-        f.write(f"P5\n{w} {h}\n255\n".encode("ascii"))
-        f.write(np.ascontiguousarray(image).tobytes())
-
-
 _GREY_PALETTE = bytes(np.repeat(np.arange(256, dtype=np.uint8), 4).reshape(256, 4)
                       * np.array([1, 1, 1, 0], dtype=np.uint8))
 

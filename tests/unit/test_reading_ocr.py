@@ -18,7 +18,7 @@ from extract.page_ocr import (
     reads_sideways,
 )
 from extract.preprocess import estimate_skew, prepare, rotate_small_angle
-from extract.tesseract import TesseractEngine, parse_osd, parse_tsv, write_bmp, write_pgm
+from extract.tesseract import TesseractEngine, parse_osd, parse_tsv, write_bmp
 
 
 def _page_with_mark(h: int = 400, w: int = 300) -> np.ndarray:
@@ -155,12 +155,6 @@ def test_osd_output_is_parsed() -> None:
     osd = parse_osd(out)
     assert osd is not None and osd.rotate == 90 and osd.confidence == 7.2
     assert parse_osd("nonsense") is None
-
-
-def test_pgm_is_written_byte_exact(tmp_path: Path) -> None:
-    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
-    write_pgm(img, tmp_path / "x.pgm")
-    assert (tmp_path / "x.pgm").read_bytes() == b"P5\n4 3\n255\n" + bytes(range(12))
 
 
 @pytest.mark.parametrize("width", [333, 336])  # rows padded to 4 bytes, or not
