@@ -20,14 +20,25 @@ from typing import TYPE_CHECKING, Any
 from extract.fields.base import FIELDS_BY_TYPE
 from extract.fields.fingerprint import Fingerprint
 from extract.fields.learned import (
+    LEARNABLE,
     Lesson,
+    Place,
     apply_lessons,
     describe_key,
+    drawn_place,
     sender_keys_of_fields,
     sender_keys_of_pages,
     teach,
 )
-from mailroom.models import DocType, Document, ExtractedField, FieldValue, Status, format_value
+from mailroom.models import (
+    BBox,
+    DocType,
+    Document,
+    ExtractedField,
+    FieldValue,
+    Status,
+    format_value,
+)
 from mailroom.settings import LearningSettings
 
 if TYPE_CHECKING:
@@ -44,20 +55,28 @@ def make_correction(
     values: Mapping[str, FieldValue],
     username: str,
     doc_type: DocType | None = None,
+    *,
+    drawn: Mapping[str, tuple[int, BBox]] | None = None,
+    earlier: Correction | None = None,
 ) -> Correction:
     """The correction of ``doc``: its corrected ``values`` (typed), where they are printed, its
-    sender keys (from its identifiers as corrected, and its e-mail sender) and fingerprint."""
+    sender keys (from its identifiers as corrected, and its e-mail sender) and fingerprint.
+    ``drawn``: boxes the gestionnaire drew (page, box) for values the reading missed there;
+    ``earlier``: the document's previous correction, whose drawn places are kept for the
+    values that did not change."""
     from storage.corrections import Correction
 
     kind = doc_type or doc.doc_type or DocType.OTHER
     texts = {name: format_value(v) for name, v in values.items()}
+    drawn = dict(drawn or {})
     hints = {
         name: (f.page, f.bbox)
         for name, f in doc.fields.items()
         if name in texts and f.page is not None and f.bbox is not None
         and format_value(f.value) == texts[name]
-    }
+    } | drawn
     places = teach(doc.pages, texts, hints)  # type: ignore[arg-type]
+    places |= _drawn_places(doc, texts, drawn, places, earlier)
     identifiers = {n: format_value(f.value) for n, f in doc.fields.items()} | texts
     email = doc.source.email.from_ if doc.source.email is not None else None
     return Correction(
@@ -70,6 +89,35 @@ def make_correction(
         sender_keys=tuple(sorted(sender_keys_of_fields(identifiers, email))),
         signature=Fingerprint.of(doc.pages).signature,
     )
+
+
+def _drawn_places(
+    doc: Document,
+    texts: Mapping[str, str],
+    drawn: Mapping[str, tuple[int, BBox]],
+    found: Mapping[str, Place],
+    earlier: Correction | None,
+) -> dict[str, Place]:
+    """The places of drawn boxes: where the value was not found printed inside the box (a
+    value the reading missed or misread), the box itself; an earlier drawn place stays while
+    its value is the same and nothing new was drawn or found for it."""
+    out: dict[str, Place] = {}
+    pages = {p.number: p for p in doc.pages}
+    for name, (number, box) in drawn.items():
+        place = found.get(name)
+        if name not in texts or number not in pages or name not in LEARNABLE:
+            continue
+        if place is None or place.page != number or not _overlaps(place.box, box):
+            out[name] = drawn_place(name, texts[name], pages[number], box)
+    for place in earlier.places if earlier is not None else ():
+        if place.drawn and place.name not in drawn and place.name not in found \
+                and texts.get(place.name) == place.value:
+            out[place.name] = place
+    return out
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
 def corrected_fields(

@@ -25,6 +25,7 @@ from extract.corrected import has_markup, parse_correction
 from ingest.email import parse_email
 from mailroom.errors import MailroomError
 from mailroom.models import (
+    BBox,
     DocType,
     Document,
     ExtractedField,
@@ -379,14 +380,24 @@ class ReviewService:
 
     # --- acting --------------------------------------------------------------------------
 
-    def correct_field(self, user: User, document_id: str, name: str, text: str) -> Document:
+    def correct_field(
+        self, user: User, document_id: str, name: str, text: str,
+        drawn: tuple[int, BBox] | None = None,
+    ) -> Document:
+        """Correct one field. ``drawn``: the page and box the gestionnaire drew around the
+        value on the page (where the reading missed it): the field's place, and what the
+        correction teaches there."""
         doc = self._editable(user, document_id, "correct_field")
         allowed_names = _field_names(doc)
         if name not in allowed_names:
             raise ActionError(f"le champ « {name} » n'existe pas pour ce type de document")
         value = parse_correction(name, text)
         old = doc.fields.get(name)
-        found = locate_value(doc, [text, format_value(value), display_value(name, value)])
+        if drawn is not None:
+            drawn = _on_page(doc, drawn)
+            found: tuple[int, BBox] | None = drawn
+        else:
+            found = locate_value(doc, [text, format_value(value), display_value(name, value)])
         page, bbox = found if found else (old.page if old else None, old.bbox if old else None)
         corrected = ExtractedField(
             value=value, confidence=1.0, page=page, bbox=bbox, source="correction"
@@ -402,7 +413,7 @@ class ReviewService:
             after={name: corrected.record()},
         )
         self._label(doc)
-        self._learn(user, doc)
+        self._learn(user, doc, {name: drawn} if drawn is not None else None)
         return doc
 
     def change_type(self, user: User, document_id: str, doc_type: str) -> Document:
@@ -687,7 +698,9 @@ class ReviewService:
             {n: v for n, v in fields.items() if not has_markup(v)},
         )
 
-    def _learn(self, user: User, doc: Document) -> None:
+    def _learn(
+        self, user: User, doc: Document, drawn: dict[str, tuple[int, BBox]] | None = None
+    ) -> None:
         """Record the document's corrections (every field corrected so far, its type) for the
         next documents of its sender or layout. A medical certificate reaches this point only
         for the medical team (``guard``), and its correction serves only medical certificates."""
@@ -696,7 +709,10 @@ class ReviewService:
         from mailroom.learning import make_correction
 
         values = {n: f.value for n, f in doc.fields.items() if f.source == "correction"}
-        self.corrections.add(make_correction(doc, values, user.username))
+        earlier = self.corrections.get(doc.document_id)
+        self.corrections.add(
+            make_correction(doc, values, user.username, drawn=drawn, earlier=earlier)
+        )
 
     def _searchable_copy(self, doc: Document) -> str | None:
         """The original when it is a PDF with its own text; else a PDF of the stored page
@@ -733,6 +749,19 @@ def _searchable(doc: Document) -> str:
 def _field_text(doc: Document, name: str) -> str | None:
     found = doc.fields.get(name)
     return format_value(found.value) if found is not None else None
+
+
+def _on_page(doc: Document, drawn: tuple[int, BBox]) -> tuple[int, BBox]:
+    """A drawn box, on one of the document's pages and cut to it; refused when it is not."""
+    number, box = drawn
+    page = next((p for p in doc.pages if p.number == number), None)
+    if page is None:
+        raise ActionError(f"le cadre dessiné est sur une page inconnue ({number})")
+    x0, x1 = sorted((max(0.0, min(box.x0, page.width)), max(0.0, min(box.x1, page.width))))
+    y0, y1 = sorted((max(0.0, min(box.y0, page.height)), max(0.0, min(box.y1, page.height))))
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        raise ActionError("le cadre dessiné est vide ou hors de la page")
+    return number, BBox(x0=x0, y0=y0, x1=x1, y1=y1)
 
 
 def _field_names(doc: Document) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from extract.corrected import InvalidCorrection
 from extract.fields.base import FIELDS_BY_TYPE
-from mailroom.models import DocType, Document
+from mailroom.models import BBox, DocType, Document
 from mailroom.records import Dossier
 from review.access import may_see_medical
 from review.errors import ActionError, NeedsConfirmation, NotFound
@@ -174,6 +174,7 @@ async def correct_all(w: WebDep, document_id: str, request: Request, visitor: Ac
     doc = w.service.document(visitor.user, document_id, "view")
     changed: list[str] = []
     errors: dict[str, str] = {}
+    drawn = _drawn_boxes(form.multi_items(), errors)
     for key, raw in form.multi_items():
         if not key.startswith("field:") or not isinstance(raw, str):
             continue
@@ -181,10 +182,10 @@ async def correct_all(w: WebDep, document_id: str, request: Request, visitor: Ac
         old = doc.fields.get(name)
         if not raw.strip() and old is None:
             continue
-        if old is not None and unchanged(name, old.value, raw):
+        if old is not None and unchanged(name, old.value, raw) and name not in drawn:
             continue
         try:
-            doc = w.service.correct_field(visitor.user, document_id, name, raw)
+            doc = w.service.correct_field(visitor.user, document_id, name, raw, drawn.get(name))
             changed.append(name)
         except (InvalidCorrection, ActionError) as e:
             errors[name] = f"{FIELD_LABELS.get(name, name)} : {e}"
@@ -201,6 +202,25 @@ async def correct_all(w: WebDep, document_id: str, request: Request, visitor: Ac
     elif not errors:
         w.flash(visitor, "message", "aucun changement")
     return w.back_to_document(document_id, visitor, file=str(form.get("file") or ""))
+
+
+def _drawn_boxes(
+    items: Iterable[tuple[str, Any]], errors: dict[str, str]
+) -> dict[str, tuple[int, BBox]]:
+    """The boxes drawn on the page (``box:NAME`` = ``page,x0,y0,x1,y1`` in page points, set
+    by the page's script); a malformed one is an error of its field."""
+    out: dict[str, tuple[int, BBox]] = {}
+    for key, raw in items:
+        if not key.startswith("box:") or not isinstance(raw, str) or not raw.strip():
+            continue
+        name = key.removeprefix("box:")
+        try:
+            number, *corners = raw.split(",")
+            x0, y0, x1, y1 = (float(c) for c in corners)
+            out[name] = (int(number), BBox(x0=x0, y0=y0, x1=x1, y1=y1))
+        except ValueError:
+            errors[name] = f"{FIELD_LABELS.get(name, name)} : cadre dessiné illisible"
+    return out
 
 
 @router.post("/documents/{document_id}/fields/{name}")

@@ -117,7 +117,60 @@
     applyView();
   }
 
-  function bindDocument(root) { bindBoxes(root); bindFields(root); bindViewer(root); }
+  // Drawing a field's place: the field's ▭ button, then a rectangle dragged on the page
+  // around the value the reading missed. The box (page points, whatever the zoom or turn)
+  // goes with the next save as box:NAME = "page,x0,y0,x1,y1".
+  var drawing = null;
+  function pointIn(svg, event) {
+    var pt = svg.createSVGPoint();
+    pt.x = event.clientX; pt.y = event.clientY;
+    return pt.matrixTransform(svg.getScreenCTM().inverse());
+  }
+  function bindDraw(root) {
+    root.querySelectorAll("[data-draw]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        drawing = { name: button.dataset.draw };
+        document.body.classList.add("drawing");
+        say("message", "Tracez sur la page le cadre de la valeur");
+      });
+    });
+    root.querySelectorAll("svg.boxes").forEach(function (svg) {
+      svg.addEventListener("mousedown", function (event) {
+        if (!drawing) { return; }
+        event.preventDefault();
+        var start = pointIn(svg, event);
+        var rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+        rect.setAttribute("class", "drawn");
+        svg.appendChild(rect);
+        drawing.svg = svg; drawing.start = start; drawing.rect = rect;
+        drawing.box = [start.x, start.y, start.x, start.y];
+      });
+      svg.addEventListener("mousemove", function (event) {
+        if (!drawing || drawing.svg !== svg) { return; }
+        var p = pointIn(svg, event), s = drawing.start;
+        drawing.box = [Math.min(s.x, p.x), Math.min(s.y, p.y), Math.max(s.x, p.x), Math.max(s.y, p.y)];
+        drawing.rect.setAttribute("x", drawing.box[0]); drawing.rect.setAttribute("y", drawing.box[1]);
+        drawing.rect.setAttribute("width", drawing.box[2] - drawing.box[0]);
+        drawing.rect.setAttribute("height", drawing.box[3] - drawing.box[1]);
+      });
+      svg.addEventListener("mouseup", function () {
+        if (!drawing || drawing.svg !== svg) { return; }
+        var name = drawing.name;
+        var input = document.querySelector('input[data-box="' + name + '"]');
+        if (input) {
+          input.value = [svg.dataset.page].concat(drawing.box.map(function (v) { return v.toFixed(1); })).join(",");
+        }
+        drawing.rect.dataset.field = name;
+        drawing = null;
+        document.body.classList.remove("drawing");
+        var field = document.querySelector('[data-testid="field-' + name + '"]');
+        if (field) { field.focus(); field.select(); }
+        say("message", "cadre dessiné : saisissez la valeur puis enregistrez");
+      });
+    });
+  }
+
+  function bindDocument(root) { bindBoxes(root); bindFields(root); bindViewer(root); bindDraw(root); }
 
   function typing(el) {
     return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);

@@ -584,3 +584,70 @@ def test_filed_document_links_set_aside_note_and_summary_chart(
         page.wait_for_function("() => document.querySelector('img.chart').complete")
         assert img.evaluate("i => i.naturalWidth") > 200
         assert (img.bounding_box() or {"width": 0})["width"] > 200
+
+
+# --- a value's place drawn on the page ------------------------------------------------------
+
+
+@pytest.fixture
+def drawing_site(tmp_path: Path) -> Iterator[Site]:
+    with _site(tmp_path / "review-draw",
+               lambda objects: [invoice(objects, 9, dossier=LYON, number="F-9")]) as site:
+        yield site
+
+
+def test_a_box_drawn_on_the_page_is_the_corrected_fields_place_and_what_it_teaches(
+    page: BrowserPage, drawing_site: Site
+) -> None:
+    """The invoice number was read nowhere near its place: the gestionnaire clicks the
+    field's ▭, drags a rectangle on the page around the value, types it and saves. The
+    field's box is the rectangle (in page points), drawn on the refreshed page, and the
+    correction records it as a drawn place."""
+    from storage.corrections import SqlCorrectionStore
+
+    site = drawing_site
+    doc_id = site.ids[0]
+    log_in(page, site.url, "alice", PASSWORD)
+    page.goto(f"{site.url}/documents/{doc_id}")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.sheet img')].every(i => i.complete)"
+    )
+    img = _box(page, "#page-1 .sheet img")
+    page.click("[data-testid=draw-invoice_number]")
+    # a rectangle from 50 % to 80 % of the width, 20 % to 23 % of the height
+    x0, y0 = img["x"] + 0.5 * img["width"], img["y"] + 0.2 * img["height"]
+    x1, y1 = img["x"] + 0.8 * img["width"], img["y"] + 0.23 * img["height"]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2)
+    page.mouse.move(x1, y1)
+    page.mouse.up()
+    field = page.locator("[data-testid=field-invoice_number]")
+    assert field.evaluate("el => el === document.activeElement")
+    field.fill("F-9-BIS")
+    page.click("[data-testid=save-fields]")
+    page.wait_for_selector("[data-testid=message]:has-text('corrigé')")
+
+    doc = _record(site.data_dir, doc_id)
+    got = doc.fields["invoice_number"]
+    assert got.value == "F-9-BIS" and got.page == 1 and got.bbox is not None
+    width, height = doc.pages[0].width, doc.pages[0].height
+    assert got.bbox.x0 == pytest.approx(0.5 * width, abs=3)
+    assert got.bbox.x1 == pytest.approx(0.8 * width, abs=3)
+    assert got.bbox.y0 == pytest.approx(0.2 * height, abs=3)
+    assert got.bbox.y1 == pytest.approx(0.23 * height, abs=3)
+    # the refreshed page shows the field's box where it was drawn
+    rect = _box(page, "#page-1 .sheet rect.box[data-field=invoice_number]")
+    now = _box(page, "#page-1 .sheet img")
+    assert (rect["x"] - now["x"]) / now["width"] == pytest.approx(0.5, abs=0.01)
+    assert (rect["y"] - now["y"]) / now["height"] == pytest.approx(0.2, abs=0.01)
+
+    corrections = SqlCorrectionStore(sqlite_url(site.data_dir / "mailroom.sqlite3"))
+    try:
+        saved = corrections.get(doc_id)
+    finally:
+        corrections.close()
+    assert saved is not None
+    place = next(p for p in saved.places if p.name == "invoice_number")
+    assert place.drawn and place.value == "F-9-BIS"
+    assert place.box.x0 == pytest.approx(got.bbox.x0, abs=0.1)

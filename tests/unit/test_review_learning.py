@@ -100,3 +100,60 @@ def test_a_medical_correction_is_the_medical_teams_and_serves_only_certificates(
     assert [c.document_id for c, _ in corrections.by_keys(
         "medical_certificate", list(saved.sender_keys)
     )] == [doc_id]
+
+
+def test_a_box_drawn_around_a_misread_value_is_its_place_and_what_the_correction_teaches(
+    tmp_path: Path,
+) -> None:
+    """The reading misread the invoice number (letters for digits): typed right, it is printed
+    nowhere, so only the box the gestionnaire draws around it says where it sits. The box is
+    the field's place, the correction's place (drawn, with the label before it), and stays
+    when another field is saved later; a box off the page is refused."""
+    from decimal import Decimal
+
+    from mailroom.models import BBox
+    from review.errors import ActionError
+
+    sale = SALES[0]
+    misread = laid_out_page(
+        (40, 40, sale.company),
+        (40, 70, f"SIRET {sale.siret}"),
+        (330, 92, "FACTURE"),
+        (330, 125, "Pièce comptable PC-2O93l"),
+        (330, 140, f"Émise le {sale.day}"),
+        (330, 630, f"Net à payer {sale.ttc}"),
+    )
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path / "data"))
+    metadata = MemoryMetadataStore()
+    metadata.save(_doc(3, DocType.INVOICE, misread))
+    doc_id = document_id_for(f"{3:02x}".ljust(64, "0"))
+    corrections = SqlCorrectionStore(sqlite_url(tmp_path / "learning.sqlite3"))
+    store = open_review_store(settings.storage)
+    review = ReviewService(settings, metadata=metadata, objects=MemoryObjectStore(),
+                           registry=MemoryDossierRegistry(), store=store,
+                           corrections=corrections)
+    try:
+        drawn = BBox(x0=400.0, y0=123.0, x1=450.0, y1=136.0)
+        doc = review.correct_field(CLERK, doc_id, "invoice_number", "PC-20931", (1, drawn))
+        assert (doc.fields["invoice_number"].page, doc.fields["invoice_number"].bbox) == (
+            1, drawn)
+        saved = corrections.get(doc_id)
+        assert saved is not None
+        place = next(p for p in saved.places if p.name == "invoice_number")
+        assert place.drawn and place.box == drawn and place.value == "PC-20931"
+        assert place.words == ("PC-2O93l",) and place.label == ("piece", "comptable")
+
+        review.correct_field(CLERK, doc_id, "total_incl_tax", "240,00")
+        saved = corrections.get(doc_id)
+        assert saved is not None and saved.values["total_incl_tax"] == format(Decimal("240.00"))
+        kept = [p for p in saved.places if p.name == "invoice_number"]
+        assert len(kept) == 1 and kept[0].drawn and kept[0].box == drawn
+
+        with pytest.raises(ActionError):
+            review.correct_field(CLERK, doc_id, "invoice_number", "PC-20931",
+                                 (1, BBox(x0=900.0, y0=900.0, x1=950.0, y1=950.0)))
+        with pytest.raises(ActionError):
+            review.correct_field(CLERK, doc_id, "invoice_number", "PC-20931", (7, drawn))
+    finally:
+        store.close()
+        corrections.close()
