@@ -43,6 +43,7 @@ from kombu import Queue
 from mailroom.errors import ConfigurationError, MailroomError, StorageError
 from mailroom.models import DocType, Document, Source, SplitMode
 from mailroom.settings import Settings
+from mailroom.versions import REFIT_TASK, refit_now
 from storage.base import MetadataStore, ObjectStore, derived_key, original_key
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,12 @@ def _register_tasks(celery: Celery) -> None:
     @celery.task(name=REQUESTS_TASK, shared=False, acks_late=True, reject_on_worker_lost=True)
     def request_missing_pieces() -> int:
         return len(worker_pipeline().request_missing_pieces())
+
+    @celery.task(name=REFIT_TASK, shared=False)
+    def refit_models() -> list[str]:
+        """The background refit (``mailroom.versions``): one at a time, under its lock."""
+        result = refit_now(Settings(), only_if_due=True)
+        return [v.version for v in result.versions] if result is not None else []
 
 
 # --------------------------------------------------------------------------- producer side

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from storage.corrections import CorrectionStore
     from storage.dossiers import DossierRegistry
     from storage.fraud import FraudStore
+    from storage.model_store import SqlModelStore
     from storage.sql import SqlDatabase
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "build_dossier_registry",
     "build_fraud_store",
     "build_metadata_store",
+    "build_model_store",
     "build_object_store",
     "derived_key",
     "original_key",
@@ -95,6 +97,13 @@ def build_correction_store(settings: StorageSettings) -> CorrectionStore:
     from storage.corrections import SqlCorrectionStore
 
     return SqlCorrectionStore(_sql_database(settings))
+
+
+def build_model_store(settings: StorageSettings) -> SqlModelStore:
+    """The model versions and the refit lock, in the metadata database the settings name."""
+    from storage.model_store import SqlModelStore
+
+    return SqlModelStore(_sql_database(settings))
 
 
 def _secret(value: object) -> str | None:
