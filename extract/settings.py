@@ -96,6 +96,11 @@ class LearningSettings(BaseModel):
         description="Generated documents per type the classifier is refitted on besides the "
         "corrections (the shipped model's corpus: seed 4242).",
     )
+    refit_eval_pages: int = Field(
+        default=96,
+        description="Generated pages of another seed (19) a refit's rankers are compared with "
+        "the current ones on, per field.",
+    )
     refit_correction_weight: float = Field(
         default=5.0,
         description="How much a corrected document counts against one generated page in a "

@@ -45,7 +45,7 @@ from extract.fields.ranker import (
     Rankers,
     Table,
     add_rows,
-    evaluate,
+    count,
     f1,
     final_values,
     fit_field,
@@ -66,7 +66,6 @@ log = logging.getLogger(__name__)
 
 RANKER_SEED = 18  # the shipped rankers' generated pages (extract.fields.ranker main)
 CLASSIFIER_SEED = 4242  # the shipped classifier's generated corpus (classify/train.py)
-EVAL_PAGES = 48  # generated pages of another seed the rankers are compared on
 HOLD_EVERY = 5
 MEDICAL = DocType.MEDICAL_CERTIFICATE.value
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -131,19 +130,21 @@ def split_held(items: Sequence[Corrected]) -> tuple[list[Corrected], list[Correc
     return fitted, held
 
 
-def correction_tables(items: Sequence[Corrected]) -> dict[str, Table]:
+def correction_tables(items: Sequence[Corrected], extractor: Any | None = None
+                      ) -> dict[str, Table]:
     """Per ranked field, the candidate rows of the corrected documents for the fields their
     correction gives (a medical certificate's only for medical certificates' fields)."""
     out: dict[str, Table] = {}
     examples = [c.example for c in items]
-    for k, (example, _, prepared) in enumerate(prepared_examples(examples)):
+    for k, (example, _, prepared) in enumerate(prepared_examples(examples, extractor)):
         allowed = set(FIELDS_BY_TYPE.get(example.doc_type, ()))
         kept = {n: v for n, v in prepared.items() if n in example.truth and n in allowed}
         add_rows(out, k, example, kept)
     return out
 
 
-def base_tables(settings: Settings, cache: Path) -> dict[str, Table]:
+def base_tables(settings: Settings, cache: Path, extractor: Any | None = None
+                ) -> dict[str, Table]:
     """The feature rows of the base generated pages (seed 18), computed once per size and
     feature set and cached under ``cache`` (numbers only: generated pages, no correction)."""
     import joblib
@@ -156,7 +157,7 @@ def base_tables(settings: Settings, cache: Path) -> dict[str, Table]:
     path = cache / f"ranker-base-{RANKER_SEED}-{n}-{digest}.joblib"
     if path.exists():
         return dict(joblib.load(path))
-    tabs = tables(generated_examples(RANKER_SEED, n))
+    tabs = tables(generated_examples(RANKER_SEED, n), extractor)
     cache.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     joblib.dump(tabs, partial, compress=3)
@@ -189,27 +190,37 @@ def fit_rankers(current: Rankers | None, base: dict[str, Table],
     return Rankers(models=models, trained_on=counts)
 
 
-def held_score(rankers: Rankers | None, items: Sequence[Corrected]) -> float | None:
-    """Share of the held-out corrections' ranked fields the rankers read right (``None``
-    when there is nothing to score)."""
-    right = total = 0
-    for example, rules, prepared in prepared_examples([c.example for c in items]):
-        if rankers is None:
-            values: dict[str, Any] = {k: f.value for k, f in rules.items()}
-        else:
-            from extract.fields.ranker import decide
+def _values(rankers: Rankers | None, rules: dict[str, Any], prepared: Any) -> dict[str, Any]:
+    from extract.fields.ranker import decide
 
-            values = final_values(rules, decide(rankers.models, prepared), rankers.models)
+    if rankers is None:
+        return {k: f.value for k, f in rules.items()}
+    return final_values(rules, decide(rankers.models, prepared), rankers.models)
+
+
+def held_scores(versions: Sequence[Rankers | None], items: Sequence[Corrected],
+                extractor: Any | None = None) -> list[float | None]:
+    """Per rankers, the share of the held-out corrections' ranked fields read right
+    (``None`` when there is nothing to score); each page's features computed once."""
+    right = [0] * len(versions)
+    total = 0
+    for example, rules, prepared in prepared_examples([c.example for c in items], extractor):
+        got = [_values(r, rules, prepared) for r in versions]
         for name, want in example.truth.items():
             total += 1
-            got = values.get(name)
-            right += got is not None and same_value(name, got, want)
-    return right / total if total else None
+            for k, values in enumerate(got):
+                right[k] += values.get(name) is not None and same_value(name, values[name], want)
+    return [r / total if total else None for r in right]
 
 
-def eval_scores(rankers: Rankers | None, pages: Sequence[Example]) -> dict[str, float]:
-    """Field F1 of each ranked field on generated evaluation pages."""
-    return {name: round(f1(c), 4) for name, c in sorted(evaluate(rankers, pages).items())}
+def eval_scores(versions: Sequence[Rankers | None], pages: Sequence[Example],
+                extractor: Any | None = None) -> list[dict[str, float]]:
+    """Per rankers, the field F1 of each ranked field on generated evaluation pages."""
+    counts: list[dict[str, list[int]]] = [{} for _ in versions]
+    for example, rules, prepared in prepared_examples(pages, extractor):
+        for k, r in enumerate(versions):
+            count(counts[k], example, _values(r, rules, prepared))
+    return [{n: round(f1(c), 4) for n, c in sorted(cs.items())} for cs in counts]
 
 
 # --------------------------------------------------------------------------- classifier
@@ -321,15 +332,29 @@ def _verdict(new: float | None, old: float | None, new_eval: dict[str, float],
 def refit_rankers(stores: Stores, settings: Settings, items: Sequence[Corrected],
                   last_id: int, fit: Callable[..., Rankers] = fit_rankers) -> ModelVersion:
     """Refit the rankers on the corrections; record the version, promoted or not."""
+    from threadpoolctl import threadpool_limits
+
+    # one OpenMP thread: the boosted trees score small batches of candidates, where thread
+    # start-ups cost more than they save (and a background refit leaves the other core free)
+    with threadpool_limits(limits=1):
+        return _refit_rankers(stores, settings, items, last_id, fit)
+
+
+def _refit_rankers(stores: Stores, settings: Settings, items: Sequence[Corrected],
+                   last_id: int, fit: Callable[..., Rankers]) -> ModelVersion:
+    from extract.fields.layout_extractor import LayoutFieldExtractor
+
     started = time.monotonic()
+    rules = LayoutFieldExtractor(rankers=None)  # one spaCy pipeline for every page read
     fitted, held = split_held(items)
     was, current = current_rankers(stores)
-    base = base_tables(settings, stores.models_dir / "cache")
-    new = fit(current, base, correction_tables(fitted), settings.learning.refit_correction_weight)
+    base = base_tables(settings, stores.models_dir / "cache", rules)
+    new = fit(current, base, correction_tables(fitted, rules),
+              settings.learning.refit_correction_weight)
     new.trained_on["corrections"] = len(fitted)
-    pages = generated_examples(RANKER_SEED + 1, EVAL_PAGES)
-    new_held, old_held = held_score(new, held), held_score(current, held)
-    new_eval, old_eval = eval_scores(new, pages), eval_scores(current, pages)
+    pages = generated_examples(RANKER_SEED + 1, settings.learning.refit_eval_pages)
+    new_held, old_held = held_scores([new, current], held, rules)
+    new_eval, old_eval = eval_scores([new, current], pages, rules)
     promoted, reason = _verdict(new_held, old_held, new_eval, old_eval,
                                 settings.learning.refit_tolerance)
     manifest = {

@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 
 from classify.fake import FixedClassifier
-from extract.reader import ReadResult
 from extract.fields import ContractFieldExtractor
 from extract.fields.ranker import Example, Rankers, Table
+from extract.reader import ReadResult
 from mailroom.learning import import_corrections
 from mailroom.models import DocType, Page
 from mailroom.pipeline import Pipeline
@@ -94,13 +94,14 @@ class PagesReader:
 
 
 def _settings(tmp_path: Path, refit_after: int = 0) -> Settings:
-    # 60 generated pages for the base rows instead of 960 (seconds, not minutes): a field
+    # 60 generated pages for the base rows instead of 960, 24 to compare on instead of 96
+    # (seconds, not minutes): a field
     # fitted on so few reads generated pages less well than the shipped model, hence the
     # wider tolerance than the default 0.01 (the held-out corrections still decide)
     settings = Settings(
         storage=StorageSettings(data_dir=tmp_path / "data"),
         learning=LearningSettings(enabled=False, refit_after=refit_after, refit_ranker_docs=60,
-                                  refit_tolerance=0.25),
+                                  refit_eval_pages=24, refit_tolerance=0.25),
     )
     settings.ocr.workers = 1
     return settings
