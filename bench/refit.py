@@ -6,7 +6,7 @@ truth as the corrected values), then runs :func:`mailroom.versions.refit_now` tw
 first builds the base pages' feature cache, the second finds it (the usual case). Prints the
 wall time of each kind, whether it was promoted and why, and the process's peak RSS.
 
-    PYTHONPATH=. python bench/refit.py [--corrections 40] [--ranker-docs 960] [--per-type 60]
+    PYTHONPATH=. python -m bench.refit [--corrections 40] [--ranker-docs 960] [--per-type 60]
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def fill(settings: Settings, n: int) -> None:
                        doc_type=example.doc_type, status=Status.FILED)
         metadata.save(doc)
         corrections.add(Correction(doc.document_id, sha, example.doc_type.value, "bench",
-                                   dict(example.truth),
-                                   medical=example.doc_type.value == "medical_certificate"))
+                                   dict(example.truth)))
     metadata.close()
     corrections.close()
 

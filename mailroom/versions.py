@@ -66,24 +66,40 @@ class ModelVersions:
         the store's revision moved; the versions reading now."""
         revision = self.store.revision()
         with self._lock:
+            if self._revision is None:
+                self._given(pipeline)
             if revision != self._revision:
                 self._use(pipeline, "classifier", self.store.current("doctype"))
                 self._use(pipeline, "rankers", self.store.current("rankers"))
                 self._revision = revision
             return dict(self.reading)
 
+    def _given(self, pipeline: Any) -> None:
+        """What the parts the pipeline was built with are: the packaged models (``base``), a
+        model file the settings name (``file:<name>``), or a test's fakes (not recorded)."""
+        from classify.model import SklearnClassifier
+
+        classifier = pipeline.classifier
+        if not isinstance(classifier, SklearnClassifier):
+            self.reading.pop("classifier", None)
+        elif classifier.model_path is not None:
+            self.reading["classifier"] = f"file:{Path(classifier.model_path).name}"
+        if getattr(pipeline.field_extractor, "with_rankers", None) is None:
+            self.reading.pop("rankers", None)
+
     def _use(self, pipeline: Any, part: str, version: ModelVersion | None) -> None:
-        name = version.version if version is not None else BASE
-        if self.reading.get(part) == name and self._revision is not None:
+        if version is None:
+            return  # nothing promoted: the parts the pipeline was given read (``base``)
+        name = version.version
+        if self.reading.get(part) == name:
             return
         if part == "classifier":
-            from classify.model import DEFAULT_MODEL_PATH, SklearnClassifier
+            from classify.model import SklearnClassifier
 
             if not isinstance(pipeline.classifier, SklearnClassifier):
                 self.reading.pop(part, None)  # a test's fake classifier reads
                 return
-            path = DEFAULT_MODEL_PATH if version is None else \
-                local_copy(self.objects, self.models_dir, version)
+            path = local_copy(self.objects, self.models_dir, version)
             pipeline.classifier = SklearnClassifier(path, min_chars=pipeline.classifier.min_chars)
         else:
             from extract.fields.ranker import Rankers
@@ -92,8 +108,7 @@ class ModelVersions:
             if swap is None:
                 self.reading.pop(part, None)
                 return
-            rankers = Rankers.load() if version is None else \
-                Rankers.load(local_copy(self.objects, self.models_dir, version))
+            rankers = Rankers.load(local_copy(self.objects, self.models_dir, version))
             extractor = swap(rankers)
             if extractor is None:
                 self.reading.pop(part, None)

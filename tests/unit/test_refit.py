@@ -41,6 +41,7 @@ from storage import (
 )
 from storage.dossiers import MemoryDossierRegistry
 from tests.unit.laid_out import laid_out_page
+from tests.unit.test_review_app import INVOICE, World, login, world  # noqa: F401 - fixture
 
 # invented members (who the letters are about) and brokers (who sign them)
 MEMBERS = [("Ysolde", "KERVAREC"), ("Aurèle", "MANDIN"), ("Solène", "BRAQUET"),
@@ -264,3 +265,18 @@ def test_a_medical_certificates_values_stay_out_of_the_models() -> None:
     text = scoped_text(page.text, "medical_certificate", known)
     assert "FARGEAU" not in text and "PLUVINEL" not in text and "travail" in text
     assert scoped_text(page.text, "claim_letter", known) == page.text
+
+
+def test_the_review_page_says_which_model_versions_read_the_document(
+    world: World,  # noqa: F811 - the review tests' fixture
+) -> None:
+    doc = world.metadata.get(INVOICE)
+    assert doc is not None
+    login(world.client, "alice")
+    assert 'data-testid="models"' not in world.client.get(f"/documents/{INVOICE}").text
+    doc.models = {"classifier": "base", "rankers": "rankers-3-0a1b2c3d"}
+    world.metadata.save(doc)
+    page = world.client.get(f"/documents/{INVOICE}").text
+    shown = re.search(r'data-testid="models"[^>]*>([^<]+)<', page)
+    assert shown is not None
+    assert shown.group(1) == "lu par classifieur base, champs rankers-3-0a1b2c3d"
