@@ -79,3 +79,36 @@ class LearningSettings(BaseModel):
     max_corrections: int = Field(
         default=5, description="Corrections read per document (the newest, the most alike)."
     )
+    refit_after: int = Field(
+        default=0,
+        description="Refit the classifier and the field rankers in the background once this "
+        "many corrections arrived since the last refit (0: never; `mailroom train "
+        "--corrections` refits by hand).",
+    )
+    refit_ranker_docs: int = Field(
+        default=960,
+        description="Generated pages the field rankers are refitted on besides the "
+        "corrections (those of the shipped model: seed 18; their features are cached in "
+        "<data_dir>/models/cache).",
+    )
+    refit_classifier_per_type: int = Field(
+        default=60,
+        description="Generated documents per type the classifier is refitted on besides the "
+        "corrections (the shipped model's corpus: seed 4242).",
+    )
+    refit_eval_pages: int = Field(
+        default=96,
+        description="Generated pages of another seed (19) a refit's rankers are compared with "
+        "the current ones on, per field.",
+    )
+    refit_correction_weight: float = Field(
+        default=5.0,
+        description="How much a corrected document counts against one generated page in a "
+        "refit.",
+    )
+    refit_tolerance: float = Field(
+        default=0.01,
+        description="A refit is promoted only when it scores at least as well as the current "
+        "version on the held-out corrections and at most this much lower on the generated "
+        "evaluation pages.",
+    )

@@ -366,12 +366,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker_commands(sub)
 
     # Parsed by classify.train itself (see main); listed here for --help.
-    sub.add_parser("train", help="retrain the classifier from labelled examples (--help)")
+    sub.add_parser(
+        "train",
+        help="retrain the classifier from labelled examples (--help); --corrections: refit "
+        "the classifier and the field rankers on the stored corrections, as a new version",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"] and "--corrections" in argv:
+        # the classifier and the field rankers refitted on the stored corrections, versioned
+        from mailroom.versions import train_on_corrections
+
+        configure(Settings().log_level)
+        return train_on_corrections([a for a in argv[1:] if a != "--"], Settings())
     if argv[:1] == ["train"]:
         # classify.train owns its options (--from, --labels, --out, ...): hand them over as is.
         from classify.train import main as train_main

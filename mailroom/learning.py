@@ -207,8 +207,16 @@ class ImportSummary:
     recorded: int = 0
     documents_updated: int = 0  # in review: their corrected fields taken at once
     errors: list[str] = field(default_factory=list)
+    refit: str | None = None  # how a background refit was started, if one was
 
     def text(self) -> str:
+        started = (
+            f"\nréapprentissage lancé en arrière-plan / background refit started ({self.refit})"
+            if self.refit else ""
+        )
+        return self._text() + started
+
+    def _text(self) -> str:
         return (
             f"{self.recorded} correction(s) enregistrée(s) sur {self.lines} ligne(s), "
             f"{self.documents_updated} document(s) à revoir mis à jour, "
@@ -339,4 +347,8 @@ def import_corrections(
                 continue
             summary.recorded += 1
             summary.documents_updated += int(changed)
+    if summary.recorded and pipeline.corrections is not None:
+        from mailroom.versions import refit_if_due
+
+        summary.refit = refit_if_due(pipeline.settings, pipeline.corrections)
     return summary

@@ -330,6 +330,8 @@ class Document(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)  # stage name -> seconds
     batch: BatchLayout | None = None  # a scan batch cut into documents: how it was cut
     superseded_by: list[str] = Field(default_factory=list)  # SUPERSEDED: the documents after
+    # the model versions that read it: {"classifier": "base" | "doctype-2-…", "rankers": …}
+    models: dict[str, str] = Field(default_factory=dict)
 
     @property
     def text_source(self) -> TextSource | None:
@@ -389,6 +391,8 @@ class Document(BaseModel):
             record["parent_id"] = self.parent_id
         if self.superseded_by:
             record["superseded_by"] = list(self.superseded_by)
+        if self.models:
+            record["models"] = dict(self.models)
         record["ged_entry_id"] = self.ged_entry_id
         record["completeness_request_id"] = self.completeness_request_id
         return record

@@ -73,6 +73,7 @@ from validate.fraud import fraud_checks
 from validate.matching import DossierIndex, match_document
 
 if TYPE_CHECKING:
+    from mailroom.versions import ModelVersions
     from storage.corrections import CorrectionStore
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class Pipeline:
         stages: tuple[tuple[str, Stage], ...] = STAGES,
         fraud: FraudStore | None = None,
         corrections: CorrectionStore | None = None,
+        versions: ModelVersions | None = None,
     ) -> None:
         self.settings = settings
         self.objects = objects
@@ -127,6 +129,7 @@ class Pipeline:
         self.stages = stages
         self.fraud: FraudStore = fraud if fraud is not None else MemoryFraudStore()
         self.corrections = corrections  # None: nothing is learned
+        self.versions = versions  # None: the parts given read, never swapped
         self._index: DossierIndex | None = None
         self._index_revision: str | None = None
         self._index_lock = threading.Lock()
@@ -173,6 +176,8 @@ class Pipeline:
         self.fraud.close()
         if self.corrections is not None:
             self.corrections.close()
+        if self.versions is not None:
+            self.versions.close()
 
     # -- inputs -------------------------------------------------------------------------
 
@@ -526,17 +531,20 @@ def build_pipeline(
     from classify.model import SklearnClassifier
     from extract.fields import ContractFieldExtractor
     from extract.reader import Reader
+    from mailroom.versions import ModelVersions
     from storage import (
         build_correction_store,
         build_dossier_registry,
         build_fraud_store,
         build_metadata_store,
+        build_model_store,
         build_object_store,
     )
 
+    objects = build_object_store(settings.storage) if objects is None else objects
     return Pipeline(
         settings,
-        objects=build_object_store(settings.storage) if objects is None else objects,
+        objects=objects,
         metadata=build_metadata_store(settings.storage) if metadata is None else metadata,
         reader=Reader(settings.ocr, settings.limits, text_layer=settings.ocr.text_layer),
         classifier=SklearnClassifier(settings.classify.model_path),
@@ -547,6 +555,9 @@ def build_pipeline(
         fraud_checks=fraud_checks,
         fraud=build_fraud_store(settings.storage),
         corrections=build_correction_store(settings.storage),
+        versions=ModelVersions(
+            build_model_store(settings.storage), objects, settings.storage.data_dir / "models"
+        ),
     )
 
 

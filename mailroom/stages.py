@@ -81,6 +81,9 @@ def require_words(doc: Document) -> None:
 
 
 def classify_document(doc: Document, work: Work, pipeline: Pipeline) -> None:
+    if pipeline.versions is not None:
+        # the newest promoted models (a refit in any process), and which read this document
+        doc.models = pipeline.versions.refresh(pipeline)
     result = pipeline.classifier.classify(doc.pages)
     doc.doc_type = result.doc_type
     doc.doc_type_confidence = round(result.confidence, 3)

@@ -47,6 +47,7 @@ from kombu import Queue
 from mailroom.errors import ConfigurationError, MailroomError, StorageError
 from mailroom.models import DocType, Document, Source, SplitMode
 from mailroom.settings import Settings
+from mailroom.versions import REFIT_TASK, refit_now
 from storage.base import MetadataStore, ObjectStore, derived_key, original_key
 
 if TYPE_CHECKING:
@@ -293,6 +294,12 @@ def _register_tasks(celery: Celery) -> None:
     )
     def request_missing_pieces(self: PipelineTask) -> int:
         return len(self.pipeline.request_missing_pieces())
+
+    @celery.task(name=REFIT_TASK, shared=False)
+    def refit_models() -> list[str]:
+        """The background refit (``mailroom.versions``): one at a time, under its lock."""
+        result = refit_now(Settings(), only_if_due=True)
+        return [v.version for v in result.versions] if result is not None else []
 
 
 # --------------------------------------------------------------------------- producer side

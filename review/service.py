@@ -707,12 +707,15 @@ class ReviewService:
         if self.corrections is None or doc.doc_type is None:
             return
         from mailroom.learning import make_correction
+        from mailroom.versions import refit_if_due
 
         values = {n: f.value for n, f in doc.fields.items() if f.source == "correction"}
         earlier = self.corrections.get(doc.document_id)
         self.corrections.add(
             make_correction(doc, values, user.username, drawn=drawn, earlier=earlier)
         )
+        # enough new corrections: a refit starts out of this request (a task or a process)
+        refit_if_due(self.settings, self.corrections)
 
     def _searchable_copy(self, doc: Document) -> str | None:
         """The original when it is a PDF with its own text; else a PDF of the stored page

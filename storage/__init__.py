@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from storage.corrections import CorrectionStore
     from storage.dossiers import DossierRegistry
     from storage.fraud import FraudStore
+    from storage.model_store import SqlModelStore
     from storage.sql import SqlDatabase
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "build_dossier_registry",
     "build_fraud_store",
     "build_metadata_store",
+    "build_model_store",
     "build_object_store",
     "derived_key",
     "original_key",
@@ -107,6 +109,15 @@ def build_correction_store(
     from storage.corrections import SqlCorrectionStore
 
     return SqlCorrectionStore(database or sql_database(settings))
+
+
+def build_model_store(
+    settings: StorageSettings, database: SqlDatabase | None = None
+) -> SqlModelStore:
+    """The model versions and the refit lock, in the metadata database the settings name."""
+    from storage.model_store import SqlModelStore
+
+    return SqlModelStore(database or sql_database(settings))
 
 
 def _secret(value: object) -> str | None:

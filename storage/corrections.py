@@ -131,6 +131,8 @@ class CorrectionStore(Protocol):
 
     def revision(self) -> str: ...
 
+    def count_after(self, correction_id: int) -> int: ...
+
     def count(self) -> int: ...
 
     def weekly(self) -> list[WeekFigures]: ...
@@ -387,6 +389,18 @@ class SqlCorrectionStore:
             return f"{count}:{latest}"
 
         return self.db.run("reading the corrections' revision", read)
+
+    def count_after(self, correction_id: int) -> int:
+        """How many corrections were saved after ``correction_id`` (a refit's newest)."""
+
+        def read() -> int:
+            with self.db.connect() as conn:
+                return int(conn.execute(
+                    sa.select(sa.func.count()).select_from(corrections)
+                    .where(corrections.c.correction_id > correction_id)
+                ).scalar_one())
+
+        return self.db.run("counting new corrections", read)
 
     def count(self) -> int:
         def read() -> int:

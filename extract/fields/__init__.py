@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from extract.fields.base import FIELDS_BY_TYPE, FieldExtractor
 from extract.fields.layout_extractor import LayoutFieldExtractor
@@ -44,6 +45,13 @@ class ContractFieldExtractor:
 
     def __init__(self, layout: FieldExtractor | None = None) -> None:
         self._layout = layout if layout is not None else LayoutFieldExtractor()
+
+    def with_rankers(self, rankers: Any) -> ContractFieldExtractor | None:
+        """This extractor over other field rankers (a refitted version); ``None`` when its
+        layout extractor is not the learned one (a test's fake)."""
+        if not isinstance(self._layout, LayoutFieldExtractor):
+            return None
+        return ContractFieldExtractor(self._layout.with_rankers(rankers))
 
     def extract(
         self, pages: Sequence[Page], doc_type: DocType, *, language: str | None = None

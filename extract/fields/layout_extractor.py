@@ -89,6 +89,11 @@ class LayoutFieldExtractor:
         self._rankers = rankers
         self._lock = threading.Lock()
 
+    def with_rankers(self, rankers: Rankers | None) -> LayoutFieldExtractor:
+        """The same extractor (its spaCy pipeline shared) over other rankers: a refitted
+        version (``mailroom/versions.py``)."""
+        return LayoutFieldExtractor(nlp=self._nlp, rankers=rankers)
+
     @property
     def rankers(self) -> Rankers | None:
         if self._rankers is _SHIPPED:

@@ -286,9 +286,6 @@ def add_rows(out: dict[str, Table], k: int, example: Example, prepared: Prepared
 
 def fit(tabs: dict[str, Table], *, fast: bool = False) -> Rankers:
     """One calibrated classifier per field with both classes in its table."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     models: dict[str, Any] = {}
     counts: dict[str, Any] = {}
     for name, t in sorted(tabs.items()):
@@ -296,15 +293,28 @@ def fit(tabs: dict[str, Table], *, fast: bool = False) -> Rankers:
         if len(set(y.tolist())) < 2 or y.sum() < 6:
             log.warning("%s: too few positive examples (%d): left to the rules", name, y.sum())
             continue
-        base = HistGradientBoostingClassifier(
-            max_iter=60 if fast else 150, learning_rate=0.1, max_leaf_nodes=15,
-            min_samples_leaf=10, l2_regularization=1.0, random_state=0,
-        )
-        model = CalibratedClassifierCV(base, method="isotonic", cv=3)
-        model.fit(x, y)
-        models[name] = model
+        models[name] = fit_field(x, y, fast=fast)
         counts[name] = {"rows": int(len(y)), "positives": int(y.sum())}
     return Rankers(models=models, trained_on=counts)
+
+
+def fit_field(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, *,
+              fast: bool = False) -> Any:
+    """One field's calibrated classifier on its rows (``weight``: per row, e.g. a
+    gestionnaire's correction counting more than a generated page)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    base = HistGradientBoostingClassifier(
+        max_iter=60 if fast else 150, learning_rate=0.1, max_leaf_nodes=15,
+        min_samples_leaf=10, l2_regularization=1.0, random_state=0,
+    )
+    model = CalibratedClassifierCV(base, method="isotonic", cv=3)
+    if weight is None:
+        model.fit(x, y)
+    else:
+        model.fit(x, y, sample_weight=weight)
+    return model
 
 
 def evaluate(rankers: Rankers | None, examples: Iterable[Example],

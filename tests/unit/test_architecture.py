@@ -41,6 +41,8 @@ RUNNERS = {
     "mailroom.learning",
     "mailroom.learning_eval",
     "mailroom.learning_cli",
+    "mailroom.refit",
+    "mailroom.versions",
 }
 MAX_MODULE_LINES = 800
 MAX_FUNCTION_LINES = 100

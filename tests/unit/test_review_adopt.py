@@ -192,7 +192,7 @@ def test_the_review_rows_of_an_old_file_are_kept(tmp_path: Path, before: object)
     tables = _tables(settings.sqlite_path)
     assert "review_schema_version" not in tables and "alembic_version" in tables
     metadata = build_metadata_store(settings)
-    assert metadata.schema_revision() == "0004"  # type: ignore[attr-defined]
+    assert metadata.schema_revision() == "0005"  # type: ignore[attr-defined]
     metadata.close()
     again = open_review_store(settings)  # a second opening adopts nothing twice
     assert [u.username for u in again.users()] == ["ancien", "gestion"]
