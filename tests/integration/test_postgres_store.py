@@ -137,11 +137,7 @@ def test_first_use_by_many_processes_migrates_once(fresh_pg: str) -> None:
         t.start()
     for t in threads:
         t.join()
-<<<<<<< HEAD
     assert all(s.schema_revision() == "0005" for s in stores)
-=======
-    assert all(s.schema_revision() == "0005" for s in stores)
->>>>>>> refit19
     for s in stores:
         s.close()
 
