@@ -24,15 +24,25 @@ _NET_TO_PAY = frozenset(
 )
 
 
+_NOT_TAXED = re.compile(
+    r"\b(?:non soumise?s?|exoneree?s?|hors champ|sans tva|not subject|exempt|steuerfrei)\b"
+)
+
+
 def _vat_by_rate(doc: _Doc, due: Decimal) -> ExtractedField | None:
     """The VAT of an invoice that prints one tax line per rate and no total of them ("USt. 7 %
     auf 198,00 13,86" / "USt. 19 % auf 275,00 52,25"): the sum of each tax line's last
     amount, taken only where it is what the totals leave for tax (TTC - HT)."""
     taxes: list[Candidate] = []
-    for hit in doc.hits_of("vat_amount"):
+    hits = doc.hits_of("vat_amount")
+    if any("total" in h.phrase.split() for h in hits):
+        return None  # the page prints the total of its taxes: nothing to add up
+    for hit in hits:
         key = (hit.row.page, hit.row.index)
         if any(h.kinds & {"total_incl_tax", "total_excl_tax"} for h in doc.hits_by_row[key]):
             continue
+        if _NOT_TAXED.search(fold(hit.row.text)):
+            continue  # "taxe de séjour - non soumise à TVA 11,94": an amount without tax
         after = [c for c in doc.amounts_by_row.get(key, []) if c.start >= hit.end]
         if after and not any(t.row is hit.row for t in taxes):
             taxes.append(max(after, key=lambda c: c.start))

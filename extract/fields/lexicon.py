@@ -37,6 +37,15 @@ def _k(key: str, accepts: tuple[str, ...], *phrases: str) -> LabelKind:
     return LabelKind(key, frozenset(accepts), phrases)
 
 
+#: words that qualify an invoice's title between « facture » and its number (its state, its
+#: copy, its kind)
+_INVOICE_QUALIFIERS = (
+    "acquittée", "acquittee", "originale", "original", "duplicata", "copie", "définitive",
+    "rectificative", "proforma", "pro forma", "pro-forma", "d'acompte", "de solde", "simplifiée",
+    "récapitulative", "périodique", "client", "de vente", "de prestation", "de prestations",
+    "de service", "de services", "de transport", "de dépannage", "de remorquage",
+)
+
 LABEL_KINDS: tuple[LabelKind, ...] = (
     # ---- invoice identity
     _k("invoice_number", (CODE,),
@@ -63,7 +72,11 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
        # credit notes carry their own number
        "avoir", "avoir no", "n° d'avoir", "numéro avoir", "facture d'avoir", "credit note",
        "credit note no", "credit note number", "credit memo", "gutschrift", "gutschrift nr",
-       "gutschriftsnummer", "nota de crédito", "nota di credito", "creditnota"),
+       "gutschriftsnummer", "nota de crédito", "nota di credito", "creditnota",
+       # a title qualified before its number: "FACTURE ACQUITTÉE N° …", "Facture originale n° …"
+       *(f"facture {q} {n}" for q in _INVOICE_QUALIFIERS for n in ("n°", "no", "numéro", "nº")),
+       *(f"{q} invoice {n}" for q in ("tax", "original", "final", "paid", "proforma", "pro forma")
+         for n in ("no", "no.", "number", "#", "n°"))),
     # the invoice a credit note or a corrected invoice refers to: not this one's number
     _k("related_invoice", (CODE,),
        "facture liée", "facture associée", "n° de facture associée", "facture d'origine",

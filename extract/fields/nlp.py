@@ -96,7 +96,7 @@ class SpacyNlp:
         from spacy.tokens import Span
 
         hits: list[LabelHit] = []
-        texts = [fold(r.text) for r in rows]
+        texts = [_abbreviation_points(fold(r.text)) for r in rows]
         for row, text, doc in zip(rows, texts, self._nlp.tokenizer.pipe(texts), strict=True):
             matches = self._matcher(doc)
             if not matches:
@@ -170,6 +170,15 @@ _FILLER = frozenset(
      "%", "0%", "6%", "sst", "rm", "total", "incl"}
 ) | _INCLUDING | _EXCLUDING
 _TAX_KINDS = frozenset({"vat_amount", "vat_number"})
+
+
+# letters each followed by a comma, as OCR reads an abbreviation's points ("T,V,A," "H,T,")
+_COMMA_ABBREVIATION = re.compile(r"(?<![a-z0-9])(?:[a-z],){2,}(?![a-z0-9])")
+
+
+def _abbreviation_points(text: str) -> str:
+    """``t,v,a,`` read as ``t.v.a.`` (same length: spans stay those of the row's text)."""
+    return _COMMA_ABBREVIATION.sub(lambda m: m.group(0).replace(",", "."), text)
 
 
 def merge_qualified_totals(hits: list[LabelHit]) -> list[LabelHit]:

@@ -430,3 +430,53 @@ def test_a_vat_number_in_groups_after_its_label_written_as_one_word(
              (40, 700, line))
     fields = extractor.extract([p], DocType.INVOICE)
     assert fields["supplier_vat_number"].value == "DE232446240"
+
+
+@pytest.mark.parametrize("title", [
+    "FACTURE ACQUITTÉE N° TXV-40213",
+    "Facture originale n° TXV-40213",
+    "FACTURE DUPLICATA N° TXV-40213",
+])
+def test_an_invoice_title_qualified_before_its_number_still_introduces_it(
+    extractor: LayoutFieldExtractor, title: str,
+) -> None:
+    p = page((40, 40, "Taxis du Val Exemple"),
+             (40, 55, "8 chemin des Saules 21000 Dijon"),
+             (40, 160, title),
+             (40, 175, "Date d'émission 24 mars 2026"),
+             (40, 300, "Total HT 90,00"), (40, 315, "Total TVA 9,00"),
+             (40, 330, "Total à régler 99,00 EUR"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_number"].value == "TXV-40213"
+
+
+def test_an_abbreviation_read_with_commas_for_its_points_is_still_its_label(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # OCR reads the points of "T.V.A." as commas now and then
+    p = page((40, 40, "Remorquage Exemple"),
+             (40, 160, "FACTURE RX-311"),
+             (300, 300, "Total H,T, 250,00 €"),
+             (300, 315, "T,V,A, (20%) 50,00 €"),
+             (300, 330, "Net à payer 300,00 €"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["vat_amount"].value == Decimal("50.00")
+    assert fields["total_excl_tax"].value == Decimal("250.00")
+
+
+def test_a_tax_free_extra_line_is_not_added_to_the_printed_vat_total(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # a hotel's tourist tax is outside VAT: TTC is not HT + TVA, and the printed VAT total
+    # stays the VAT (not TTC - HT, made up of the VAT and that line)
+    p = page((40, 40, "Hôtel des Remparts Exemple"),
+             (40, 160, "Facture FH-7781"),
+             (40, 240, "Nuitée chambre simple 2 75,00 10 % 150,00"),
+             (40, 255, "Taxe de séjour (1,50 x 2 nuits) - non soumise à TVA 3,00"),
+             (300, 300, "Total H.T. 150,00"),
+             (300, 315, "Total TVA 15,00"),
+             (300, 330, "Taxe de séjour 3,00"),
+             (300, 345, "Total TTC 168,00 €"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["vat_amount"].value == Decimal("15.00")
+    assert fields["total_incl_tax"].value == Decimal("168.00")
