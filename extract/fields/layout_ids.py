@@ -20,7 +20,7 @@ from extract.fields.layout_parties import (
 )
 from extract.fields.lexicon import CODE, FIELD_LABELS
 from extract.fields.nlp import LabelHit
-from extract.identifiers import fr_vat_from_siren, siren_valid
+from extract.identifiers import bic_registered, fr_vat_from_siren, siren_valid
 from extract.normalize import normalize_reference
 from mailroom.models import DocType, ExtractedField
 
@@ -137,6 +137,10 @@ def _bic(doc: _Doc, name: str, _t: DocType) -> ExtractedField | None:
         lab = _label_score(name, doc.owner(c, pool))
         if lab <= 0 and (c.row.page, c.row.index) in bic_rows:
             lab = 0.5
+        elif lab == 0 and not c.repaired and bic_registered(str(c.value)):
+            # unlabelled (its label under it, or none) but a bank the registry knows, as
+            # printed: no word of a page is one by chance
+            lab = 0.3
         if lab > 0:
             scored.append(_Scored(c, lab, lab))
     return _pick(scored)

@@ -480,3 +480,20 @@ def test_a_tax_free_extra_line_is_not_added_to_the_printed_vat_total(
     fields = extractor.extract([p], DocType.INVOICE)
     assert fields["vat_amount"].value == Decimal("15.00")
     assert fields["total_incl_tax"].value == Decimal("168.00")
+
+
+def test_a_bic_printed_above_its_label_is_taken_when_the_bank_registry_knows_it(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # a neo-bank's RIB prints each value over its caption; a capital word of the page is no
+    # BIC, a BIC the bank registry knows is one
+    p = page((40, 40, "Banque Exemple"), (40, 55, "Relevé d'identité bancaire"),
+             (40, 80, "M. ANTOINE EXEMPLE"),
+             (40, 120, "FR76 3000 4000 0312 3456 7890 143"), (400, 120, "BANQUE EXEMPLE NORD"),
+             (40, 135, "IBAN"), (40, 160, "BNPAFRPP"), (40, 175, "BIC"),
+             (40, 220, "Communiquez ce RIB pour recevoir des VIREMENTS"))
+    fields = extractor.extract([p], DocType.BANK_DETAILS)
+    assert fields["bic"].value == "BNPAFRPP"
+    alone = page((40, 40, "Banque Exemple"), (40, 120, "FR76 3000 4000 0312 3456 7890 143"),
+                 (40, 220, "VIREMENT SEPA RECU"))
+    assert "bic" not in extractor.extract([alone], DocType.BANK_DETAILS)
