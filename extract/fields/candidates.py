@@ -455,7 +455,8 @@ def owner_of(
     if same:
         return Ownership(max(same, key=lambda h: h.end), "right")
     page_rows = rows_by_page.get(row.page, [])
-    skewed = _skewed_label(cand, hits_by_row, page_rows)
+    skewed = _skewed_label(cand, hits_by_row, page_rows) or _wrapped_label(
+        cand, hits_by_row, page_rows)
     if skewed is not None:
         return Ownership(skewed, "right")
     h = max(row.height, 4.0)
@@ -507,6 +508,28 @@ def _skewed_label(cand: Candidate, hits_by_row: dict[tuple[int, int], list[Label
             if hit.x1 <= cand.x0 and cand.shape in _accepts(hit) and \
                     not other.text[hit.end:].strip(" :.*-="):
                 return hit
+    return None
+
+
+def _wrapped_label(cand: Candidate, hits_by_row: dict[tuple[int, int], list[LabelHit]],
+                   page_rows: Sequence[Row]) -> LabelHit | None:
+    """The label that ends the line above when the value starts its own line at the
+    paragraph's left edge: one sentence wrapped between the two ("… Arrêt de travail du" /
+    "29/09/2026 au 06/10/2026 inclus")."""
+    row = cand.row
+    if row.index == 0 or any(w.bbox.x1 <= cand.x0 for w in row.words):
+        return None  # words left of the value: its own row's label, or none
+    above = page_rows[row.index - 1]
+    h = max(row.height, above.height, 4.0)
+    if row.y0 - above.y1 > 1.2 * h or abs(above.x0 - cand.x0) > 2.0 * h:
+        return None  # not the next line of the same paragraph
+    hits = hits_by_row.get((above.page, above.index), ())
+    if any(_overlaps(x.x0, x.x1, cand.x0, cand.x1) and cand.shape in _accepts(x) for x in hits):
+        return None  # a header over the value: a table's columns, not a sentence
+    for hit in hits:
+        if hit.x0 > cand.x1 and cand.shape in _accepts(hit) and \
+                not above.text[hit.end:].strip(" :"):
+            return hit
     return None
 
 

@@ -50,7 +50,7 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
     # ---- invoice identity
     _k("invoice_number", (CODE,),
        "n° de facture", "no de facture", "facturen°", "numéro de facture", "numero facture",
-       "n° facture",
+       "n° facture", "n° pièce", "n° de pièce", "numéro de pièce", "pièce n°",
        "facture n°", "facture no", "facture n", "facture numéro", "facture nº", "réf. facture",
        "référence facture", "invoice no", "invoice no.", "invoice number", "invoice #",
        "invoice nr", "invoice n°", "invoice num", "invoice id", "inv no", "bill no", "receipt no",
@@ -96,6 +96,7 @@ LABEL_KINDS: tuple[LabelKind, ...] = (
     _k("dossier_reference", (CODE,),
        "n° de dossier", "numéro de dossier", "dossier n°", "dossier no", "réf. dossier",
        "référence dossier", "dossier", "votre référence", "vos références", "votre réf",
+       "vos réf", "vos réf.", "votre réf.", "vos refs", "vos référence",
        "v/réf", "v/ réf", "v. réf", "réf. assistance", "n° d'assistance", "n° sinistre",
        "numéro de sinistre", "sinistre n°", "claim number", "claim no", "case number",
        "file number", "your reference", "your ref", "n° dossier", "n° dossier assistance",

@@ -497,3 +497,39 @@ def test_a_bic_printed_above_its_label_is_taken_when_the_bank_registry_knows_it(
     alone = page((40, 40, "Banque Exemple"), (40, 120, "FR76 3000 4000 0312 3456 7890 143"),
                  (40, 220, "VIREMENT SEPA RECU"))
     assert "bic" not in extractor.extract([alone], DocType.BANK_DETAILS)
+
+
+@pytest.mark.parametrize("first, second", [
+    ("Incapacité totale de travail : 8 jours, sauf complications. Arrêt de travail du",
+     "29/09/2026 au 06/10/2026 inclus."),
+    ("Arrêt de travail du 29/09/2026 au 06/10/2026 inclus.", ""),
+])
+def test_a_period_wrapped_after_its_opening_word_keeps_its_start(
+    extractor: LayoutFieldExtractor, first: str, second: str,
+) -> None:
+    # the sentence wraps between "du" and the first date: the date starts the next line
+    p = page((40, 40, "CENTRE HOSPITALIER EXEMPLE"), (400, 40, "Dr Yvon Exemple"),
+             (40, 120, "CERTIFICAT MÉDICAL INITIAL"),
+             (40, 140, "Nom : LE BRAS Mathis"),
+             (40, 220, "Je soussigné, Docteur Yvon Exemple, certifie avoir examiné le patient"),
+             (40, 250, first), (40, 260, second), (300, 320, "Lyon, le 29/09/2026"))
+    fields = extractor.extract([p], DocType.MEDICAL_CERTIFICATE)
+    assert fields["incapacity_start"].value == date(2026, 9, 29)
+    assert fields["incapacity_end"].value == date(2026, 10, 6)
+
+
+def test_an_accounting_pieces_number_and_the_clients_reference_are_read_by_their_labels(
+    extractor: LayoutFieldExtractor,
+) -> None:
+    # invoicing software that names the invoice a « pièce » and cites the client's file
+    # as « Vos réf. »
+    p = page((40, 40, "Remorquage du Lac Exemple"),
+             (40, 160, "Facture"),
+             (40, 175, "N° pièce : RL2026-0917"),
+             (40, 190, "Date de facture : 17/03/2026"),
+             (40, 205, "Vos réf.: DOS-2026-551203"),
+             (300, 300, "TOTAL HORS TAXES 100,00 €"), (300, 315, "TVA (20%) 20,00 €"),
+             (300, 330, "TOTAL T.T.C. 120,00 €"))
+    fields = extractor.extract([p], DocType.INVOICE)
+    assert fields["invoice_number"].value == "RL2026-0917"
+    assert fields["dossier_reference"].value == "DOS-2026-551203"
