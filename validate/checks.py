@@ -114,12 +114,52 @@ def check_totals(doc: Document) -> Check | None:
             "pass",
             f"HT {euros(ht)} + TVA {euros(tva)} = TTC {euros(ttc)}",
         )
+    untaxed = _untaxed_extra(doc, -gap)
+    if untaxed is not None:
+        return _check(
+            "invoice.totals_consistent",
+            "pass",
+            f"HT {euros(ht)} + TVA {euros(tva)} + {untaxed} = TTC {euros(ttc)}",
+        )
     return _check(
         "invoice.totals_consistent",
         "fail",
         f"Totaux incohérents : HT {euros(ht)} + TVA {euros(tva)} = {euros(ht + tva)}, "
         f"mais le TTC lu est {euros(ttc)} (écart {euros(gap)})",
     )
+
+
+# a line that charges an amount outside VAT: a hotel's tourist tax, disbursements, a line said
+# not subject to VAT
+_UNTAXED_RE = re.compile(
+    r"taxe de sejour|debours|non soumise?s? a (?:la )?tva|hors champ|exoneree?s? de tva"
+    r"|sans tva|not subject to vat"
+)
+
+
+def _untaxed_extra(doc: Document, extra: Decimal) -> str | None:
+    """What makes up ``extra`` (TTC - HT - TVA) when the page charges it outside VAT: one
+    amount of a line saying so, or the sum of those lines' distinct amounts; None otherwise."""
+    from extract.normalize import find_amounts
+
+    if extra <= 0:
+        return None
+    found: dict[Decimal, str] = {}
+    for page in doc.pages:
+        for line in page.text.splitlines():
+            folded = _fold(line)
+            match = _UNTAXED_RE.search(folded)
+            if match is None:
+                continue
+            for value, start, _ in find_amounts(line):
+                if start > match.start() and value > 0:
+                    found.setdefault(value, line.strip()[:40])
+    for value, line in found.items():
+        if abs(value - extra) <= TOTALS_TOLERANCE:
+            return f"hors TVA {euros(value)} (« {line} »)"
+    if len(found) > 1 and abs(sum(found) - extra) <= TOTALS_TOLERANCE:
+        return f"hors TVA {euros(extra)}"
+    return None
 
 
 _MIX_HINT_RE = re.compile(r"\bexo\b|exon[ée]r|non soumis|hors champ|\b0 ?%")

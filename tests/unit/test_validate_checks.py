@@ -103,6 +103,20 @@ def test_a_clean_mission_invoice_passes_every_blocking_check() -> None:
     } <= set(checks)
 
 
+def test_an_amount_charged_outside_vat_makes_up_the_totals_gap() -> None:
+    # a hotel's tourist tax is charged without VAT: TTC = HT + TVA + that line
+    text = ("Nuitée chambre double 2 75,00 10 % 150,00\n"
+            "Taxe de séjour (1,50 x 2 nuits) - non soumise à TVA 3,00\n"
+            "Total TVA 30,00\nTaxe de séjour 3,00\nTotal TTC 183,00")
+    c = _by_code(_invoice(text, total_incl_tax=Decimal("183.00")))["invoice.totals_consistent"]
+    assert c.status == "pass" and "3,00 €" in c.message
+    # the same gap with no such line, or another gap, still blocks
+    plain = _by_code(_invoice(total_incl_tax=Decimal("183.00")))["invoice.totals_consistent"]
+    assert plain.status == "fail"
+    other = _by_code(_invoice(text, total_incl_tax=Decimal("185.00")))
+    assert other["invoice.totals_consistent"].status == "fail"
+
+
 def test_totals_that_do_not_add_up_block() -> None:
     c = _by_code(_invoice(total_incl_tax=Decimal("190.00")))["invoice.totals_consistent"]
     assert c.status == "fail" and c.blocking and "190,00 €" in c.message
