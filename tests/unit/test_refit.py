@@ -18,7 +18,6 @@ from PIL import Image
 from classify.fake import FixedClassifier
 from extract.fields import ContractFieldExtractor
 from extract.fields.ranker import Example, Rankers, Table
-from extract.reader import ReadResult
 from mailroom.learning import import_corrections
 from mailroom.models import DocType, Page
 from mailroom.pipeline import Pipeline
@@ -41,6 +40,7 @@ from storage import (
 )
 from storage.dossiers import MemoryDossierRegistry
 from tests.unit.laid_out import laid_out_page
+from tests.unit.test_learning import PagesReader
 from tests.unit.test_review_app import INVOICE, World, login, world  # noqa: F401 - fixture
 
 # invented members (who the letters are about) and brokers (who sign them)
@@ -80,18 +80,6 @@ def broker_letter(i: int) -> Page:
     )
 
 
-class PagesReader:
-    def __init__(self, pages: dict[str, Page]) -> None:
-        self.pages = pages
-
-    def read(self, path: Path, media_type: str, *, image_dir: Path | None = None) -> ReadResult:
-        return ReadResult(pages=[self.pages[path.stem]])
-
-    def reread(self, path: Path, media_type: str, pages: list[Page], fields: object) -> list[Page]:
-        return pages
-
-    def close(self) -> None:
-        pass
 
 
 def _settings(tmp_path: Path, refit_after: int = 0) -> Settings:
