@@ -40,15 +40,15 @@ def test_total_qualified_by_its_tax_is_the_total_not_the_tax(
 def test_receipt_total_is_tendered_less_change_not_the_tax_summary(
     extractor: LayoutFieldExtractor,
 ) -> None:
-    p = page((60, 80, "KEDAI RIANG SDN BHD"),
-             (40, 400, "SUB-TOTAL 17.70"),
-             (40, 415, "TOTAL SALES 17.70"),
-             (40, 430, "CASH 50.70"),
-             (40, 445, "CHANGE 33.00"),
+    p = page((60, 80, "VERDANT CORNER MART SDN BHD"),
+             (40, 400, "SUB-TOTAL 24.60"),
+             (40, 415, "TOTAL SALES 24.60"),
+             (40, 430, "CASH 30.00"),
+             (40, 445, "CHANGE 5.40"),
              (40, 480, "GST SUMMARY AMOUNT TAX"),
-             (40, 495, "TOTAL 16.71 0.99"))
+             (40, 495, "TOTAL 23.21 1.39"))
     fields = extractor.extract([p], DocType.RECEIPT)
-    assert fields["total_incl_tax"].value == Decimal("17.70")
+    assert fields["total_incl_tax"].value == Decimal("24.60")
 
 
 def test_receipt_total_is_the_amount_after_the_rounding_line(
