@@ -32,7 +32,7 @@ import numpy as np
 from extract import preprocess
 from extract.base import LineOcr, OcrEngine, OcrWord
 from mailroom.errors import OcrFailed, ReadTimeout
-from mailroom.models import BBox, ExtractedField, Page
+from mailroom.models import ExtractedField, Page
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,6 @@ DATE_SHAPE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}")
 def is_doubtful(word: OcrWord) -> bool:
     return word.confidence < DOUBT_BELOW and DATE_SHAPE.search(word.text) is not None
 
-
-def _overlaps(a: BBox, b: BBox) -> bool:
-    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
 def doubted_words(pages: Iterable[Page], fields: Iterable[ExtractedField]) -> dict[int, list[int]]:
@@ -69,7 +66,7 @@ def doubted_words(pages: Iterable[Page], fields: Iterable[ExtractedField]) -> di
             if index in chosen or len(chosen) >= MAX_WORDS:
                 continue
             if word.confidence < DOUBT_BELOW and DATE_SHAPE.search(word.text) \
-                    and _overlaps(word.bbox, found.bbox):
+                    and word.bbox.overlaps(found.bbox):
                 chosen.append(index)
     return {number: indexes for number, indexes in wanted.items() if indexes}
 

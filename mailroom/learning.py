@@ -107,7 +107,7 @@ def _drawn_places(
         place = found.get(name)
         if name not in texts or number not in pages or name not in LEARNABLE:
             continue
-        if place is None or place.page != number or not _overlaps(place.box, box):
+        if place is None or place.page != number or not place.box.overlaps(box):
             out[name] = drawn_place(name, texts[name], pages[number], box)
     for place in earlier.places if earlier is not None else ():
         if place.drawn and place.name not in drawn and place.name not in found \
@@ -115,9 +115,6 @@ def _drawn_places(
             out[place.name] = place
     return out
 
-
-def _overlaps(a: BBox, b: BBox) -> bool:
-    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
 def corrected_fields(

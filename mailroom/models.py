@@ -75,6 +75,11 @@ class BBox(Frozen):
             y1=max(b.y1 for b in boxes),
         )
 
+    def overlaps(self, other: BBox) -> bool:
+        """Whether the two rectangles share some area."""
+        return min(self.x1, other.x1) > max(self.x0, other.x0) and \
+            min(self.y1, other.y1) > max(self.y0, other.y0)
+
     def as_list(self) -> list[float]:
         return [round(self.x0, 2), round(self.y0, 2), round(self.x1, 2), round(self.y1, 2)]
 

@@ -31,14 +31,10 @@ from review.store import (
 
 log = logging.getLogger(__name__)
 
-# each table with its columns read from the old file, and which of them are times / flags
-_TABLES: tuple[tuple[sa.Table, tuple[str, ...]], ...] = (
-    (review_users, ("username", "password_hash", "role", "active", "created_at")),
-    (review_sessions, ("session_id", "username", "csrf_token", "created_at", "expires_at")),
-    (review_audit, ("seq", "at", "username", "action", "document_id", "dossier_id", "allowed",
-                    "before", "after", "detail")),
-    (review_set_aside, ("document_id", "username", "at", "note")),
-    (review_flash, ("seq", "session_id", "kind", "text")),
+# the review tables, in the order their rows are copied; the old file's tables have the same
+# names and columns (``0004`` adopted them as they were)
+_TABLES: tuple[sa.Table, ...] = (
+    review_users, review_sessions, review_audit, review_set_aside, review_flash,
 )
 _TIMES = frozenset({"created_at", "expires_at", "at"})
 _FLAGS = frozenset({"active", "allowed"})
@@ -55,9 +51,10 @@ def _old_rows(path: Path) -> dict[str, list[dict[str, Any]]] | None:
         if "review_schema_version" not in names or "review_users" not in names:
             return None
         out: dict[str, list[dict[str, Any]]] = {}
-        for table, columns in _TABLES:
+        for table in _TABLES:
             if table.name not in names:  # review_flash came with the old version 2
                 continue
+            columns = [c.name for c in table.columns]
             cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {table.name}")  # noqa: S608
             out[table.name] = [_converted(dict(zip(columns, row, strict=True)))
                                for row in cursor]
@@ -94,10 +91,10 @@ def carry_over_review_tables(old: Path, store: ReviewStore) -> dict[str, int]:
         with store.db.transaction() as conn:
             # two processes starting at once: the second waits here, then finds rows
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_CARRY_LOCK_ID)))
-            for table, _ in _TABLES:
+            for table in _TABLES:
                 if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar():
                     return {}
-            for table, _ in _TABLES:
+            for table in _TABLES:
                 if rows.get(table.name):
                     conn.execute(table.insert(), rows[table.name])
             for table in _SERIAL:

@@ -322,7 +322,7 @@ def teach(
     out: dict[str, Place] = {}
     for name, places in found.items():
         hint = hints.get(name)
-        at_hint = [p for p in places if hint and p.page == hint[0] and _overlap(p.box, hint[1])]
+        at_hint = [p for p in places if hint and p.page == hint[0] and p.box.overlaps(hint[1])]
         labelled = [p for p in places if p.label]
         if at_hint:
             out[name] = at_hint[0]
@@ -336,9 +336,6 @@ def teach(
             out[name] = places[0]
     return out
 
-
-def _overlap(a: BBox, b: BBox) -> bool:
-    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
 def _find_in_row(name: str, wanted: str, row: Row) -> list[Word] | None:
@@ -475,7 +472,7 @@ def read_at(
             for whole_phrase in _phrases(row):
                 # the label's own words are not the value
                 phrase = [w for w in whole_phrase
-                          if label_box is None or not _overlap(w.bbox, label_box)]
+                          if label_box is None or not w.bbox.overlaps(label_box)]
                 while phrase and not any(ch.isalnum() for ch in phrase[0].text):
                     phrase = phrase[1:]  # the ":" after a label
                 for i, j in _runs(phrase):
